@@ -1,0 +1,84 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { ObjectIdString, DateTimeString } from './common.js'
+import { RoleEnum, RolesSchema, type Role } from './roles.js'
+
+export const PASSWORD_MIN_LENGTH = 8
+export const PASSWORD_MAX_LENGTH = 128
+
+const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, examples: ['player1@example.com'] })
+const Password = Type.String({
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  examples: ['correct-horse-battery']
+})
+
+export const CreateUserBody = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    roles: Type.Optional(RolesSchema),
+    /** The seed's sign-up body carried a single `role`; accepted, same rules as `roles`. */
+    role: Type.Optional(RoleEnum)
+  },
+  {
+    additionalProperties: false,
+    examples: [{ email: 'player1@example.com', password: 'correct-horse-battery' }]
+  }
+)
+export type CreateUserBody = Static<typeof CreateUserBody>
+
+export const LoginBody = Type.Object(
+  { email: Email, password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }) },
+  { additionalProperties: false, examples: [{ email: 'admin@example.com', password: 'change-me-admin-password' }] }
+)
+export type LoginBody = Static<typeof LoginBody>
+
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.Optional(Type.String({ minLength: 20, maxLength: 4096 })) },
+  { additionalProperties: false, description: 'The refresh token here, or as `Authorization: Bearer <refreshToken>`' }
+)
+export type RefreshBody = Static<typeof RefreshBody>
+
+export const TokenPair = Type.Object(
+  {
+    accessToken: Type.String(),
+    refreshToken: Type.String(),
+    expiresIn: Type.Integer({ description: 'Access token lifetime in seconds', examples: [900] }),
+    tokenType: Type.Literal('Bearer')
+  },
+  { additionalProperties: false }
+)
+export type TokenPair = Static<typeof TokenPair>
+
+export const PublicUser = Type.Object(
+  {
+    id: ObjectIdString,
+    email: Type.String(),
+    roles: RolesSchema,
+    createdAt: DateTimeString
+  },
+  { additionalProperties: false }
+)
+export type PublicUser = Static<typeof PublicUser>
+
+export const UpdateRolesBody = Type.Object(
+  { roles: RolesSchema },
+  { additionalProperties: false, examples: [{ roles: ['OPERATOR'] }] }
+)
+export type UpdateRolesBody = Static<typeof UpdateRolesBody>
+
+export const LogoutReply = Type.Object({ revoked: Type.Boolean() }, { additionalProperties: false })
+
+/** Claims of an access token, as every service reads them after verification. */
+export interface AccessTokenClaims {
+  sub: string
+  roles: Role[]
+  sid: string
+  typ: 'access'
+  iss: string
+  aud: string | string[]
+  iat: number
+  exp: number
+}
+export const TOKEN_TYPE_ACCESS = 'access'
+export const TOKEN_TYPE_REFRESH = 'refresh'

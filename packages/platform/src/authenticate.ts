@@ -1,0 +1,103 @@
+import fp from 'fastify-plugin'
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyRequest } from 'fastify'
+import { STAFF_ROLES, TOKEN_TYPE_ACCESS, type AccessTokenClaims, type Role } from '@app/contracts'
+import { forbidden, unauthorized } from './errors.js'
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: Record<string, unknown>
+    user: AccessTokenClaims
+  }
+}
+
+/** `public`: no token needed. `roles`: a valid access token carrying one of them. */
+export type AccessRule = { readonly public: true } | { readonly roles: readonly Role[] }
+/** Keys are `METHOD /route/:pattern` exactly as registered. Anything missing is refused. */
+export type AccessTable = Readonly<Record<string, AccessRule>>
+
+export const PUBLIC: AccessRule = { public: true }
+export const allow = (...roles: Role[]): AccessRule => ({ roles })
+
+/** Infrastructure routes every service exposes without a token. */
+const INFRASTRUCTURE_PREFIXES = ['/api-docs', '/health', '/ready', '/metrics', '/.well-known/']
+
+export interface AuthenticateOptions {
+  issuer: string
+  audience: string
+  /** Resolves the PEM public key for a token's `kid` (JWKS client, or the auth service's own key). */
+  publicKeyFor: (kid: string | undefined) => Promise<string>
+  access: AccessTable
+}
+
+const isInfrastructure = (url: string) => INFRASTRUCTURE_PREFIXES.some((prefix) => url === prefix || url.startsWith(prefix))
+const ruleKey = (method: string, url: string) => `${method === 'HEAD' ? 'GET' : method} ${url}`
+
+/**
+ * Verifies access tokens (RS256 only, `iss` and `aud` pinned, `typ` must be `access`) and
+ * enforces the service's access table on every request, deny by default: a route without a
+ * rule fails start-up, and an unknown route at runtime is refused.
+ */
+export const authenticatePlugin = fp<AuthenticateOptions>(
+  async (app, options) => {
+    await app.register(fastifyJwt, {
+      secret: {
+        public: async (_request: FastifyRequest, token: { header: { kid?: string } }) => options.publicKeyFor(token.header.kid)
+      } as never,
+      decode: { complete: true },
+      verify: { algorithms: ['RS256'], allowedIss: options.issuer, allowedAud: options.audience } as never
+    })
+
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      for (const method of methods) {
+        if (method === 'HEAD' || method === 'OPTIONS' || isInfrastructure(route.url)) continue
+        if (!options.access[ruleKey(method, route.url)]) {
+          throw new Error(`No access rule for ${ruleKey(method, route.url)}: add it to the access table`)
+        }
+      }
+    })
+
+    app.addHook('onRequest', async (request) => {
+      const url = request.routeOptions.url
+      if (url === undefined || isInfrastructure(url)) return // 404 handler, docs, health
+      const rule = options.access[ruleKey(request.method, url)]
+      if (!rule) throw forbidden('No access rule for this route')
+      if ('public' in rule) return
+      const claims = await verifyAccessToken(request)
+      if (!rule.roles.some((role) => claims.roles.includes(role))) throw forbidden()
+    })
+  },
+  { name: 'authenticate', dependencies: ['error-handler'], fastify: '5.x' }
+)
+
+/** Verifies the Bearer access token of a request (also usable on public routes that accept one). */
+export async function verifyAccessToken(request: FastifyRequest): Promise<AccessTokenClaims> {
+  if (!request.headers.authorization) throw unauthorized('Missing Authorization: Bearer <access token>')
+  let claims: AccessTokenClaims
+  try {
+    claims = await request.jwtVerify<AccessTokenClaims>()
+  } catch (error) {
+    if (error instanceof Error && 'statusCode' in error && error.statusCode === 401) {
+      throw unauthorized(error.message, 'INVALID_TOKEN')
+    }
+    throw error
+  }
+  if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string') {
+    throw unauthorized('Not an access token', 'WRONG_TOKEN_TYPE')
+  }
+  return claims
+}
+
+export const isStaff = (claims: AccessTokenClaims) => claims.roles.some((role) => STAFF_ROLES.includes(role))
+
+/**
+ * The user a request acts for: the caller, unless staff name someone else. A USER naming
+ * anyone but themselves is refused (SPEC: identity comes from the token, never the body).
+ */
+export function actingUserId(request: FastifyRequest, requested?: string): string {
+  const claims = request.user
+  if (requested === undefined || requested === claims.sub) return claims.sub
+  if (isStaff(claims)) return requested
+  throw forbidden('You may act only for yourself', 'NOT_YOUR_USER_ID')
+}

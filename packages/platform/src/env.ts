@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/** Variables every service reads; each service extends this with its own. */
+export const BaseEnv = {
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development'
+  }),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' }
+  ),
+  /** Unset → the embedded database is started (see README). */
+  MONGO_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
+  /** The largest request body accepted, in bytes (→ 413 beyond). */
+  BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 1024 * 1024 })
+}
+
+export class EnvError extends Error {
+  override name = 'EnvError'
+}
+
+/**
+ * Reads `.env` (nearest one from the working directory up to the repo root; variables already
+ * set win), then validates `source` against the schema. Any bad or missing variable throws an
+ * EnvError naming every offending variable, which `exitOnEnvError` turns into a clean exit.
+ */
+export function loadEnv<P extends TProperties>(
+  properties: P,
+  source: NodeJS.ProcessEnv = (loadDotEnv(), process.env)
+): Static<TObject<P>> {
+  const schema = Type.Object(properties)
+  const picked: Record<string, unknown> = {}
+  for (const key of Object.keys(properties)) {
+    const raw = source[key]
+    if (raw !== undefined && raw !== '') picked[key] = raw
+  }
+  const value = Value.Convert(schema, Value.Default(schema, picked))
+  const errors = [...Value.Errors(schema, value)]
+  if (errors.length > 0) {
+    const lines = errors.map((error) => `  ${error.path.slice(1) || '(root)'}: ${error.message}`)
+    throw new EnvError(`Invalid environment configuration:\n${[...new Set(lines)].join('\n')}`)
+  }
+  return value as Static<TObject<P>>
+}
+
+export function exitOnEnvError(error: unknown): never {
+  if (error instanceof EnvError) {
+    process.stderr.write(`${error.message}\n`)
+    process.exit(78) // EX_CONFIG
+  }
+  throw error
+}
+
+let dotEnvLoaded = false
+function loadDotEnv(): void {
+  if (dotEnvLoaded) return
+  dotEnvLoaded = true
+  let dir = process.cwd()
+  for (;;) {
+    const candidate = join(dir, '.env')
+    if (existsSync(candidate)) {
+      // process.loadEnvFile never overrides variables that are already set.
+      process.loadEnvFile(candidate)
+      return
+    }
+    if (existsSync(join(dir, 'turbo.json')) || dirname(dir) === dir) return
+    dir = resolve(dir, '..')
+  }
+}

@@ -1,0 +1,47 @@
+import fp from 'fastify-plugin'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Registry
+  }
+}
+
+/**
+ * Prometheus metrics at `/metrics`: requests by route, method and status, a latency
+ * histogram, and the process defaults. A registry per instance keeps tests independent.
+ */
+export const metricsPlugin = fp<{ prefix?: string }>(
+  async (app, { prefix = 'app_' }) => {
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry, prefix })
+    const requests = new Counter({
+      name: `${prefix}http_requests_total`,
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry]
+    })
+    const latency = new Histogram({
+      name: `${prefix}http_request_duration_seconds`,
+      help: 'HTTP request latency',
+      labelNames: ['route', 'method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry]
+    })
+    app.decorate('metrics', registry)
+
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, never the raw URL: ids in paths would explode the label set.
+      const route = request.routeOptions.url ?? 'unmatched'
+      if (route === '/metrics') return
+      requests.inc({ route, method: request.method, status: reply.statusCode })
+      latency.observe({ route, method: request.method }, reply.elapsedTime / 1000)
+    })
+
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.type(registry.contentType)
+      return registry.metrics()
+    })
+  },
+  { name: 'metrics', fastify: '5.x' }
+)

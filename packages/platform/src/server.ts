@@ -1,0 +1,73 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { loggerOptions, requestIdFrom, REQUEST_ID_HEADER } from './logger.js'
+
+export interface ServerOptions {
+  name: string
+  logLevel: string
+  bodyLimit: number
+}
+
+/**
+ * Fastify options shared by every process. `removeAdditional: false` makes an unknown field a
+ * 400 instead of silently stripping it (which also breaks `oneOf` unions, ajv#1784), and
+ * `discriminator: true` lets unions pick their branch by `type`.
+ */
+export function serverOptions({ name, logLevel, bodyLimit }: ServerOptions): FastifyServerOptions {
+  return {
+    logger: loggerOptions(logLevel, name),
+    bodyLimit,
+    requestIdHeader: false,
+    genReqId: requestIdFrom,
+    requestIdLogLabel: 'requestId',
+    disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, discriminator: true, allErrors: false } }
+  }
+}
+
+export function createServer(options: ServerOptions) {
+  return Fastify(serverOptions(options)).withTypeProvider<TypeBoxTypeProvider>()
+}
+
+/** Echoes the request id so a client can quote it; ids are accepted from callers or generated. */
+export const requestIdPlugin = fp(
+  async (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id)
+    })
+  },
+  { name: 'request-id', fastify: '5.x' }
+)
+
+/**
+ * Listens, and closes gracefully on SIGTERM/SIGINT: stop accepting, finish in-flight requests,
+ * run onClose hooks (DB, timers), then exit. A second signal or a stuck close forces the exit.
+ */
+export async function listenUntilSignalled(
+  app: FastifyInstance,
+  { port, host, onClosed }: { port: number; host: string; onClosed?: () => Promise<void> }
+): Promise<void> {
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) process.exit(1)
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    const force = setTimeout(() => process.exit(1), 10_000).unref()
+    try {
+      await app.close()
+      await onClosed?.()
+      clearTimeout(force)
+      process.exit(0)
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+  await app.listen({ port, host })
+}
+
