@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
 import { STAFF_ROLES, TOKEN_TYPE_ACCESS, type AccessTokenClaims, type Role } from '@app/contracts'
-import { forbidden, unauthorized } from './errors.js'
+import { HttpProblem, forbidden, unauthorized } from './errors.js'
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -78,10 +78,10 @@ export async function verifyAccessToken(request: FastifyRequest): Promise<Access
   try {
     claims = await request.jwtVerify<AccessTokenClaims>()
   } catch (error) {
-    if (error instanceof Error && 'statusCode' in error && error.statusCode === 401) {
-      throw unauthorized(error.message, 'INVALID_TOKEN')
-    }
-    throw error
+    // Our own problems (unknown kid, JWKS unreachable) pass through; every verifier complaint
+    // (bad signature, wrong algorithm, expired, wrong iss/aud, malformed) is a plain 401.
+    if (error instanceof HttpProblem) throw error
+    throw unauthorized(error instanceof Error ? error.message : 'Invalid token', 'INVALID_TOKEN')
   }
   if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string') {
     throw unauthorized('Not an access token', 'WRONG_TOKEN_TYPE')

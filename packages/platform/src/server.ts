@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { loggerOptions, requestIdFrom, REQUEST_ID_HEADER } from './logger.js'
@@ -20,8 +20,11 @@ export function serverOptions({ name, logLevel, bodyLimit }: ServerOptions): Fas
     bodyLimit,
     requestIdHeader: false,
     genReqId: requestIdFrom,
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace',
+    // Per-request lines only when debugging: at load they cost more than the requests themselves.
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace'
+    }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, discriminator: true, allErrors: false } }

@@ -1,7 +1,8 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { basename } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { resolveDatabase, type Database } from './database.js'
+import { unauthorized } from './errors.js'
 
 export interface TestMongo {
   url: string
@@ -55,3 +56,53 @@ export function forgeJwt(header: object, payload: object, signature = ''): strin
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url')
   return `${encode(header)}.${encode(payload)}.${signature}`
 }
+
+export interface TestTokenIssuer {
+  kid: string
+  publicKey: string
+  privateKey: string
+  issuer: string
+  audience: string
+  /** The JWKS document a real auth service would serve for this key. */
+  jwks(): { keys: object[] }
+  /** A signed RS256 access token; `overrides` may change or break any claim or header field. */
+  accessToken(claims: { sub: string; roles: string[]; sid?: string }, overrides?: { payload?: object; header?: object; expiresInSeconds?: number }): string
+  /** `publicKeyFor` for the authenticate plugin, without any HTTP. */
+  publicKeyFor(kid: string | undefined): Promise<string>
+}
+
+/** Mints real RS256 tokens with a fresh key, exactly as the auth service shapes them. */
+export function createTestTokenIssuer({
+  issuer = 'event-reward-platform',
+  audience = 'event-reward-platform'
+}: { issuer?: string; audience?: string } = {}): TestTokenIssuer {
+  const { privateKey, publicKey } = generateRsaKeyPair()
+  const jwk = createPublicKey(publicKey).export({ format: 'jwk' })
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n }))
+    .digest('base64url')
+  return {
+    kid,
+    publicKey,
+    privateKey,
+    issuer,
+    audience,
+    jwks: () => ({ keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] }),
+    accessToken({ sub, roles, sid = 'test-session' }, { payload = {}, header = {}, expiresInSeconds = 900 } = {}) {
+      const now = Math.floor(Date.now() / 1000)
+      const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url')
+      const signingInput = `${encode({ alg: 'RS256', typ: 'JWT', kid, ...header })}.${encode({
+        sub, roles, sid, typ: 'access', iss: issuer, aud: audience, iat: now, exp: now + expiresInSeconds, ...payload
+      })}`
+      return `${signingInput}.${sign('RSA-SHA256', Buffer.from(signingInput), privateKey).toString('base64url')}`
+    },
+    async publicKeyFor(requestedKid) {
+      if (requestedKid !== kid) throw unauthorized('Token signed with an unknown key', 'UNKNOWN_KID')
+      return publicKey
+    }
+  }
+}
+
+/** A response body as loosely-typed JSON, for assertions in tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const jsonOf = async (response: Response): Promise<any> => response.json()

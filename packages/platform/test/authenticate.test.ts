@@ -1,0 +1,112 @@
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import Fastify from 'fastify'
+import { Role } from '@app/contracts'
+import { createServer, requestIdPlugin } from '../src/server.js'
+import { errorHandlerPlugin } from '../src/errors.js'
+import { PUBLIC, actingUserId, allow, authenticatePlugin, type AccessTable } from '../src/authenticate.js'
+import { createJwksClient } from '../src/jwks.js'
+import { createTestTokenIssuer, forgeJwt, jsonOf, listenOnFreePort } from '../src/testkit.js'
+
+let issuer = createTestTokenIssuer()
+let jwksFetches = 0
+const jwksServer = Fastify()
+jwksServer.get('/.well-known/jwks.json', async () => {
+  jwksFetches++
+  return issuer.jwks()
+})
+
+const access: AccessTable = {
+  'GET /open': PUBLIC,
+  'GET /staff': allow(Role.OPERATOR, Role.ADMIN),
+  'GET /acting': allow(Role.USER, Role.OPERATOR)
+}
+const app = createServer({ name: 'test', logLevel: 'silent', bodyLimit: 1024 })
+let base = ''
+
+before(async () => {
+  const jwksUrl = `${await listenOnFreePort(jwksServer)}/.well-known/jwks.json`
+  const jwks = createJwksClient({ url: jwksUrl, minRefetchIntervalMs: 0 })
+  await app.register(requestIdPlugin)
+  await app.register(errorHandlerPlugin)
+  await app.register(authenticatePlugin, { issuer: issuer.issuer, audience: issuer.audience, publicKeyFor: jwks.publicKeyFor, access })
+  app.get('/open', async () => ({ ok: true }))
+  app.get('/staff', async (request) => ({ sub: request.user.sub }))
+  app.get<{ Querystring: { userId?: string } }>('/acting', async (request) => ({ actingFor: actingUserId(request, request.query.userId) }))
+  base = await listenOnFreePort(app)
+})
+after(async () => {
+  await app.close()
+  await jwksServer.close()
+})
+
+const get = (path: string, token?: string) =>
+  fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {})
+const operator = () => issuer.accessToken({ sub: 'op-1', roles: [Role.OPERATOR] })
+
+test('a route without an access rule stops start-up', async () => {
+  const strict = createServer({ name: 'strict', logLevel: 'silent', bodyLimit: 1024 })
+  await strict.register(errorHandlerPlugin)
+  await strict.register(authenticatePlugin, { issuer: 'i', audience: 'a', publicKeyFor: issuer.publicKeyFor, access: {} })
+  await strict.after()
+  assert.throws(() => strict.get('/forgotten', async () => 'x'), /No access rule for GET \/forgotten/)
+  await strict.close()
+})
+
+test('public routes need no token; protected ones need one', async () => {
+  assert.equal((await get('/open')).status, 200)
+  const missing = await get('/staff')
+  assert.equal(missing.status, 401)
+  assert.equal(missing.headers.get('www-authenticate'), 'Bearer')
+})
+
+test('the right role passes, the wrong role is a 403', async () => {
+  assert.deepEqual(await jsonOf(await get('/staff', operator())), { sub: 'op-1' })
+  assert.equal((await get('/staff', issuer.accessToken({ sub: 'u', roles: [Role.USER] }))).status, 403)
+  assert.equal((await get('/staff', issuer.accessToken({ sub: 'a', roles: [Role.AUDITOR] }))).status, 403)
+})
+
+test('forged and foreign tokens are 401', async () => {
+  const claims = { sub: 'x', roles: [Role.ADMIN], sid: 's', typ: 'access', iss: issuer.issuer, aud: issuer.audience, exp: Math.floor(Date.now() / 1000) + 60 }
+  const none = forgeJwt({ alg: 'none', typ: 'JWT', kid: issuer.kid }, claims)
+  const hsHeader = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: issuer.kid })).toString('base64url')
+  const hsBody = Buffer.from(JSON.stringify(claims)).toString('base64url')
+  const hs256 = `${hsHeader}.${hsBody}.${createHmac('sha256', issuer.publicKey).update(`${hsHeader}.${hsBody}`).digest('base64url')}`
+  const [header, , signature] = operator().split('.')
+  const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims })).toString('base64url')}.${signature}`
+  const cases = {
+    none,
+    hs256,
+    tampered,
+    expired: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { expiresInSeconds: -10 }),
+    wrongIssuer: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { payload: { iss: 'someone-else' } }),
+    wrongAudience: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { payload: { aud: 'other-api' } }),
+    refreshTyped: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { payload: { typ: 'refresh' } }),
+    unknownKid: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { header: { kid: 'nope' } }),
+    garbage: 'not-a-jwt'
+  }
+  for (const [name, token] of Object.entries(cases)) {
+    const response = await get('/staff', token)
+    assert.equal(response.status, 401, `${name} must be refused`)
+    assert.equal((await jsonOf(response)).status, 401)
+  }
+})
+
+test('a new signing key is fetched when a token names an unknown kid', async () => {
+  assert.equal((await get('/staff', operator())).status, 200)
+  const before = jwksFetches
+  issuer = createTestTokenIssuer() // the auth service restarted with a new key
+  assert.equal((await get('/staff', operator())).status, 200)
+  assert.equal(jwksFetches, before + 1)
+  assert.equal((await get('/staff', operator())).status, 200)
+  assert.equal(jwksFetches, before + 1, 'a known kid is served from the cache')
+})
+
+test('a USER acts only for themselves; staff may name anyone', async () => {
+  const user = issuer.accessToken({ sub: 'user-1', roles: [Role.USER] })
+  assert.deepEqual(await jsonOf(await get('/acting', user)), { actingFor: 'user-1' })
+  assert.deepEqual(await jsonOf(await get('/acting?userId=user-1', user)), { actingFor: 'user-1' })
+  assert.equal((await get('/acting?userId=user-2', user)).status, 403)
+  assert.deepEqual(await jsonOf(await get('/acting?userId=user-2', operator())), { actingFor: 'user-2' })
+})
