@@ -7,6 +7,8 @@ export interface ServerOptions {
   name: string
   logLevel: string
   bodyLimit: number
+  /** Proxies whose X-Forwarded-For is believed (Fastify `trustProxy`); unset → none. */
+  trustProxy?: FastifyServerOptions['trustProxy']
 }
 
 /**
@@ -14,8 +16,9 @@ export interface ServerOptions {
  * 400 instead of silently stripping it (which also breaks `oneOf` unions, ajv#1784), and
  * `discriminator: true` lets unions pick their branch by `type`.
  */
-export function serverOptions({ name, logLevel, bodyLimit }: ServerOptions): FastifyServerOptions {
+export function serverOptions({ name, logLevel, bodyLimit, trustProxy = false }: ServerOptions): FastifyServerOptions {
   return {
+    trustProxy,
     logger: loggerOptions(logLevel, name),
     bodyLimit,
     requestIdHeader: false,

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { MongoClient, MongoServerError } from 'mongodb';
+import { startEmbeddedMongo } from '../src/embedded-mongo.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'embedded-mongo-test-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const connect = async (url: string): Promise<MongoClient> =>
+  await new MongoClient(url, { serverSelectionTimeoutMS: 5_000 }).connect();
+
+test('memory backend speaks enough MongoDB over the wire for the driver', { timeout: 60_000 }, async () => {
+  const mongo = await startEmbeddedMongo({ backend: 'memory' });
+  const client = await connect(mongo.url);
+  try {
+    assert.match(mongo.url, /^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
+    const db = client.db('embedded_test');
+    assert.equal((await db.command({ ping: 1 })).ok, 1);
+
+    // unique index -> E11000
+    const users = db.collection<{ email: string }>('users');
+    await users.createIndex({ email: 1 }, { unique: true });
+    await users.insertOne({ email: 'a@x' });
+    await assert.rejects(users.insertOne({ email: 'a@x' }), (e: unknown) => e instanceof MongoServerError && e.code === 11000);
+
+    // conditional findOneAndUpdate: 20 racing a -> b transitions, exactly one wins
+    const jobs = db.collection<{ _id: string; state: string; n?: number; tags?: string[] }>('jobs');
+    await jobs.insertOne({ _id: 'j1', state: 'a' });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        jobs.findOneAndUpdate({ _id: 'j1', state: 'a' }, { $set: { state: 'b', winner: i } }, { returnDocument: 'after' }),
+      ),
+    );
+    assert.equal(results.filter((r) => r !== null).length, 1);
+    assert.equal((await jobs.findOne({ _id: 'j1' }))?.state, 'b');
+    assert.equal(await jobs.findOneAndUpdate({ _id: 'j1', state: 'a' }, { $set: { state: 'c' } }), null);
+
+    // $inc, $addToSet (+ upsert/$setOnInsert, $push with $slice)
+    await jobs.updateOne({ _id: 'j1' }, { $inc: { n: 2 }, $addToSet: { tags: 'x' } });
+    await jobs.updateOne({ _id: 'j1' }, { $inc: { n: 3 }, $addToSet: { tags: 'x' } });
+    const j1 = await jobs.findOne({ _id: 'j1' });
+    assert.equal(j1?.n, 5);
+    assert.deepEqual(j1?.tags, ['x']);
+    await jobs.updateOne({ _id: 'j2' }, { $set: { state: 'a' }, $setOnInsert: { n: 1 } }, { upsert: true });
+    await jobs.updateOne({ _id: 'j2' }, { $set: { state: 'b' }, $setOnInsert: { n: 99 } }, { upsert: true });
+    assert.deepEqual(await jobs.findOne({ _id: 'j2' }), { _id: 'j2', state: 'b', n: 1 });
+    await jobs.updateOne({ _id: 'j2' }, { $push: { tags: { $each: ['1', '2', '3'], $slice: -2 } } });
+    assert.deepEqual((await jobs.findOne({ _id: 'j2' }))?.tags, ['2', '3']);
+    assert.equal(await jobs.countDocuments({ state: 'b' }), 2);
+
+    // arrayFilters
+    const orders = db.collection<{ _id: number; items: { sku: string; qty: number }[] }>('orders');
+    await orders.insertOne({ _id: 1, items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 1 }] });
+    await orders.updateOne({ _id: 1 }, { $inc: { 'items.$[it].qty': 4 } }, { arrayFilters: [{ 'it.sku': 'b' }] });
+    assert.deepEqual((await orders.findOne({ _id: 1 }))?.items, [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 5 }]);
+
+    // bulkWrite
+    const bw = await orders.bulkWrite([
+      { insertOne: { document: { _id: 2, items: [{ sku: 'a', qty: 2 }] } } },
+      { updateOne: { filter: { _id: 2 }, update: { $push: { items: { sku: 'c', qty: 3 } } } } },
+    ]);
+    assert.equal(bw.insertedCount, 1);
+    assert.equal(bw.modifiedCount, 1);
+
+    // aggregation
+    const agg = await orders
+      .aggregate<{ _id: string; total: number }>([
+        { $unwind: '$items' },
+        { $group: { _id: '$items.sku', total: { $sum: '$items.qty' } } },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    assert.deepEqual(agg, [
+      { _id: 'a', total: 3 },
+      { _id: 'b', total: 5 },
+      { _id: 'c', total: 3 },
+    ]);
+  } finally {
+    await client.close();
+    await mongo.stop();
+  }
+});
+
+test('h2 backend persists across restarts', { timeout: 60_000 }, async () => {
+  const file = join(tmp, 'nested', 'dir', 'mongo.mv'); // parent dirs are created
+  const first = await startEmbeddedMongo({ backend: 'h2', file });
+  let client = await connect(first.url);
+  await client.db('persist').collection('things').insertOne({ _id: 'k1' as never, value: 42 });
+  await client.close();
+  await first.stop();
+
+  const second = await startEmbeddedMongo({ backend: 'h2', file });
+  client = await connect(second.url);
+  try {
+    assert.deepEqual(await client.db('persist').collection('things').findOne({ _id: 'k1' as never }), { _id: 'k1', value: 42 });
+  } finally {
+    await client.close();
+    await second.stop();
+  }
+});
