@@ -1,0 +1,16 @@
+import { ALL_ROLES, Role } from '@app/contracts'
+import { PUBLIC, allow, type AccessTable } from '@app/platform'
+
+/**
+ * Who may call what. Refresh and logout are public here because their credential is the
+ * refresh token itself, checked by the handler; sign-up is public but looks at an ADMIN token
+ * when one is sent (only an ADMIN may create privileged accounts).
+ */
+export const accessTable: AccessTable = {
+  'POST /auth/users': PUBLIC,
+  'GET /auth/users/me': allow(...ALL_ROLES),
+  'PATCH /auth/users/:id/roles': allow(Role.ADMIN),
+  'POST /auth/login': PUBLIC,
+  'POST /auth/refresh': PUBLIC,
+  'POST /auth/logout': PUBLIC
+}

@@ -1,0 +1,85 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import {
+  authenticatePlugin,
+  errorHandlerPlugin,
+  healthPlugin,
+  metricsPlugin,
+  mongoPlugin,
+  openApiPlugin,
+  requestIdPlugin,
+  unauthorized
+} from '@app/platform'
+import { accessTable } from './access.js'
+import type { SigningKey } from './signing-key.js'
+import { userIndexes } from './repositories/users.js'
+import { sessionIndexes } from './repositories/sessions.js'
+import { refreshTokenIndexes } from './repositories/refresh-tokens.js'
+import { loginFailureIndexes } from './repositories/login-failures.js'
+import { passwordsPlugin } from './plugins/passwords.js'
+import { repositoriesPlugin } from './plugins/repositories.js'
+import { tokensPlugin } from './plugins/tokens.js'
+import { loginThrottlePlugin, type LoginThrottleOptions } from './plugins/login-throttle.js'
+import { bootstrapAdminPlugin, type BootstrapAdminOptions } from './plugins/bootstrap-admin.js'
+import { usersRoutes } from './routes/users.js'
+import { sessionsRoutes } from './routes/sessions.js'
+import { jwksRoutes } from './routes/jwks.js'
+
+export interface AuthAppOptions {
+  mongoUrl: string
+  dbName: string
+  signingKey: SigningKey
+  issuer: string
+  audience: string
+  accessTokenTtlSeconds: number
+  refreshTokenTtlSeconds: number
+  loginThrottle: LoginThrottleOptions
+  /** The first ADMIN; omitted → no bootstrap account. */
+  bootstrapAdmin?: BootstrapAdminOptions
+}
+
+/** The auth service as a plugin: `server.ts` listens with it, tests register it on their own server. */
+async function authApp(app: FastifyInstance, options: AuthAppOptions): Promise<void> {
+  const { signingKey } = options
+  await app.register(requestIdPlugin)
+  await app.register(errorHandlerPlugin)
+  await app.register(metricsPlugin, { prefix: 'auth_' })
+  await app.register(openApiPlugin, {
+    title: 'Auth service',
+    description: 'Accounts, sessions and tokens of the event & reward platform. Access tokens are RS256 JWTs; keys at /.well-known/jwks.json.'
+  })
+  await app.register(mongoPlugin, {
+    url: options.mongoUrl,
+    dbName: options.dbName,
+    indexes: { ...userIndexes, ...sessionIndexes, ...refreshTokenIndexes, ...loginFailureIndexes }
+  })
+  await app.register(authenticatePlugin, {
+    issuer: options.issuer,
+    audience: options.audience,
+    // Only this service's own key: a token naming any other kid was not issued here.
+    publicKeyFor: async (kid) => {
+      if (kid === signingKey.kid) return signingKey.publicKeyPem
+      throw unauthorized('Token signed with an unknown key', 'UNKNOWN_KID')
+    },
+    access: accessTable
+  })
+  await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
+
+  await app.register(passwordsPlugin)
+  await app.register(repositoriesPlugin)
+  await app.register(tokensPlugin, {
+    signingKey,
+    issuer: options.issuer,
+    audience: options.audience,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds
+  })
+  await app.register(loginThrottlePlugin, options.loginThrottle)
+  if (options.bootstrapAdmin) await app.register(bootstrapAdminPlugin, options.bootstrapAdmin)
+
+  await app.register(usersRoutes)
+  await app.register(sessionsRoutes)
+  await app.register(jwksRoutes, { signingKey })
+}
+
+export default fp(authApp, { name: 'auth-app', fastify: '5.x' })

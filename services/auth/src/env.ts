@@ -1,0 +1,38 @@
+import { Type, type Static, type TObject } from '@sinclair/typebox'
+import { BaseEnv, EnvError } from '@app/platform'
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@app/contracts'
+
+const DEFAULT_TOKEN_PARTY = 'event-reward-platform'
+
+/** The auth service's variables on top of the platform's (see the README / .env.example). */
+export const AuthEnv = {
+  ...BaseEnv,
+  AUTH_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3000 }),
+  AUTH_DB_NAME: Type.String({ minLength: 1, default: 'auth' }),
+  /** PEM (real newlines) or base64 of the PEM; unset → a key pair generated at every start. */
+  JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_ISSUER: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 24 * 3600, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 14 * 24 * 3600 }),
+  /** Both or neither: the first ADMIN, created at start when no account has this email. */
+  ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 254 })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10 }),
+  LOGIN_RATE_LIMIT_PER_CLIENT: Type.Integer({ minimum: 1, default: 20 }),
+  LOGIN_THROTTLE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  /**
+   * Proxies (addresses, CIDRs or `loopback` / `linklocal` / `uniquelocal`, comma-separated)
+   * whose X-Forwarded-For is believed. Behind the gateway, without this every login would
+   * share the gateway's address and one client could throttle everyone.
+   */
+  AUTH_TRUSTED_PROXIES: Type.Optional(Type.String({ minLength: 1 }))
+}
+export type AuthEnv = Static<TObject<typeof AuthEnv>>
+
+/** Checks across variables that a schema cannot express. */
+export function assertConsistentEnv(env: AuthEnv): void {
+  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    throw new EnvError('Invalid environment configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither')
+  }
+}

@@ -1,0 +1,52 @@
+import { CloneType } from '@sinclair/typebox'
+import { LoginBody, LogoutReply, RefreshBody, TokenPair, problemResponses } from '@app/contracts'
+import { AUTH_TAGS, BEARER_AUTH } from './openapi.js'
+
+const TokenPairReply = CloneType(TokenPair, {
+  examples: [
+    {
+      accessToken: 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Ik5qVmYuLi4ifQ.eyJzdWIiOiI2ODJjMWFhYTZmYjZjN2YwMGFlOGFlMzMifQ.c2lnbmF0dXJl',
+      refreshToken: 'Xk3qV9mZp2Lr8Tn4Wb6Yc1Hd5Jf7Kg0Ms2Nv4Pq6Rs8',
+      expiresIn: 900,
+      tokenType: 'Bearer'
+    }
+  ]
+})
+
+/** `{}` first: Swagger UI pre-fills it, so a token pasted into "Authorize" is the one sent. */
+const RefreshTokenBody = CloneType(RefreshBody, { examples: [{}, { refreshToken: 'Xk3qV9mZp2Lr8Tn4Wb6Yc1Hd5Jf7Kg0Ms2Nv4Pq6Rs8' }] })
+
+export const loginSchema = {
+  tags: AUTH_TAGS,
+  summary: 'Log in: email and password for a token pair',
+  description:
+    'Opens a session. A wrong password and an unknown email get the same 401. Too many failures for one ' +
+    'account, or too many attempts from one client, are a 429 with Retry-After.',
+  body: LoginBody,
+  response: { 200: TokenPairReply, ...problemResponses(400, 401, 413, 415, 429) }
+}
+
+export const refreshSchema = {
+  tags: AUTH_TAGS,
+  summary: 'Rotate a refresh token for a new pair',
+  description:
+    'The refresh token goes in the body or as `Authorization: Bearer <refreshToken>` (then the body may be `{}` or ' +
+    'absent). It works once: presenting ' +
+    'it again revokes the whole session (every token rotated from the same login).',
+  security: BEARER_AUTH,
+  body: RefreshTokenBody,
+  response: { 200: TokenPairReply, ...problemResponses(400, 401, 413, 415) }
+}
+
+export const logoutSchema = {
+  tags: AUTH_TAGS,
+  summary: 'Log out: end the session of a refresh token',
+  description:
+    'The refresh token goes in the body or as `Authorization: Bearer <refreshToken>` (then the body may be `{}` or ' +
+    'absent). Every refresh token of the ' +
+    'session stops working; `revoked` is false when the session had ended already. Access tokens already issued ' +
+    'stay valid until they expire.',
+  security: BEARER_AUTH,
+  body: RefreshTokenBody,
+  response: { 200: CloneType(LogoutReply, { examples: [{ revoked: true }] }), ...problemResponses(400, 401, 413, 415) }
+}
