@@ -4,6 +4,8 @@ import type { FastifyRequest } from 'fastify'
 import { STAFF_ROLES, TOKEN_TYPE_ACCESS, type AccessTokenClaims, type Role } from '@app/contracts'
 import { HttpProblem, forbidden, unauthorized } from './errors.js'
 
+// Re-exported so compiled declarations keep the import that brings `request.user` into scope.
+export type { FastifyJWT } from '@fastify/jwt'
 declare module '@fastify/jwt' {
   interface FastifyJWT {
     payload: Record<string, unknown>

@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# One image for every service; compose picks the entry point per service.
+# Builds only from the npm registry: no Java, no Maven, nothing downloaded at run time.
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json turbo.json tsconfig.json tsconfig.build.json ./
+COPY packages/contracts/package.json packages/contracts/
+COPY packages/platform/package.json packages/platform/
+COPY services/auth/package.json services/auth/
+COPY services/event/package.json services/event/
+COPY gateway/package.json gateway/
+# --ignore-scripts skips the postinstall that fetches the embedded test database (Maven).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY packages packages
+COPY services services
+COPY gateway gateway
+RUN npx turbo run build
+
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 HEALTH_PORT=3000
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages/contracts/package.json packages/contracts/
+COPY packages/platform/package.json packages/platform/
+COPY services/auth/package.json services/auth/
+COPY services/event/package.json services/event/
+COPY gateway/package.json gateway/
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/packages/contracts/dist packages/contracts/dist
+COPY --from=build /app/packages/platform/dist packages/platform/dist
+COPY --from=build /app/services/auth/dist services/auth/dist
+COPY --from=build /app/services/event/dist services/event/dist
+COPY --from=build /app/gateway/dist gateway/dist
+USER node
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.HEALTH_PORT + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node"]
+CMD ["gateway/dist/server.js"]
