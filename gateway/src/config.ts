@@ -1,0 +1,70 @@
+import { Type, type Static, type TObject } from '@sinclair/typebox'
+import { BaseEnv } from '@app/platform'
+
+const DEFAULT_TOKEN_PARTY = 'event-reward-platform'
+/** The proxy ignores an upstream URL's path, so a service is named by its origin alone. */
+const ServiceOrigin = (defaultUrl: string) => Type.String({ pattern: '^https?://[^/?#]+/?$', default: defaultUrl })
+
+/** The gateway's variables on top of the platform's (see .env.example). */
+export const GatewayEnv = {
+  ...BaseEnv,
+  GATEWAY_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3001 }),
+  AUTH_SERVICE_URL: ServiceOrigin('http://127.0.0.1:3000'),
+  EVENT_SERVICE_URL: ServiceOrigin('http://127.0.0.1:3002'),
+  /** Unset → `${AUTH_SERVICE_URL}/.well-known/jwks.json`. */
+  AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  JWT_ISSUER: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
+  /** An upstream that has not answered (headers) by then is cut off → 504. */
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 5_000 }),
+  /** Failure percentage within the rolling 10 s window that opens a breaker. */
+  BREAKER_ERROR_THRESHOLD_PERCENT: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  /** How long an open breaker refuses before letting one trial request through. */
+  BREAKER_RESET_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** Requests within the window before the error percentage may open the breaker. */
+  BREAKER_VOLUME_THRESHOLD: Type.Integer({ minimum: 1, default: 10 }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
+  LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
+  /** The combined OpenAPI document is rebuilt after this long (at once while a service is missing). */
+  API_DOCS_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 60_000 })
+}
+export type GatewayEnv = Static<TObject<typeof GatewayEnv>>
+
+export type UpstreamName = 'auth' | 'event'
+
+export interface BreakerSettings {
+  errorThresholdPercentage: number
+  resetTimeoutMs: number
+  volumeThreshold: number
+}
+
+/** Everything `app.ts` needs; tests build it directly, `server.ts` from the environment. */
+export interface GatewayOptions {
+  upstreams: Record<UpstreamName, string>
+  jwt: { jwksUrl: string; issuer: string; audience: string; jwksMinRefetchIntervalMs?: number }
+  upstreamTimeoutMs: number
+  breaker: BreakerSettings
+  rateLimit: { max: number; loginMax: number; windowMs: number }
+  apiDocsCacheTtlMs: number
+}
+
+export function gatewayOptionsFromEnv(env: GatewayEnv): GatewayOptions {
+  const authUrl = env.AUTH_SERVICE_URL.replace(/\/+$/, '')
+  return {
+    upstreams: { auth: authUrl, event: env.EVENT_SERVICE_URL.replace(/\/+$/, '') },
+    jwt: {
+      jwksUrl: env.AUTH_JWKS_URL ?? `${authUrl}/.well-known/jwks.json`,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE
+    },
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    breaker: {
+      errorThresholdPercentage: env.BREAKER_ERROR_THRESHOLD_PERCENT,
+      resetTimeoutMs: env.BREAKER_RESET_TIMEOUT_MS,
+      volumeThreshold: env.BREAKER_VOLUME_THRESHOLD
+    },
+    rateLimit: { max: env.RATE_LIMIT_MAX, loginMax: env.LOGIN_RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS },
+    apiDocsCacheTtlMs: env.API_DOCS_CACHE_TTL_MS
+  }
+}

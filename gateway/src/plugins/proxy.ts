@@ -1,0 +1,168 @@
+import fp from 'fastify-plugin'
+import httpProxy from '@fastify/http-proxy'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { HttpProblem, REQUEST_ID_HEADER, serviceUnavailable } from '@app/platform'
+import { forwardedRoutes, type UpstreamMount } from '../access.js'
+import type { UpstreamName } from '../config.js'
+import { isBreakerRefusal, type UpstreamBreaker } from './breakers.js'
+
+export interface ProxyOptions {
+  upstreams: Record<UpstreamName, string>
+  timeoutMs: number
+}
+
+/** Retried at most this often, and only for idempotent methods (see `retryDelay`). */
+const MAX_RETRIES = 2
+const RETRY_BASE_DELAY_MS = 50
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD'])
+/** Refused, or a connection that died before any response: the request can be sent again. */
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET'])
+/** The upstream could not be reached at all (as opposed to failing mid-exchange). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT'
+])
+
+interface RouteGroup {
+  mount: UpstreamMount
+  method: string
+  paths: string[]
+}
+
+/** One http-proxy registration per upstream and method: its routes × methods are exactly the table's. */
+function groupRoutes(): RouteGroup[] {
+  const groups = new Map<string, RouteGroup>()
+  for (const { mount, method, path } of forwardedRoutes()) {
+    const key = `${mount.upstream} ${method}`
+    const group = groups.get(key) ?? { mount, method, paths: [] }
+    group.paths.push(path)
+    groups.set(key, group)
+  }
+  return [...groups.values()]
+}
+
+const codeOf = (error: unknown): string => {
+  const code = (error as { code?: unknown } | null | undefined)?.code
+  return typeof code === 'string' ? code : ''
+}
+
+/** Jittered exponential backoff, so retrying clients do not hit a recovering upstream in step. */
+function retryDelayFor(method: string) {
+  return ({ err, attempt }: { err?: Error; attempt: number }): number | null => {
+    if (!err || !IDEMPOTENT_METHODS.has(method) || attempt >= MAX_RETRIES) return null
+    if (!RETRYABLE_CODES.has(codeOf(err))) return null
+    return Math.max(1, Math.round(RETRY_BASE_DELAY_MS * 2 ** attempt * (0.5 + Math.random())))
+  }
+}
+
+/**
+ * Forwards the table's routes through @fastify/http-proxy, each exchange run through its
+ * upstream's breaker. The table's access rules have run already (onRequest), so nothing here
+ * reaches an upstream for a caller the gateway refuses.
+ */
+export const proxyPlugin = fp<ProxyOptions>(
+  async (app, { upstreams, timeoutMs }) => {
+    // Bodies are read whole as bytes (which is what enforces BODY_LIMIT → 413; a streamed body
+    // would bypass it) and forwarded unchanged, whatever their type.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+
+    for (const { mount, method, paths } of groupRoutes()) {
+      const { upstream } = mount
+      const breaker = app.breakers[upstream]
+      await app.register(httpProxy, {
+        upstream: upstreams[upstream],
+        prefix: mount.gatewayPrefix,
+        rewritePrefix: mount.upstreamPrefix,
+        routes: paths,
+        httpMethods: [method],
+        proxyPayloads: false,
+        disableRequestLogging: true,
+        destroyAgent: true,
+        // reply-from turns certificate checks off by default; an https upstream must prove itself.
+        undici: { connect: { timeout: timeoutMs, rejectUnauthorized: true } },
+        handler: (request, reply, dest, options) =>
+          forward({ request, reply, dest, options, upstream, breaker, timeoutMs })
+      })
+    }
+  },
+  { name: 'proxy', dependencies: ['breakers', 'authenticate', 'error-handler'], encapsulate: true, fastify: '5.x' }
+)
+
+interface Exchange {
+  request: FastifyRequest
+  reply: FastifyReply
+  dest: string
+  options: NonNullable<Parameters<FastifyReply['from']>[1]>
+  upstream: UpstreamName
+  breaker: UpstreamBreaker
+  timeoutMs: number
+}
+
+async function forward({ request, reply, dest, options, upstream, breaker, timeoutMs }: Exchange): Promise<FastifyReply> {
+  const body = Buffer.isBuffer(request.body)
+    ? { body: request.body, contentType: request.headers['content-type'] ?? 'application/octet-stream' }
+    : {}
+  let answered = false
+  try {
+    await breaker.run(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          // A client that leaves first gets no reply, and reply-from then calls neither hook.
+          reply.raw.once('close', () => resolve())
+          reply.from(dest, {
+            ...options,
+            ...body,
+            timeout: timeoutMs,
+            retryDelay: retryDelayFor(request.method),
+            rewriteRequestHeaders: (original, headers) => ({
+              ...headers,
+              [REQUEST_ID_HEADER]: String(original.id),
+              // The gateway is the edge: what a client claims here is replaced, never passed on.
+              'x-forwarded-for': original.ip,
+              'x-forwarded-proto': original.protocol,
+              'x-forwarded-host': original.host
+            }),
+            onResponse: (_request, upstreamReply, response) => {
+              answered = true
+              upstreamReply.send(response.stream)
+              if (response.statusCode >= 500) reject(new Error(`${upstream} answered ${response.statusCode}`))
+              else resolve()
+            },
+            onError: (upstreamReply, { error }) => {
+              answered = true
+              upstreamReply.send(upstreamProblem(error, upstream, breaker, timeoutMs))
+              reject(error)
+            }
+          })
+        })
+    )
+  } catch (error) {
+    if (isBreakerRefusal(error)) {
+      throw serviceUnavailable(
+        `The ${upstream} service is failing; requests to it are paused`,
+        breaker.retryAfterSeconds(),
+        'UPSTREAM_CIRCUIT_OPEN'
+      )
+    }
+    // The upstream's own 5xx and transport failures are answered already; anything else is ours.
+    if (!answered) throw error
+  }
+  return reply
+}
+
+/** A transport failure as problem details: never a 500, never the internal error text. */
+function upstreamProblem(error: Error, upstream: UpstreamName, breaker: UpstreamBreaker, timeoutMs: number): HttpProblem {
+  // reply-from wraps the transport error; its `cause` says what actually happened.
+  if (UNREACHABLE_CODES.has(codeOf(error.cause ?? error))) {
+    return serviceUnavailable(`The ${upstream} service is unreachable`, breaker.retryAfterSeconds(), 'UPSTREAM_UNREACHABLE')
+  }
+  if ((error as { statusCode?: unknown }).statusCode === 504) {
+    return new HttpProblem(504, `The ${upstream} service did not answer within ${timeoutMs} ms`, 'UPSTREAM_TIMEOUT')
+  }
+  return new HttpProblem(502, `The ${upstream} service broke off the exchange`, 'UPSTREAM_FAILED')
+}
