@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import {
+  authenticatePlugin,
+  createJwksClient,
+  errorHandlerPlugin,
+  healthPlugin,
+  metricsPlugin,
+  mongoPlugin,
+  openApiPlugin,
+  requestIdPlugin,
+  type AuthenticateOptions
+} from '@app/platform'
+import { access } from './access.js'
+import type { EventConfig } from './config.js'
+import { clockPlugin } from './plugins/clock.js'
+import { deliveryPlugin } from './plugins/delivery.js'
+import { repositoriesPlugin } from './plugins/repositories.js'
+import { sweeperPlugin } from './plugins/sweeper.js'
+import { indexPlan } from './repositories/index.js'
+import { claimRoutes } from './routes/claims.js'
+import { eventRoutes } from './routes/events.js'
+import { rewardRoutes } from './routes/rewards.js'
+import { userEventRoutes } from './routes/user-events.js'
+
+export interface EventAppOptions {
+  config: EventConfig
+  /** The resolved database (MONGO_URL or the embedded one). */
+  mongoUrl: string
+  /** Signing keys by `kid`; default: the auth service's JWKS at AUTH_JWKS_URL. */
+  publicKeyFor?: AuthenticateOptions['publicKeyFor']
+  /** Default: the system clock. */
+  clock?: () => Date
+}
+
+/** The event service: events, rewards, progress, claims and reward delivery. Never listens. */
+export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, { config, mongoUrl, publicKeyFor, clock }) => {
+  await app.register(requestIdPlugin)
+  await app.register(errorHandlerPlugin)
+  await app.register(metricsPlugin, { prefix: 'event_' })
+  await app.register(openApiPlugin, {
+    title: 'Event service',
+    description:
+      'Events, reward bundles, progress, claims and reward delivery. Served under `/event-gateway` by the gateway. ' +
+      'Every route needs an access token from the auth service (`Authorization: Bearer …`).'
+  })
+  await app.register(mongoPlugin, { url: mongoUrl, dbName: config.EVENT_DB_NAME, indexes: indexPlan })
+  await app.register(authenticatePlugin, {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    publicKeyFor: publicKeyFor ?? createJwksClient({ url: config.AUTH_JWKS_URL }).publicKeyFor,
+    access
+  })
+  await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
+
+  await app.register(clockPlugin, clock ? { clock } : {})
+  await app.register(repositoriesPlugin)
+  await app.register(deliveryPlugin, {
+    url: config.REWARD_DELIVERY_URL,
+    timeoutMs: config.DELIVERY_TIMEOUT_MS,
+    maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+    backoffBaseMs: config.DELIVERY_BACKOFF_BASE_MS,
+    backoffMaxMs: config.DELIVERY_BACKOFF_MAX_MS,
+    leaseMs: config.DELIVERY_LEASE_MS,
+    callbackWaitMs: config.DELIVERY_CALLBACK_WAIT_MS,
+    breakerResetMs: config.DELIVERY_BREAKER_RESET_MS
+  })
+  await app.register(sweeperPlugin, { intervalMs: config.SWEEPER_INTERVAL_MS })
+
+  await app.register(eventRoutes)
+  await app.register(rewardRoutes)
+  await app.register(userEventRoutes)
+  await app.register(claimRoutes)
+}

@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ObjectId } from 'mongodb'
+import { problemResponses } from '@app/contracts'
+import { actingUserId, isStaff, notFound } from '@app/platform'
+import { ingestReport } from '../progress/ingest.js'
+import { toUserEvent } from '../progress/view.js'
+import { IdempotencyHeaders, ProgressReportBody, ProgressReportReply, UserEventPage, UserEventsQuery } from '../schemas/progress.js'
+import { bearer } from './openapi.js'
+
+const tags = ['progress']
+
+export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { events, progress } = app.repositories
+
+  app.get(
+    '/user-events',
+    {
+      schema: {
+        tags,
+        ...bearer,
+        summary: 'Progress per user and event',
+        description:
+          'Each condition with its current value, target and whether it holds. A USER sees only their own ' +
+          'progress (`userId` defaults to the caller; naming anyone else is a 403); staff may name any user, ' +
+          'or none for all users. With both `userId` and `eventId`, an event without progress yet shows zeros.',
+        querystring: UserEventsQuery,
+        response: { 200: UserEventPage, ...problemResponses(400, 401, 403, 404) }
+      }
+    },
+    async (request) => {
+      const { limit, cursor } = request.query
+      const userId = isStaff(request.user) ? request.query.userId : actingUserId(request, request.query.userId)
+      const eventId = request.query.eventId ? new ObjectId(request.query.eventId) : undefined
+
+      if (userId !== undefined && eventId !== undefined) {
+        const event = await events.findById(eventId)
+        if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
+        return { items: [toUserEvent(event, userId, await progress.find(userId, eventId))], nextCursor: null }
+      }
+      const page = await progress.list({ userId, eventId }, { limit, cursor })
+      const eventIds = [...new Map(page.items.map((doc) => [doc.eventId.toHexString(), doc.eventId])).values()]
+      const eventsById = new Map((await events.findByIds(eventIds)).map((event) => [event._id.toHexString(), event]))
+      const items = page.items.flatMap((doc) => {
+        const event = eventsById.get(doc.eventId.toHexString())
+        return event ? [toUserEvent(event, doc.userId, doc)] : []
+      })
+      return { items, nextCursor: page.nextCursor }
+    }
+  )
+
+  app.post(
+    '/user-events/process',
+    {
+      schema: {
+        tags,
+        ...bearer,
+        summary: 'Report progress for a user (game servers, operators)',
+        description:
+          'Counts toward every active event whose window contains `occurredAt` and which has a condition of type ' +
+          '`eventType`. With an `Idempotency-Key`, a repeat counts nothing and returns the first outcome ' +
+          '(`duplicate: true`); reusing a key for a different report is a 409.',
+        headers: IdempotencyHeaders,
+        body: ProgressReportBody,
+        response: { 200: ProgressReportReply, ...problemResponses(400, 401, 403, 409) }
+      }
+    },
+    async (request) =>
+      ingestReport(app.repositories, app.clock(), {
+        ...request.body,
+        userId: actingUserId(request, request.body.userId),
+        reportedBy: request.user.sub,
+        idempotencyKey: request.headers['idempotency-key']
+      })
+  )
+
+  app.post(
+    '/user-events/check-in',
+    {
+      schema: {
+        tags,
+        ...bearer,
+        summary: 'Check in for today (attendance, for yourself)',
+        description: "One attendance on today's date, in each event's own time zone. Needs no body.",
+        headers: IdempotencyHeaders,
+        response: { 200: ProgressReportReply, ...problemResponses(400, 401, 403, 409) }
+      }
+    },
+    async (request) =>
+      ingestReport(app.repositories, app.clock(), {
+        eventType: 'attendance',
+        userId: request.user.sub,
+        reportedBy: request.user.sub,
+        idempotencyKey: request.headers['idempotency-key']
+      })
+  )
+}

@@ -1,0 +1,107 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { DateTimeString, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
+import { Condition } from './conditions.js'
+
+/** The seed's example body, accepted exactly as written. */
+export const SEED_EVENT = {
+  name: '이벤트1',
+  activate: true,
+  description: '이벤트입니다',
+  startedAt: '2025-05-11T06:09:53.361Z',
+  endedAt: '2025-05-25T06:09:53.361Z',
+  userId: '682c1aaa6fb6c7f00ae8ae33',
+  requireApproval: true,
+  contents: [{ type: 'attendance', count: 1 }]
+}
+
+const Name = Type.String({ minLength: 1, maxLength: 200, examples: ['이벤트1'] })
+const descriptionOptions = { maxLength: 2000, examples: ['이벤트입니다'] }
+const activateOptions = { description: 'Off → no progress is counted and nothing can be claimed' }
+export const Conditions = Type.Array(Condition, { minItems: 1, maxItems: 20, description: 'All must hold (AND)' })
+
+export const CreateEventBody = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String({ ...descriptionOptions, default: '' })),
+    activate: Type.Optional(Type.Boolean({ ...activateOptions, default: true })),
+    startedAt: DateTimeString,
+    /** Exclusive; must be after startedAt. */
+    endedAt: DateTimeString,
+    timezone: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        default: 'UTC',
+        description: 'IANA time zone whose calendar days the day-based conditions count',
+        examples: ['Asia/Seoul']
+      })
+    ),
+    requireApproval: Type.Optional(
+      Type.Boolean({ default: false, description: 'Claims wait for an operator (`pending`) instead of going straight to delivery' })
+    ),
+    /** The seed sends the author; the token's `sub` is recorded instead. */
+    userId: Type.Optional(ObjectIdString),
+    contents: Conditions
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      SEED_EVENT,
+      {
+        name: 'Spring login streak',
+        startedAt: '2025-05-11T00:00:00.000+09:00',
+        endedAt: '2025-06-11T00:00:00.000+09:00',
+        timezone: 'Asia/Seoul',
+        contents: [
+          { type: 'login_streak', days: 7 },
+          { type: 'quest', questId: 'q-17' },
+          { type: 'purchase', amount: 10000 }
+        ]
+      }
+    ]
+  }
+)
+export type CreateEventBody = Static<typeof CreateEventBody>
+
+export const UpdateEventBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    description: Type.Optional(Type.String(descriptionOptions)),
+    activate: Type.Optional(Type.Boolean(activateOptions)),
+    startedAt: Type.Optional(DateTimeString),
+    endedAt: Type.Optional(DateTimeString)
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ activate: false }, { endedAt: '2025-05-31T06:09:53.361Z' }] }
+)
+export type UpdateEventBody = Static<typeof UpdateEventBody>
+
+/** The window is [startedAt, endedAt). */
+export const Event = Type.Object(
+  {
+    id: ObjectIdString,
+    name: Type.String(),
+    description: Type.String(),
+    activate: Type.Boolean(),
+    startedAt: DateTimeString,
+    endedAt: DateTimeString,
+    timezone: Type.String(),
+    requireApproval: Type.Boolean(),
+    contents: Conditions,
+    createdBy: Type.String(),
+    createdAt: DateTimeString,
+    updatedAt: DateTimeString
+  },
+  { additionalProperties: false }
+)
+export type Event = Static<typeof Event>
+
+export const EventListQuery = Type.Object(
+  {
+    active: Type.Optional(Type.Boolean({ description: 'Only events whose `activate` flag is this' })),
+    current: Type.Optional(Type.Boolean({ description: 'true: window contains now; false: window is past or future' })),
+    ...PageQuery
+  },
+  { additionalProperties: false }
+)
+export type EventListQuery = Static<typeof EventListQuery>
+export const EventPage = pageOf(Event)

@@ -1,0 +1,97 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { DateTimeString, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
+import { CONDITION_TYPES, type ConditionType } from './conditions.js'
+
+export const ProgressReportBody = Type.Object(
+  {
+    eventType: Type.Unsafe<ConditionType>({ type: 'string', enum: [...CONDITION_TYPES], examples: ['attendance'] }),
+    userId: ObjectIdString,
+    count: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_000_000_000_000,
+        default: 1,
+        description: 'invite: friends invited; purchase: amount spent in minor units; ignored otherwise'
+      })
+    ),
+    value: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'quest: the completed questId', examples: ['q-17'] })),
+    occurredAt: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened (default: now)' }))
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      { eventType: 'attendance', userId: '682c1aaa6fb6c7f00ae8ae33', count: 1 },
+      { eventType: 'quest', userId: '682c1aaa6fb6c7f00ae8ae33', value: 'q-17', occurredAt: '2025-05-12T10:00:00.000Z' }
+    ]
+  }
+)
+export type ProgressReportBody = Static<typeof ProgressReportBody>
+
+/** Headers are open (Authorization and friends); only the one we read is described. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[\\x21-\\x7E]+$',
+      description: 'The same key for the same user counts once; a repeat returns the first outcome',
+      examples: ['login-682c1aaa-2025-05-12']
+    })
+  )
+})
+
+export const ProgressReportReply = Type.Object(
+  {
+    reportId: ObjectIdString,
+    /** True when this key was seen before: nothing was counted again. */
+    duplicate: Type.Boolean(),
+    occurredAt: DateTimeString,
+    updates: Type.Array(
+      Type.Object(
+        { eventId: ObjectIdString, conditions: Type.Array(Type.String({ examples: ['attendance'] })) },
+        { additionalProperties: false }
+      ),
+      { description: 'The events whose progress this report counted toward, with the condition states it touched' }
+    )
+  },
+  { additionalProperties: false }
+)
+export type ProgressReportReply = Static<typeof ProgressReportReply>
+
+export const ConditionProgress = Type.Object(
+  {
+    name: Type.String({ examples: ['attendance', 'quest:q-17'] }),
+    type: Type.Unsafe<ConditionType>({ type: 'string', enum: [...CONDITION_TYPES] }),
+    current: Type.Number({ examples: [1] }),
+    target: Type.Number({ examples: [3] }),
+    holds: Type.Boolean()
+  },
+  { additionalProperties: false }
+)
+export type ConditionProgress = Static<typeof ConditionProgress>
+
+export const UserEvent = Type.Object(
+  {
+    userId: ObjectIdString,
+    eventId: ObjectIdString,
+    eventName: Type.String(),
+    /** Every condition holds (the reward may be claimed while the event runs). */
+    satisfied: Type.Boolean(),
+    conditions: Type.Array(ConditionProgress),
+    updatedAt: Type.Union([DateTimeString, Type.Null()])
+  },
+  { additionalProperties: false }
+)
+export type UserEvent = Static<typeof UserEvent>
+
+export const UserEventsQuery = Type.Object(
+  {
+    /** Default: yourself. Staff may name anyone. */
+    userId: Type.Optional(ObjectIdString),
+    eventId: Type.Optional(ObjectIdString),
+    ...PageQuery
+  },
+  { additionalProperties: false }
+)
+export type UserEventsQuery = Static<typeof UserEventsQuery>
+export const UserEventPage = pageOf(UserEvent)

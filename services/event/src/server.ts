@@ -1,0 +1,15 @@
+import { createServer, exitOnEnvError, listenUntilSignalled, resolveDatabase } from '@app/platform'
+import { eventApp } from './app.js'
+import { loadEventConfig, type EventConfig } from './config.js'
+
+let config: EventConfig
+try {
+  config = loadEventConfig()
+} catch (error) {
+  exitOnEnvError(error)
+}
+
+const database = await resolveDatabase(config.MONGO_URL, { persistent: true })
+const app = createServer({ name: 'event', logLevel: config.LOG_LEVEL, bodyLimit: config.BODY_LIMIT })
+await app.register(eventApp, { config, mongoUrl: database.url })
+await listenUntilSignalled(app, { port: config.EVENT_PORT, host: config.HOST, onClosed: database.stop })

@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { ObjectId } from 'mongodb'
+import { actor, eventBody, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
+
+after(stopTestMongo)
+
+const operator = actor('OPERATOR')
+const admin = actor('ADMIN')
+const auditor = actor('AUDITOR')
+const gameServer = actor('SERVICE')
+
+let service: TestService
+before(async () => {
+  service = await startService()
+})
+after(() => service.close())
+
+async function setUpEvent(overrides: Record<string, unknown> = {}) {
+  const event = await service.call('POST', '/event', { token: operator.token, body: eventBody(overrides) })
+  assert.equal(event.status, 201, JSON.stringify(event.body))
+  const reward = await service.call('POST', '/rewards', {
+    token: operator.token,
+    body: { eventId: event.body.id, contents: [{ type: 'point', amount: 100 }] }
+  })
+  return { eventId: event.body.id as string, rewardId: reward.body.id as string }
+}
+const checkIn = (player: Actor) =>
+  service.call('POST', '/user-events/process', { token: gameServer.token, body: { eventType: 'attendance', userId: player.id } })
+const claim = (player: Actor, rewardsId: string, userId?: string) =>
+  service.call('POST', '/user-reward-claims', { token: player.token, body: { rewardsId, ...(userId ? { userId } : {}) } })
+const approve = (id: string, by: Actor = operator) => service.call('PATCH', `/user-reward-claims/${id}/approve`, { token: by.token })
+const reject = (id: string, body: unknown, by: Actor = operator) =>
+  service.call('PATCH', `/user-reward-claims/${id}/reject`, { token: by.token, body })
+const grantsFor = (claimId: string) => service.db.collection('user_rewards').countDocuments({ claimId: new ObjectId(claimId) })
+
+describe('POST /user-reward-claims', () => {
+  test('an event without approval completes at once through the ledger, granted once', async () => {
+    const { eventId, rewardId } = await setUpEvent({ requireApproval: false })
+    const player = actor('USER')
+    await checkIn(player)
+    const reply = await claim(player, rewardId, player.id)
+    assert.equal(reply.status, 201, JSON.stringify(reply.body))
+    assert.equal(reply.body.status, 'completed')
+    assert.equal(reply.body.eventId, eventId)
+    assert.equal(reply.body.rewardId, rewardId)
+    assert.equal(reply.body.delivery.attempts, 1)
+    assert.ok(reply.body.delivery.completedAt)
+    assert.equal(await grantsFor(reply.body.id), 1)
+  })
+
+  test('conditions not met: 409 naming each one', async () => {
+    const { rewardId } = await setUpEvent({ contents: [{ type: 'attendance', count: 1 }, { type: 'invite', count: 2 }] })
+    const player = actor('USER')
+    await checkIn(player)
+    const reply = await claim(player, rewardId)
+    assert.equal(reply.status, 409)
+    assert.equal(reply.body.code, 'CONDITIONS_NOT_MET')
+    assert.match(reply.body.detail, /invite 0\/2/)
+    assert.doesNotMatch(reply.body.detail, /attendance/)
+  })
+
+  test('the event must be active and inside its window: 409 with a code saying which', async () => {
+    const day = 24 * 3600_000
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ activate: false }, 'EVENT_INACTIVE'],
+      [{ startedAt: new Date(Date.now() + day).toISOString(), endedAt: new Date(Date.now() + 2 * day).toISOString() }, 'EVENT_NOT_STARTED'],
+      [{ startedAt: new Date(Date.now() - 2 * day).toISOString(), endedAt: new Date(Date.now() - day).toISOString() }, 'EVENT_ENDED']
+    ]
+    for (const [overrides, code] of cases) {
+      const { rewardId } = await setUpEvent(overrides)
+      const reply = await claim(actor('USER'), rewardId)
+      assert.equal(reply.status, 409, code)
+      assert.equal(reply.body.code, code)
+    }
+  })
+
+  test('404 for an unknown reward; 400 for a bad id or an extra field; 403 for claiming as someone else', async () => {
+    const player = actor('USER')
+    const unknown = await claim(player, new ObjectId().toHexString())
+    assert.equal(unknown.status, 404)
+    assert.equal(unknown.body.code, 'REWARD_NOT_FOUND')
+    assert.equal((await claim(player, 'reward-1')).status, 400)
+    const { rewardId } = await setUpEvent()
+    const extra = await service.call('POST', '/user-reward-claims', { token: player.token, body: { rewardsId: rewardId, status: 'completed' } })
+    assert.equal(extra.status, 400)
+    assert.equal(extra.body.errors[0].field, 'body.status')
+    const forOther = await claim(player, rewardId, actor('USER').id)
+    assert.equal(forOther.status, 403)
+    assert.equal(forOther.body.code, 'NOT_YOUR_USER_ID')
+  })
+
+  test('one claim per user and event: 50 in parallel → exactly 1 created, 49 × 409', async () => {
+    const { eventId, rewardId } = await setUpEvent()
+    const player = actor('USER')
+    await checkIn(player)
+    const replies = await Promise.all(Array.from({ length: 50 }, () => claim(player, rewardId)))
+    const created = replies.filter((reply) => reply.status === 201)
+    const refused = replies.filter((reply) => reply.status === 409)
+    assert.equal(created.length, 1)
+    assert.equal(refused.length, 49)
+    assert.ok(refused.every((reply) => reply.body.code === 'ALREADY_CLAIMED'))
+    assert.equal(await service.db.collection('claims').countDocuments({ userId: player.id, eventId: new ObjectId(eventId) }), 1)
+  })
+
+  test("another reward of the same event counts as the same claim", async () => {
+    const { eventId, rewardId } = await setUpEvent()
+    const second = await service.call('POST', '/rewards', {
+      token: operator.token,
+      body: { eventId, contents: [{ type: 'coupon', couponCode: 'X', quantity: 1 }] }
+    })
+    const player = actor('USER')
+    await checkIn(player)
+    assert.equal((await claim(player, rewardId)).status, 201)
+    const again = await claim(player, second.body.id)
+    assert.equal(again.status, 409)
+    assert.equal(again.body.code, 'ALREADY_CLAIMED')
+  })
+})
+
+describe('approval', () => {
+  async function pendingClaim() {
+    const { rewardId } = await setUpEvent({ requireApproval: true })
+    const player = actor('USER')
+    await checkIn(player)
+    const reply = await claim(player, rewardId)
+    assert.equal(reply.body.status, 'pending')
+    return { player, id: reply.body.id as string }
+  }
+
+  test('5 parallel approvals → exactly 1, granted once', async () => {
+    const { id } = await pendingClaim()
+    const replies = await Promise.all([operator, admin, operator, admin, operator].map((by) => approve(id, by)))
+    assert.equal(replies.filter((reply) => reply.status === 200).length, 1)
+    const losers = replies.filter((reply) => reply.status === 409)
+    assert.equal(losers.length, 4)
+    assert.ok(losers.every((reply) => reply.body.code === 'INVALID_TRANSITION'))
+    const transitions = await service.db.collection('claim_transitions').find({ claimId: new ObjectId(id) }).toArray()
+    assert.deepEqual(
+      transitions.map((t) => `${t.from}→${t.to}`),
+      ['null→pending', 'pending→processing', 'processing→completed']
+    )
+    assert.equal(await grantsFor(id), 1)
+  })
+
+  test('approve vs reject racing: exactly one wins', async () => {
+    const { id } = await pendingClaim()
+    const [approved, rejected] = await Promise.all([approve(id), reject(id, { reason: 'race' })])
+    assert.deepEqual([approved.status, rejected.status].sort(), [200, 409])
+  })
+
+  test('reject needs a reason, records it, and ends the claim', async () => {
+    const { id, player } = await pendingClaim()
+    assert.equal((await reject(id, {})).status, 400)
+    assert.equal((await reject(id, { reason: '' })).status, 400)
+    assert.equal((await reject(id, { reason: 'x', extra: 1 })).status, 400)
+    const rejected = await reject(id, { reason: 'Duplicate account' })
+    assert.equal(rejected.status, 200)
+    assert.equal(rejected.body.status, 'rejected')
+    assert.equal(rejected.body.reason, 'Duplicate account')
+    const detail = await service.call('GET', `/user-reward-claims/${id}`, { token: player.token })
+    assert.deepEqual(detail.body.transitions.at(-1), {
+      from: 'pending',
+      to: 'rejected',
+      by: operator.id,
+      at: detail.body.transitions.at(-1).at,
+      reason: 'Duplicate account'
+    })
+    assert.equal((await approve(id)).status, 409)
+    assert.equal((await reject(id, { reason: 'again' })).status, 409)
+    assert.equal(await grantsFor(id), 0)
+  })
+
+  test('404 for an unknown claim, 400 for a bad id', async () => {
+    const unknown = await approve(new ObjectId().toHexString())
+    assert.equal(unknown.status, 404)
+    assert.equal(unknown.body.code, 'CLAIM_NOT_FOUND')
+    assert.equal((await reject(new ObjectId().toHexString(), { reason: 'x' })).status, 404)
+    assert.equal((await approve('nope')).status, 400)
+  })
+})
+
+describe('reading claims', () => {
+  const players = [actor('USER'), actor('USER')]
+  const claims: Array<{ id: string; userId: string; eventId: string; status: string; createdAt: string }> = []
+  let firstEvent: string
+  before(async () => {
+    for (const requireApproval of [true, false]) {
+      const { eventId, rewardId } = await setUpEvent({ requireApproval })
+      firstEvent ??= eventId
+      for (const player of players) {
+        await checkIn(player)
+        claims.push((await claim(player, rewardId)).body)
+      }
+    }
+  })
+
+  const ids = (reply: { body: { items: Array<{ id: string }> } }) => reply.body.items.map((item) => item.id).sort()
+  const expected = (keep: (c: (typeof claims)[number]) => boolean) =>
+    claims
+      .filter(keep)
+      .map((c) => c.id)
+      .sort()
+
+  test('history filters: userId, eventId, status, from/to', async () => {
+    const get = (query: string) => service.call('GET', `/user-reward-claims?limit=100&${query}`, { token: auditor.token })
+    assert.deepEqual(ids(await get(`userId=${players[0]!.id}`)), expected((c) => c.userId === players[0]!.id))
+    assert.deepEqual(ids(await get(`eventId=${firstEvent}`)), expected((c) => c.eventId === firstEvent))
+    assert.deepEqual(
+      ids(await get(`eventId=${firstEvent}&status=pending&userId=${players[1]!.id}`)),
+      expected((c) => c.eventId === firstEvent && c.userId === players[1]!.id)
+    )
+    const from = claims[1]!.createdAt
+    const to = claims[3]!.createdAt
+    const window = ids(await get(`from=${from}&to=${to}`)).filter((id) => claims.some((c) => c.id === id))
+    assert.deepEqual(window, expected((c) => c.createdAt >= from && c.createdAt < to))
+    assert.equal((await get('status=shipped')).status, 400)
+    assert.equal((await get('from=yesterday')).status, 400)
+  })
+
+  test('history pages with a cursor, newest first', async () => {
+    const seen: string[] = []
+    let cursor: string | null = null
+    do {
+      const page: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } = await service.call(
+        'GET',
+        `/user-reward-claims?limit=1&eventId=${firstEvent}${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: operator.token }
+      )
+      assert.equal(page.status, 200)
+      seen.push(...page.body.items.map((item) => item.id))
+      cursor = page.body.nextCursor
+    } while (cursor)
+    assert.deepEqual(seen, [...expected((c) => c.eventId === firstEvent)].reverse())
+  })
+
+  test('/me shows only your own claims, with filters', async () => {
+    const [player] = players
+    const mine = await service.call('GET', '/user-reward-claims/me', { token: player!.token })
+    assert.equal(mine.status, 200)
+    assert.deepEqual(ids(mine), expected((c) => c.userId === player!.id))
+    const pending = await service.call('GET', '/user-reward-claims/me?status=pending', { token: player!.token })
+    assert.deepEqual(ids(pending), expected((c) => c.userId === player!.id && c.status === 'pending'))
+    assert.equal((await service.call('GET', `/user-reward-claims/me?userId=${players[1]!.id}`, { token: player!.token })).status, 400)
+    assert.deepEqual(ids(await service.call('GET', '/user-reward-claims/me', { token: auditor.token })), [])
+  })
+
+  test('detail with its audit trail: the owner and staff may read it, another USER may not', async () => {
+    const [first] = claims
+    const path = `/user-reward-claims/${first!.id}`
+    const own = await service.call('GET', path, { token: players[0]!.token })
+    assert.equal(own.status, 200)
+    assert.deepEqual(own.body.transitions.map((t: { to: string }) => t.to), ['pending'])
+    assert.equal((await service.call('GET', path, { token: auditor.token })).status, 200)
+    const other = await service.call('GET', path, { token: players[1]!.token })
+    assert.equal(other.status, 403)
+    assert.equal(other.body.code, 'NOT_YOUR_CLAIM')
+    assert.equal((await service.call('GET', `/user-reward-claims/${new ObjectId().toHexString()}`, { token: auditor.token })).status, 404)
+  })
+})

@@ -1,0 +1,134 @@
+import { createSign, randomUUID } from 'node:crypto'
+import { MongoClient, ObjectId, type Db } from 'mongodb'
+import type { Role } from '@app/contracts'
+import { createServer, type AuthenticateOptions } from '@app/platform'
+import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/platform/testkit'
+import { eventApp } from '../src/app.js'
+import { loadEventConfig } from '../src/config.js'
+import { SEED_EVENT } from '../src/schemas/events.js'
+
+export const ISSUER = 'event-reward-platform'
+export const AUDIENCE = 'event-reward-platform'
+export const KID = 'test-key'
+export const signingKeys = generateRsaKeyPair()
+
+const base64url = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url')
+
+/** An RS256 JWT, signed the way the auth service signs (any claim or header may be overridden). */
+export function signJwt(
+  payload: Record<string, unknown>,
+  { privateKey = signingKeys.privateKey, header = {} }: { privateKey?: string; header?: Record<string, unknown> } = {}
+): string {
+  const signingInput = `${base64url({ alg: 'RS256', typ: 'JWT', kid: KID, ...header })}.${base64url(payload)}`
+  return `${signingInput}.${createSign('RSA-SHA256').update(signingInput).sign(privateKey).toString('base64url')}`
+}
+
+export function accessClaims(sub: string, roles: Role[]): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000)
+  return { sub, roles, sid: randomUUID(), typ: 'access', iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 900 }
+}
+
+export interface Actor {
+  id: string
+  token: string
+}
+/** A caller with a fresh user id and a valid access token carrying `roles`. */
+export function actor(...roles: Role[]): Actor {
+  const id = new ObjectId().toHexString()
+  return { id, token: signJwt(accessClaims(id, roles)) }
+}
+
+/** A clock that reads `start` now and then runs at real speed. */
+export function clockStartingAt(start: string): () => Date {
+  const offset = Date.parse(start) - Date.now()
+  return () => new Date(Date.now() + offset)
+}
+
+let mongo: TestMongo | undefined
+/** For a top-level `after` in every test file. */
+export const stopTestMongo = async () => mongo?.stop()
+
+export interface Reply {
+  status: number
+  headers: Headers
+  /** Parsed JSON (else the text); `any` because tests probe whatever the service answered. */
+  body: any
+}
+
+export interface TestService {
+  url: string
+  /** The service's own database, for setting up situations (a crashed worker's lease) and checking results. */
+  db: Db
+  call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  env?: Record<string, string>
+  clock?: () => Date
+  publicKeyFor?: AuthenticateOptions['publicKeyFor']
+  /** Share another instance's database (two instances of the service). */
+  dbName?: string
+}
+
+/** The event service on a real port over a fresh database, as `npm start` would run it. */
+export async function startService({ env = {}, clock, publicKeyFor, dbName }: StartOptions = {}): Promise<TestService> {
+  mongo = await startTestMongo()
+  const config = loadEventConfig({ EVENT_DB_NAME: dbName ?? mongo.dbName, LOG_LEVEL: 'silent', ...env })
+  const app = createServer({ name: 'event', logLevel: config.LOG_LEVEL, bodyLimit: config.BODY_LIMIT })
+  await app.register(eventApp, {
+    config,
+    mongoUrl: mongo.url,
+    publicKeyFor: publicKeyFor ?? (async (kid) => (kid === KID ? signingKeys.publicKey : Promise.reject(new Error('unknown kid')))),
+    ...(clock ? { clock } : {})
+  })
+  const url = await listenOnFreePort(app)
+  const client = await new MongoClient(mongo.url).connect()
+
+  return {
+    url,
+    db: client.db(config.EVENT_DB_NAME),
+    async call(method, path, { token, body, headers = {} } = {}) {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers
+        },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {})
+      })
+      const text = await response.text()
+      const json = text && response.headers.get('content-type')?.includes('json')
+      return { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text }
+    },
+    async close() {
+      await app.close()
+      await client.close()
+    }
+  }
+}
+
+/** The seed's event body with its window moved to contain `now` (the seed's dates are in the past). */
+export function eventBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Date.now()
+  return {
+    ...SEED_EVENT,
+    startedAt: new Date(now - 24 * 3600_000).toISOString(),
+    endedAt: new Date(now + 7 * 24 * 3600_000).toISOString(),
+    ...overrides
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls until `check` returns something truthy, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const result = await check()
+    if (result) return result
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(25)
+  }
+}
