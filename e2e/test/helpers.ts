@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import { startTestMongo } from '@app/platform/testkit'
+import { startSystem, type RunningSystem } from '@app/platform/system'
+
+export const ADMIN = { email: 'admin@e2e.test', password: 'admin-password-e2e' }
+
+/**
+ * The real system — auth, event and gateway as separate processes on free ports — against the
+ * embedded database (or MONGO_URL), with databases of its own. `stop()` ends the processes
+ * and the database; call it from a top-level `after`.
+ */
+export async function startE2eSystem(env: NodeJS.ProcessEnv = {}): Promise<RunningSystem & { stopAll(): Promise<void> }> {
+  const mongo = await startTestMongo()
+  const suffix = randomBytes(3).toString('hex')
+  const system = await startSystem({
+    mongoUrl: mongo.url,
+    ports: 'free',
+    env: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      AUTH_DB_NAME: `e2e_auth_${suffix}`,
+      EVENT_DB_NAME: `e2e_event_${suffix}`,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      SWEEPER_INTERVAL_MS: '500',
+      ...env
+    },
+    stdio: process.env.E2E_LOGS ? 'inherit' : 'ignore'
+  })
+  return {
+    ...system,
+    async stopAll() {
+      await system.stop()
+      await mongo.stop()
+    }
+  }
+}
+
+export interface ApiReply {
+  status: number
+  headers: Headers
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any
+}
+
+/** A small JSON client for one base URL. */
+export function client(baseUrl: string) {
+  return async function call(method: string, path: string, { token, body }: { token?: string; body?: unknown } = {}): Promise<ApiReply> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {})
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {})
+    })
+    const text = await response.text()
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
+  }
+}
+
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (accept(value) || Date.now() > deadline) return value
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100))
+  }
+}
