@@ -33,7 +33,6 @@ export interface SystemOptions {
   env?: NodeJS.ProcessEnv
   /** 'inherit' shows the services' logs; 'ignore' keeps test output clean. */
   stdio?: 'inherit' | 'ignore'
-  watch?: boolean
   readyTimeoutMs?: number
   onLog?: (line: string) => void
 }
@@ -79,7 +78,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
-  const { mongoUrl, ports, env = {}, stdio = 'ignore', watch = false, readyTimeoutMs = 60_000, onLog = () => {} } = options
+  const { mongoUrl, ports, env = {}, stdio = 'ignore', readyTimeoutMs = 60_000, onLog = () => {} } = options
   const specs = SERVICE_SPECS.filter((spec) => existsSync(serverEntry(spec)))
   const portOf = new Map<ServiceName, number>()
   for (const spec of specs) {
@@ -100,7 +99,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const port = portOf.get(spec.name)!
     const child = spawn(
       process.execPath,
-      [TSX_CLI, ...(watch ? ['watch', '--clear-screen=false'] : []), '--conditions=@app/source', serverEntry(spec)],
+      [TSX_CLI, '--conditions=@app/source', serverEntry(spec)],
       { cwd: join(REPO_ROOT, spec.dir), env: { ...sharedEnv, [spec.portVariable]: String(port) }, stdio: ['ignore', stdio, stdio] }
     )
     const service = { name: spec.name, port, url: local(spec.name), process: child }
