@@ -22,14 +22,26 @@ console.log(`[start] database: ${database.kind}`)
 if (process.argv.includes('--watch')) watchThroughTurbo(database)
 else await runUntilStopped(database)
 
-/** Turbo runs the persistent `dev` tasks; its loose env mode hands every variable to them. */
+/**
+ * Turbo runs the persistent `dev` tasks; its loose env mode hands every variable to them. It
+ * gets a process group of its own, signalled as a whole the way a terminal's Ctrl-C would be:
+ * turbo's npm wrapper does not forward a signal sent to it alone.
+ */
 function watchThroughTurbo(db: Database): void {
   const turbo = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'turbo'), ['run', 'dev', '--env-mode=loose'], {
     cwd: REPO_ROOT,
     env: { ...process.env, MONGO_URL: db.url },
-    stdio: 'inherit'
+    stdio: 'inherit',
+    detached: true
   })
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => turbo.kill('SIGINT'))
+  const stopGroup = () => {
+    try {
+      process.kill(-turbo.pid!, 'SIGINT')
+    } catch {
+      // already gone
+    }
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stopGroup)
   turbo.on('exit', async (code) => {
     await db.stop()
     process.exit(code ?? 0)
