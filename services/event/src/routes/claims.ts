@@ -64,10 +64,28 @@ async function transitionRefusal(claims: ClaimRepository, id: ObjectId, expected
 const prefixed = (path: string, fields: object) =>
   Object.fromEntries(Object.entries(fields).map(([key, value]) => [`${path}.${key}`, value]))
 
-const dateRange = ({ from, to }: { from?: string | undefined; to?: string | undefined }) => ({
-  from: from ? new Date(from) : undefined,
-  to: to ? new Date(to) : undefined
-})
+interface HistoryQuery {
+  eventId?: string | undefined
+  status?: ClaimFilter['status']
+  from?: string | undefined
+  to?: string | undefined
+  limit?: number | undefined
+  cursor?: string | undefined
+}
+
+/** One page of claim history: all claims (staff, optionally one user's) or the caller's own. */
+async function historyPage(claims: ClaimRepository, userId: string | undefined, query: HistoryQuery) {
+  const { eventId, status, from, to, limit, cursor } = query
+  const filter: ClaimFilter = {
+    userId,
+    eventId: eventId ? new ObjectId(eventId) : undefined,
+    status,
+    from: from ? new Date(from) : undefined,
+    to: to ? new Date(to) : undefined
+  }
+  const page = await claims.list(filter, { limit, cursor })
+  return { items: page.items.map(toClaim), nextCursor: page.nextCursor }
+}
 
 export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { claims, events, rewards, progress } = app.repositories
@@ -150,12 +168,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ClaimPage, ...problemResponses(400, 401, 403) }
       }
     },
-    async (request) => {
-      const { userId, eventId, status, limit, cursor } = request.query
-      const filter: ClaimFilter = { userId, eventId: eventId ? new ObjectId(eventId) : undefined, status, ...dateRange(request.query) }
-      const page = await claims.list(filter, { limit, cursor })
-      return { items: page.items.map(toClaim), nextCursor: page.nextCursor }
-    }
+    async (request) => historyPage(claims, request.query.userId, request.query)
   )
 
   app.get(
@@ -169,17 +182,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ClaimPage, ...problemResponses(400, 401, 403) }
       }
     },
-    async (request) => {
-      const { eventId, status, limit, cursor } = request.query
-      const filter: ClaimFilter = {
-        userId: request.user.sub,
-        eventId: eventId ? new ObjectId(eventId) : undefined,
-        status,
-        ...dateRange(request.query)
-      }
-      const page = await claims.list(filter, { limit, cursor })
-      return { items: page.items.map(toClaim), nextCursor: page.nextCursor }
-    }
+    async (request) => historyPage(claims, request.user.sub, request.query)
   )
 
   app.get(
