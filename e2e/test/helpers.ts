@@ -9,17 +9,33 @@ export const ADMIN = { email: 'admin@e2e.test', password: 'admin-password-e2e' }
  * embedded database (or MONGO_URL), with databases of its own. `stop()` ends the processes
  * and the database; call it from a top-level `after`.
  */
-export async function startE2eSystem(env: NodeJS.ProcessEnv = {}): Promise<RunningSystem & { stopAll(): Promise<void> }> {
-  const mongo = await startTestMongo()
+export interface E2eSystem extends RunningSystem {
+  /** The database the services use, for tests that check what was stored. */
+  mongoUrl: string
+  dbNames: { auth: string; event: string }
+  stopAll(): Promise<void>
+}
+
+export interface E2eOptions {
+  /**
+   * A database of the test's own (say, one it stops and restarts) instead of the shared test
+   * database; `stopAll()` leaves stopping it to the test.
+   */
+  database?: { url: string }
+}
+
+export async function startE2eSystem(env: NodeJS.ProcessEnv = {}, options: E2eOptions = {}): Promise<E2eSystem> {
+  const mongo = options.database ? { url: options.database.url, stop: async () => {} } : await startTestMongo()
   const suffix = randomBytes(3).toString('hex')
+  const dbNames = { auth: `e2e_auth_${suffix}`, event: `e2e_event_${suffix}` }
   const system = await startSystem({
     mongoUrl: mongo.url,
     ports: 'free',
     env: {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      AUTH_DB_NAME: `e2e_auth_${suffix}`,
-      EVENT_DB_NAME: `e2e_event_${suffix}`,
+      AUTH_DB_NAME: dbNames.auth,
+      EVENT_DB_NAME: dbNames.event,
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       SWEEPER_INTERVAL_MS: '500',
@@ -29,6 +45,8 @@ export async function startE2eSystem(env: NodeJS.ProcessEnv = {}): Promise<Runni
   })
   return {
     ...system,
+    mongoUrl: mongo.url,
+    dbNames,
     async stopAll() {
       await system.stop()
       await mongo.stop()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
+import { retryDelayFor } from '../src/plugins/proxy.js'
 import {
   closedPortUrl,
   startConnectionResetter,
@@ -175,6 +176,18 @@ describe('upstream failures', () => {
     } finally {
       await gateway.stop()
       await Promise.all([auth.stop(), resetter.stop()])
+    }
+  })
+
+  it('retries a connection that died, never a refused one: nothing listens there, so the 503 comes at once', () => {
+    const failure = (code: string) => Object.assign(new Error(code), { code })
+    const get = retryDelayFor('GET')
+    assert.equal(get({ err: failure('ECONNREFUSED'), attempt: 0 }), null)
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET']) {
+      assert.ok((get({ err: failure(code), attempt: 0 }) ?? 0) > 0, code)
+      assert.ok((get({ err: failure(code), attempt: 1 }) ?? 0) > 0, code)
+      assert.equal(get({ err: failure(code), attempt: 2 }), null, `${code}: at most two retries`)
+      assert.equal(retryDelayFor('POST')({ err: failure(code), attempt: 0 }), null, `${code}: a POST is never retried`)
     }
   })
 

@@ -14,7 +14,13 @@ export interface EmbeddedMongo {
   stop(): Promise<void>;
 }
 
-export type EmbeddedMongoOptions = { backend: 'memory' } | { backend: 'h2'; file: string };
+export type EmbeddedMongoOptions = ({ backend: 'memory' } | { backend: 'h2'; file: string }) & {
+  /**
+   * Bind this port instead of a free one: a server stopped and started again on the same port
+   * (with the same h2 file) is what a client sees when its database restarts.
+   */
+  port?: number;
+};
 
 // Same relative path from src/ and from a compiled dist/ sibling.
 const MONGO_SERVER_DIR = fileURLToPath(new URL('../mongo-server/', import.meta.url));
@@ -48,9 +54,11 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions, log?: (msg:
   const file = opts.backend === 'h2' ? resolve(opts.file) : undefined;
   if (file) mkdirSync(dirname(file), { recursive: true });
 
-  // freePort() is racy (someone may grab the port before the JVM binds), so retry a few times on bind errors.
+  // freePort() is racy (someone may grab the port before the JVM binds), so retry a few times on bind errors;
+  // a fixed port may still be held for a moment by the server that just stopped on it.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    if (opts.port !== undefined && attempt > 1) await new Promise((res) => setTimeout(res, 250));
+    const port = opts.port ?? (await freePort());
     try {
       const t0 = Date.now();
       const mongo = await spawnJava(port, file);
@@ -147,7 +155,7 @@ interface MongoMemoryServerLike {
   stop(opts?: { doCleanup?: boolean; force?: boolean }): Promise<unknown>;
 }
 interface MongoMemoryServerModule {
-  MongoMemoryServer: { create(opts?: { instance?: { dbPath?: string; storageEngine?: string } }): Promise<MongoMemoryServerLike> };
+  MongoMemoryServer: { create(opts?: { instance?: { dbPath?: string; storageEngine?: string; port?: number } }): Promise<MongoMemoryServerLike> };
 }
 
 async function startFallback(opts: EmbeddedMongoOptions, reason: string, log: (msg: string) => void): Promise<EmbeddedMongo> {
@@ -167,7 +175,11 @@ async function startFallback(opts: EmbeddedMongoOptions, reason: string, log: (m
     dbPath = `${resolve(opts.file)}.mongod`; // persistent data dir next to where the H2 file would be
     mkdirSync(dbPath, { recursive: true });
   }
-  const server = await mod.MongoMemoryServer.create(dbPath ? { instance: { dbPath, storageEngine: 'wiredTiger' } } : undefined);
+  const instance = {
+    ...(dbPath ? { dbPath, storageEngine: 'wiredTiger' } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+  };
+  const server = await mod.MongoMemoryServer.create(Object.keys(instance).length > 0 ? { instance } : undefined);
   let stopping: Promise<void> | undefined;
   return {
     url: server.getUri(),

@@ -8,7 +8,10 @@ export interface JwksClient {
 
 export interface JwksClientOptions {
   url: string
-  /** Never refetch more often than this, so a flood of unknown kids cannot hammer auth. */
+  /**
+   * After refetching for an unknown kid (or a failed fetch), wait this long before the next
+   * fetch, so a flood of made-up kids cannot hammer auth. The first load does not count.
+   */
   minRefetchIntervalMs?: number
   fetchTimeoutMs?: number
 }
@@ -19,7 +22,10 @@ export interface JwksClientOptions {
  */
 export function createJwksClient({ url, minRefetchIntervalMs = 5_000, fetchTimeoutMs = 2_000 }: JwksClientOptions): JwksClient {
   let keys = new Map<string, string>()
-  let lastFetchAt = 0
+  /** A key set was loaded once: a later fetch is a refetch for a kid that set did not have. */
+  let loaded = false
+  /** No fetch for an unknown kid before this. */
+  let coolUntil = 0
   let inFlight: Promise<void> | null = null
 
   async function refresh(): Promise<void> {
@@ -32,12 +38,24 @@ export function createJwksClient({ url, minRefetchIntervalMs = 5_000, fetchTimeo
       next.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString())
     }
     keys = next
+    loaded = true
   }
 
   function refreshOnce(): Promise<void> {
+    // The first load only fills the cache: counting it would refuse the new key for a while
+    // when auth restarts with one soon after this service first verified a token.
+    const cools = loaded
     inFlight ??= refresh()
+      .then(
+        () => {
+          if (cools) coolUntil = Date.now() + minRefetchIntervalMs
+        },
+        (error: unknown) => {
+          coolUntil = Date.now() + minRefetchIntervalMs
+          throw error
+        }
+      )
       .finally(() => {
-        lastFetchAt = Date.now()
         inFlight = null
       })
     return inFlight
@@ -48,7 +66,7 @@ export function createJwksClient({ url, minRefetchIntervalMs = 5_000, fetchTimeo
       if (!kid) throw unauthorized('Token has no key id (kid)')
       const known = keys.get(kid)
       if (known) return known
-      if (inFlight || Date.now() - lastFetchAt >= minRefetchIntervalMs) {
+      if (inFlight || Date.now() >= coolUntil) {
         try {
           await refreshOnce()
         } catch {

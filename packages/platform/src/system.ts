@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { REPO_ROOT } from './database.js'
 import { freePort } from './embedded-mongo.js'
 
@@ -16,11 +17,18 @@ interface ServiceSpec {
   dir: string
   portVariable: string
   defaultPort: number
+  /** Process-level settings the service needs whoever starts it (compose.yaml sets the same). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** Start order matters only for readiness messages: the gateway and event fetch JWKS lazily. */
 export const SERVICE_SPECS: readonly ServiceSpec[] = [
-  { name: 'auth', dir: 'services/auth', portVariable: 'AUTH_PORT', defaultPort: 3000 },
+  {
+    name: 'auth', dir: 'services/auth', portVariable: 'AUTH_PORT', defaultPort: 3000,
+    // argon2 allocates 19 MiB per hash; glibc would keep each thread's copy after the first
+    // (its mmap threshold grows), ~80 MiB of idle RSS. A fixed threshold returns it at once.
+    env: { MALLOC_MMAP_THRESHOLD_: '131072' }
+  },
   { name: 'event', dir: 'services/event', portVariable: 'EVENT_PORT', defaultPort: 3002 },
   { name: 'gateway', dir: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 3001 }
 ]
@@ -35,6 +43,13 @@ export interface SystemOptions {
   stdio?: 'inherit' | 'ignore'
   readyTimeoutMs?: number
   onLog?: (line: string) => void
+  /**
+   * 'source' (default) runs `src/server.ts` through tsx; 'built' runs `dist/server.js` with plain
+   * node — what the container runs, so benchmarks and profiles measure production code.
+   */
+  runtime?: 'source' | 'built'
+  /** Extra node flags per service, e.g. `--cpu-prof` for a profile of one of them. */
+  nodeArgs?: Partial<Record<ServiceName, string[]>>
 }
 
 export interface RunningService {
@@ -42,6 +57,8 @@ export interface RunningService {
   port: number
   url: string
   process: ChildProcess
+  /** Spawn to first healthy `/health`, in milliseconds: the service's cold start. */
+  readyInMs: number
 }
 
 export interface RunningSystem {
@@ -54,8 +71,20 @@ export interface RunningSystem {
   stop(): Promise<void>
 }
 
-const serverEntry = (spec: ServiceSpec) => join(REPO_ROOT, spec.dir, 'src', 'server.ts')
-const TSX_CLI = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+const sourceEntry = (spec: ServiceSpec) => join(REPO_ROOT, spec.dir, 'src', 'server.ts')
+const builtEntry = (spec: ServiceSpec) => join(REPO_ROOT, spec.dir, 'dist', 'server.js')
+/**
+ * tsx as a loader inside the service's own process, not the tsx CLI: the CLI runs the service in
+ * a child of its own, so a SIGKILL (which it cannot relay) would leave the real server running,
+ * orphaned and holding its port — a fault test would kill nothing and a restart would not bind.
+ */
+const TSX_LOADER = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
+
+function commandLine(spec: ServiceSpec, runtime: 'source' | 'built', nodeArgs: string[]): string[] {
+  return runtime === 'built'
+    ? [...nodeArgs, builtEntry(spec)]
+    : [...nodeArgs, '--conditions=@app/source', '--import', TSX_LOADER, sourceEntry(spec)]
+}
 
 export async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -67,7 +96,8 @@ export async function waitForHealth(url: string, child: ChildProcess, timeoutMs:
     } catch {
       // not listening yet
     }
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100))
+    // Short polls: the runner's readyInMs is the services' reported cold start.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 20))
   }
   throw new Error(`${url} was not healthy within ${timeoutMs / 1000} s`)
 }
@@ -78,8 +108,12 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
-  const { mongoUrl, ports, env = {}, stdio = 'ignore', readyTimeoutMs = 60_000, onLog = () => {} } = options
-  const specs = SERVICE_SPECS.filter((spec) => existsSync(serverEntry(spec)))
+  const { mongoUrl, ports, env = {}, stdio = 'ignore', readyTimeoutMs = 60_000, onLog = () => {}, runtime = 'source', nodeArgs = {} } = options
+  const entry = runtime === 'built' ? builtEntry : sourceEntry
+  const specs = SERVICE_SPECS.filter((spec) => existsSync(entry(spec)))
+  if (runtime === 'built' && specs.length < SERVICE_SPECS.length) {
+    throw new Error('runtime "built" needs dist/server.js of every service: run `npm run build` first')
+  }
   const portOf = new Map<ServiceName, number>()
   for (const spec of specs) {
     portOf.set(spec.name, ports === 'free' ? await freePort() : Number(process.env[spec.portVariable] ?? spec.defaultPort))
@@ -97,14 +131,16 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
   async function launch(spec: ServiceSpec): Promise<void> {
     const port = portOf.get(spec.name)!
+    const spawnedAt = performance.now()
     const child = spawn(
       process.execPath,
-      [TSX_CLI, '--conditions=@app/source', serverEntry(spec)],
-      { cwd: join(REPO_ROOT, spec.dir), env: { ...sharedEnv, [spec.portVariable]: String(port) }, stdio: ['ignore', stdio, stdio] }
+      commandLine(spec, runtime, nodeArgs[spec.name] ?? []),
+      { cwd: join(REPO_ROOT, spec.dir), env: { ...spec.env, ...sharedEnv, [spec.portVariable]: String(port) }, stdio: ['ignore', stdio, stdio] }
     )
-    const service = { name: spec.name, port, url: local(spec.name), process: child }
+    const service: RunningService = { name: spec.name, port, url: local(spec.name), process: child, readyInMs: 0 }
     services.set(spec.name, service)
     await waitForHealth(service.url, child, readyTimeoutMs)
+    service.readyInMs = performance.now() - spawnedAt
     onLog(`${spec.name} ready on ${service.url}`)
   }
 

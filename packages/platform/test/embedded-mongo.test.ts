@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { startEmbeddedMongo } from '../src/embedded-mongo.js';
+import { freePort, startEmbeddedMongo } from '../src/embedded-mongo.js';
+import { isDatabaseUnavailable } from '../src/mongo.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'embedded-mongo-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -99,5 +100,30 @@ test('h2 backend persists across restarts', { timeout: 60_000 }, async () => {
   } finally {
     await client.close();
     await second.stop();
+  }
+});
+
+test('a fixed port: restarted on the same port with the same file, a client connected before carries on', { timeout: 60_000 }, async () => {
+  const file = join(tmp, 'restart', 'mongo.mv');
+  const port = await freePort();
+  const first = await startEmbeddedMongo({ backend: 'h2', file, port });
+  assert.equal(first.url, `mongodb://127.0.0.1:${port}/`);
+  const client = await new MongoClient(first.url, { serverSelectionTimeoutMS: 1_000 }).connect();
+  try {
+    const things = client.db('restart').collection<{ _id: string; value: number }>('things');
+    await things.insertOne({ _id: 'k1', value: 1 });
+    await first.stop();
+    // While it is down the driver fails fast (a dead connection, then the selection timeout) rather than waiting.
+    for (let i = 0; i < 2; i += 1) await assert.rejects(things.findOne({ _id: 'k1' }), (e: unknown) => isDatabaseUnavailable(e));
+
+    const second = await startEmbeddedMongo({ backend: 'h2', file, port });
+    try {
+      assert.equal(second.url, first.url);
+      assert.deepEqual(await things.findOne({ _id: 'k1' }), { _id: 'k1', value: 1 });
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await client.close();
   }
 });

@@ -64,7 +64,8 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
     callbackWaitMs: config.DELIVERY_CALLBACK_WAIT_MS,
     breakerResetMs: config.DELIVERY_BREAKER_RESET_MS
   })
-  await app.register(sweeperPlugin, { intervalMs: config.SWEEPER_INTERVAL_MS })
+  // A request that has not copied its transition within a delivery lease is presumed dead, as its lease is.
+  await app.register(sweeperPlugin, { intervalMs: config.SWEEPER_INTERVAL_MS, auditGraceMs: config.DELIVERY_LEASE_MS })
 
   await app.register(eventRoutes)
   await app.register(rewardRoutes)

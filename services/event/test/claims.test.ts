@@ -258,3 +258,67 @@ describe('reading claims', () => {
     assert.equal((await service.call('GET', `/user-reward-claims/${new ObjectId().toHexString()}`, { token: auditor.token })).status, 404)
   })
 })
+
+describe('audit trail across a crash', () => {
+  // Its own instance: a short lease (the audit grace) and a fast sweeper.
+  let fast: TestService
+  before(async () => {
+    fast = await startService({ env: { SWEEPER_INTERVAL_MS: '50', DELIVERY_LEASE_MS: '300', DELIVERY_TIMEOUT_MS: '100' } })
+  })
+  after(() => fast.close())
+
+  async function completedClaim() {
+    const event = await fast.call('POST', '/event', { token: operator.token, body: eventBody({ requireApproval: false }) })
+    const reward = await fast.call('POST', '/rewards', { token: operator.token, body: { eventId: event.body.id, contents: [{ type: 'point', amount: 1 }] } })
+    const player = actor('USER')
+    await fast.call('POST', '/user-events/process', { token: gameServer.token, body: { eventType: 'attendance', userId: player.id } })
+    const created = await fast.call('POST', '/user-reward-claims', { token: player.token, body: { rewardsId: reward.body.id } })
+    assert.equal(created.body.status, 'completed', JSON.stringify(created.body))
+    return { id: new ObjectId(created.body.id as string), player }
+  }
+  const claimsOf = () => fast.db.collection('claims')
+  const trailOf = (id: ObjectId) => fast.db.collection('claim_transitions').find({ claimId: id }).sort({ at: 1 }).toArray()
+  async function until(check: () => Promise<boolean>, what: string) {
+    const deadline = Date.now() + 5_000
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+
+  test('a transition leaves nothing pending on the claim once it is audited', async () => {
+    const { id } = await completedClaim()
+    assert.deepEqual((await claimsOf().findOne({ _id: id }))?.auditPending, [])
+    assert.deepEqual((await trailOf(id)).map((t) => `${t.from}→${t.to}`), ['null→processing', 'processing→completed'])
+  })
+
+  test('a state change whose audit write a crash prevented is audited by the sweeper, once', async () => {
+    const { id } = await completedClaim()
+    const [, completion] = await trailOf(id)
+    // What a process killed between the two writes leaves: the claim completed, its entry
+    // pending on the claim, and none in the trail.
+    await fast.db.collection('claim_transitions').deleteOne({ _id: completion!._id })
+    const { _id, claimId, ...entry } = completion!
+    assert.ok(_id && claimId)
+    await claimsOf().updateOne({ _id: id }, { $set: { auditPending: [entry] } })
+
+    await until(async () => (await trailOf(id)).length === 2, 'the lost transition in the trail')
+    const trail = await trailOf(id)
+    assert.deepEqual(
+      trail.map(({ from, to, by, at, reason }) => ({ from, to, by, at, reason })),
+      [trail[0] && { from: null, to: 'processing', by: trail[0].by, at: trail[0].at, reason: null }, entry]
+    )
+    await until(async () => (await claimsOf().findOne({ _id: id }))?.auditPending?.length === 0, 'the claim cleared')
+  })
+
+  test('a transition audited just before a crash (still pending on the claim) is not audited twice', async () => {
+    const { id } = await completedClaim()
+    const [, completion] = await trailOf(id)
+    const { _id, claimId, ...entry } = completion!
+    assert.ok(_id && claimId)
+    await claimsOf().updateOne({ _id: id }, { $set: { auditPending: [entry] } })
+    await until(async () => (await claimsOf().findOne({ _id: id }))?.auditPending?.length === 0, 'the claim cleared')
+    assert.deepEqual((await trailOf(id)).map((t) => t.to), ['processing', 'completed'])
+    await assert.rejects(fast.db.collection('claim_transitions').insertOne({ ...entry, claimId: id }), (error: { code?: number }) => error.code === 11000)
+  })
+})

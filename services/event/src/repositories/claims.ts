@@ -1,5 +1,5 @@
 import type { Db, Filter, ObjectId } from 'mongodb'
-import type { IndexPlan } from '@app/platform'
+import { isDuplicateKeyError, type IndexPlan } from '@app/platform'
 import type { ClaimStatus } from '../schemas/claims.js'
 import type { RewardContent } from '../schemas/rewards.js'
 import { findPage, type PageRequest } from '../pagination.js'
@@ -29,6 +29,12 @@ export interface ClaimDoc {
   rewards: RewardContent[]
   reason: string | null
   delivery: DeliveryState
+  /**
+   * Transitions written in the same update as the state change, until they are copied to
+   * `claim_transitions`: a crash between those two writes leaves them here for the sweeper,
+   * so no transition goes unaudited. Empty (or absent, for older claims) otherwise.
+   */
+  auditPending?: PendingTransition[]
   createdAt: Date
   updatedAt: Date
 }
@@ -44,14 +50,24 @@ export interface TransitionDoc {
   reason: string | null
 }
 
+/** A transition not yet copied to `claim_transitions`. */
+export type PendingTransition = Omit<TransitionDoc, '_id' | 'claimId'>
+
 export const claimIndexes: IndexPlan = {
   claims: [
     { key: { userId: 1, eventId: 1 }, name: 'one_claim_per_user_event', unique: true },
     { key: { status: 1, 'delivery.nextAttemptAt': 1 }, name: 'due_deliveries' },
     { key: { userId: 1, _id: -1 }, name: 'by_user' },
-    { key: { eventId: 1, _id: -1 }, name: 'by_event' }
+    { key: { eventId: 1, _id: -1 }, name: 'by_event' },
+    // Only claims with an uncopied transition have entries, so the sweeper's look-up stays small.
+    { key: { 'auditPending.at': 1 }, name: 'unaudited_transitions', sparse: true }
   ],
-  claim_transitions: [{ key: { claimId: 1, at: 1 }, name: 'by_claim' }]
+  claim_transitions: [
+    { key: { claimId: 1, at: 1 }, name: 'by_claim' },
+    // A claim enters each state at most once (the states form no cycle), so copying a
+    // transition again after a crash is refused here rather than audited twice.
+    { key: { claimId: 1, to: 1 }, name: 'one_entry_per_state', unique: true }
+  ]
 }
 
 export interface ClaimFilter {
@@ -79,13 +95,22 @@ export function createClaimRepository(db: Db) {
   const claims = db.collection<ClaimDoc>('claims')
   const transitions = db.collection<TransitionDoc>('claim_transitions')
 
-  const audit = (entry: TransitionDoc) => transitions.insertOne(entry)
+  /** Copies one transition to the audit trail (once, whoever gets there first), then off the claim. */
+  async function audit(claimId: ObjectId, entry: PendingTransition): Promise<void> {
+    try {
+      await transitions.insertOne({ claimId, ...entry })
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error
+    }
+    await claims.updateOne({ _id: claimId }, { $pull: { auditPending: { to: entry.to } } })
+  }
 
   return {
     /** Throws a duplicate-key error when the user has claimed this event already. */
     async insert(claim: Omit<ClaimDoc, '_id'>, by: string): Promise<ClaimDoc> {
-      const { insertedId } = await claims.insertOne(claim as ClaimDoc)
-      await audit({ claimId: insertedId, from: null, to: claim.status, by, at: claim.createdAt, reason: null })
+      const entry: PendingTransition = { from: null, to: claim.status, by, at: claim.createdAt, reason: null }
+      const { insertedId } = await claims.insertOne({ ...claim, auditPending: [entry] } as ClaimDoc)
+      await audit(insertedId, entry)
       return { ...claim, _id: insertedId }
     },
 
@@ -109,13 +134,30 @@ export function createClaimRepository(db: Db) {
      * the claim was not in `from` (or failed `where`): someone else moved it first.
      */
     async transition({ id, from, to, by, now, reason = null, where = {}, set = {} }: TransitionRequest): Promise<ClaimDoc | null> {
+      const entry: PendingTransition = { from, to, by, at: now, reason }
       const claim = await claims.findOneAndUpdate(
         { ...where, _id: id, status: from },
-        { $set: { ...set, status: to, updatedAt: now } },
+        { $set: { ...set, status: to, updatedAt: now }, $push: { auditPending: entry } },
         { returnDocument: 'after' }
       )
-      if (claim) await audit({ claimId: id, from, to, by, at: now, reason })
+      if (claim) await audit(id, entry)
       return claim
+    },
+
+    /**
+     * Copies transitions that a crashed process changed the state for but never audited.
+     * `olderThan` leaves a live request the time to copy its own; racing it would be harmless.
+     */
+    async auditPending(olderThan: Date, limit = 100): Promise<number> {
+      const stranded = await claims.find({ 'auditPending.at': { $lt: olderThan } }, { projection: { auditPending: 1 } }).limit(limit).toArray()
+      let copied = 0
+      for (const claim of stranded) {
+        for (const entry of claim.auditPending ?? []) {
+          await audit(claim._id, entry)
+          copied += 1
+        }
+      }
+      return copied
     },
 
     /**
