@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
+import { ProblemDetails } from '@app/contracts'
 import type { AccessRule, AccessTable } from '@app/platform'
 import type { UpstreamMount } from './access.js'
 
@@ -17,6 +18,25 @@ export type ServiceDocument = { mount: UpstreamMount } & ({ document: JsonObject
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 const BEARER_AUTH = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }
+
+/** The problem-details schema as plain JSON: TypeBox's `$id` means nothing inside an OpenAPI document. */
+const { $id: _problemId, ...problemSchema } = JSON.parse(JSON.stringify(ProblemDetails)) as JsonObject
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } }
+const gatewayProblem = (description: string, headers?: JsonObject): JsonObject => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/problem+json': { schema: problemSchema } }
+})
+/**
+ * What the gateway itself may answer on any route, whatever the service documents: a client
+ * (and a contract checker) must find these statuses and their shape in each operation.
+ */
+const GATEWAY_RESPONSES: Record<string, JsonObject> = {
+  '429': gatewayProblem('Rate limited (per client; stricter on /auth/login)', retryAfter),
+  '502': gatewayProblem('The upstream service broke off the exchange'),
+  '503': gatewayProblem('The upstream service is unreachable or its circuit breaker is open', retryAfter),
+  '504': gatewayProblem('The upstream service did not answer in time')
+}
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -115,6 +135,7 @@ export function combineDocuments(services: ServiceDocument[], table: AccessTable
         const operation: JsonObject = { ...value }
         operation.description = [operation.description, describeAccess(rule)].filter(Boolean).join('\n\n')
         if ('roles' in rule && operation.security === undefined) operation.security = [{ bearerAuth: [] }]
+        operation.responses = { ...GATEWAY_RESPONSES, ...(isObject(operation.responses) ? operation.responses : {}) }
         for (const tag of Array.isArray(operation.tags) ? operation.tags : []) {
           if (typeof tag === 'string') usedTags.add(tag)
         }

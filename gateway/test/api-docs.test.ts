@@ -36,6 +36,17 @@ describe('/api-docs', () => {
       assert.match(detail.patch?.description ?? '', /Roles allowed by the gateway: OPERATOR, ADMIN/)
       assert.deepEqual(detail.patch?.security, [{ bearerAuth: [] }])
       assert.match(document.paths['/auth/login']?.post?.description ?? '', /Public/)
+      // What the gateway itself answers on any route is documented on every operation.
+      for (const [path, item] of Object.entries(document.paths)) {
+        for (const [method, operation] of Object.entries(item)) {
+          if (method === 'parameters') continue
+          const responses = operation.responses as Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>
+          for (const status of ['429', '502', '503', '504']) {
+            assert.ok(responses[status]?.content?.['application/problem+json'], `${method} ${path} documents ${status}`)
+          }
+          assert.ok(responses['429']?.headers?.['Retry-After'] && responses['503']?.headers?.['Retry-After'], `${method} ${path}: Retry-After`)
+        }
+      }
       assert.equal(document.paths['/auth/login']?.post?.security, undefined)
 
       // Same-named but different schemas are both kept, each service's refs pointing at its own.

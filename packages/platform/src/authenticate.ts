@@ -36,9 +36,10 @@ const isInfrastructure = (url: string) => INFRASTRUCTURE_PREFIXES.some((prefix) 
 const ruleKey = (method: string, url: string) => `${method === 'HEAD' ? 'GET' : method} ${url}`
 
 /**
- * Verifies access tokens (RS256 only, `iss` and `aud` pinned, `typ` must be `access`) and
- * enforces the service's access table on every request, deny by default: a route without a
- * rule fails start-up, and an unknown route at runtime is refused.
+ * Verifies access tokens (RS256 only, `iss` and `aud` pinned, `sub`, `iss`, `aud` and `exp`
+ * required, `typ` must be `access`) and enforces the service's access table on every request,
+ * deny by default: a route without a rule fails start-up, and an unknown route at runtime is
+ * refused.
  */
 export const authenticatePlugin = fp<AuthenticateOptions>(
   async (app, options) => {
@@ -47,7 +48,14 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
         public: async (_request: FastifyRequest, token: { header: { kid?: string } }) => options.publicKeyFor(token.header.kid)
       } as never,
       decode: { complete: true },
-      verify: { algorithms: ['RS256'], allowedIss: options.issuer, allowedAud: options.audience } as never
+      verify: {
+        algorithms: ['RS256'],
+        allowedIss: options.issuer,
+        allowedAud: options.audience,
+        // fast-jwt checks iss, aud and exp only when the token carries them: a signed token
+        // without `exp` would never expire, one without `iss`/`aud` would pass the pinning.
+        requiredClaims: ['sub', 'iss', 'aud', 'exp']
+      } as never
     })
 
     app.addHook('onRoute', (route) => {

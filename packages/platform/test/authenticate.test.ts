@@ -84,6 +84,10 @@ test('forged and foreign tokens are 401', async () => {
     wrongAudience: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { payload: { aud: 'other-api' } }),
     refreshTyped: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { payload: { typ: 'refresh' } }),
     unknownKid: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { header: { kid: 'nope' } }),
+    // Signed with the right key, but missing a claim the pinning relies on.
+    noExpiry: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { payload: { exp: undefined } }),
+    noIssuer: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { payload: { iss: undefined } }),
+    noAudience: issuer.accessToken({ sub: 'x', roles: [Role.ADMIN] }, { payload: { aud: undefined } }),
     garbage: 'not-a-jwt'
   }
   for (const [name, token] of Object.entries(cases)) {

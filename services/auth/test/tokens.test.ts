@@ -118,6 +118,10 @@ describe('service surface', () => {
       assert.deepEqual(operation.tags, ['auth'])
       assert.ok(operation.summary)
       assert.ok(Object.keys(operation.responses).some((status) => status.startsWith('2')))
+      for (const [status, response] of Object.entries(operation.responses)) {
+        // Errors are sent as application/problem+json; documented under any other type, no client finds their schema.
+        if (Number(status) >= 400) assert.deepEqual(Object.keys((response as { content?: object }).content ?? {}), ['application/problem+json'], `${method} ${path} ${status}`)
+      }
       if (operation.requestBody) {
         const media = operation.requestBody.content['application/json']
         assert.ok(media?.example !== undefined || media?.examples !== undefined, `${method} ${path} has a request example`)

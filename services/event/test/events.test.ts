@@ -239,4 +239,21 @@ describe('OpenAPI', () => {
     assert.deepEqual(Object.keys(examples('/user-reward-claims')[0] as object), ['userId', 'rewardsId'])
     assert.equal((await service.call('GET', '/api-docs')).status, 200)
   })
+
+  test('errors are documented as the problem+json they are sent as; every route reading a body documents 413 and 415', async () => {
+    const doc = (await service.call('GET', '/api-docs/json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>
+    }
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (method === 'parameters') continue
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) >= 400) assert.deepEqual(Object.keys(response.content ?? {}), ['application/problem+json'], `${method} ${path} ${status}`)
+        }
+        if (method === 'post' || method === 'patch') {
+          assert.ok(operation.responses['413'] && operation.responses['415'], `${method} ${path} documents 413 and 415`)
+        }
+      }
+    }
+  })
 })

@@ -103,7 +103,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'naming them), and you have not claimed this event before (409 ALREADY_CLAIMED). The claim is ' +
           '`pending` when the event requires approval, otherwise `processing` and delivered right away.',
         body: CreateClaimBody,
-        response: { 201: Claim, ...problemResponses(400, 401, 403, 404, 409) }
+        response: { 201: Claim, ...problemResponses(400, 401, 403, 404, 409, 413, 415) }
       }
     },
     async (request, reply) => {
@@ -212,7 +212,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...bearer,
         summary: 'Approve a pending claim: pending → processing, then delivery',
         params: IdParams,
-        response: { 200: Claim, ...problemResponses(400, 401, 403, 404, 409) }
+        response: { 200: Claim, ...problemResponses(400, 401, 403, 404, 409, 413, 415) }
       }
     },
     async (request) => {
@@ -241,7 +241,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Reject a pending claim, with a reason',
         params: IdParams,
         body: RejectClaimBody,
-        response: { 200: Claim, ...problemResponses(400, 401, 403, 404, 409) }
+        response: { 200: Claim, ...problemResponses(400, 401, 403, 404, 409, 413, 415) }
       }
     },
     async (request) => {
@@ -271,7 +271,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Repeating the same confirmation is harmless (200); contradicting the claim’s state is a 409.',
         params: IdParams,
         body: DeliveryConfirmationBody,
-        response: { 200: Claim, ...problemResponses(400, 401, 403, 404, 409) }
+        response: { 200: Claim, ...problemResponses(400, 401, 403, 404, 409, 413, 415) }
       }
     },
     async (request) => {

@@ -42,7 +42,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Create an event',
         description: 'The author is the caller (token `sub`); a `userId` in the body is accepted and ignored.',
         body: CreateEventBody,
-        response: { 201: Event, ...problemResponses(400, 401, 403) }
+        response: { 201: Event, ...problemResponses(400, 401, 403, 413, 415) }
       }
     },
     async (request, reply) => {
@@ -115,7 +115,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Conditions and time zone are fixed once progress may have been counted against them.',
         params: IdParams,
         body: UpdateEventBody,
-        response: { 200: Event, ...problemResponses(400, 401, 403, 404, 409) }
+        response: { 200: Event, ...problemResponses(400, 401, 403, 404, 409, 413, 415) }
       }
     },
     async (request) => {

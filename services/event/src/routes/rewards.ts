@@ -28,7 +28,7 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Attach a reward bundle to an event',
         description: 'The author is the caller (token `sub`); a `userId` in the body is accepted and ignored.',
         body: CreateRewardBody,
-        response: { 201: Reward, ...problemResponses(400, 401, 403, 404) }
+        response: { 201: Reward, ...problemResponses(400, 401, 403, 404, 413, 415) }
       }
     },
     async (request, reply) => {

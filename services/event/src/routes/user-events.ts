@@ -61,7 +61,7 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(`duplicate: true`); reusing a key for a different report is a 409.',
         headers: IdempotencyHeaders,
         body: ProgressReportBody,
-        response: { 200: ProgressReportReply, ...problemResponses(400, 401, 403, 409) }
+        response: { 200: ProgressReportReply, ...problemResponses(400, 401, 403, 409, 413, 415) }
       }
     },
     async (request) =>
@@ -82,7 +82,7 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Check in for today (attendance, for yourself)',
         description: "One attendance on today's date, in each event's own time zone. Needs no body.",
         headers: IdempotencyHeaders,
-        response: { 200: ProgressReportReply, ...problemResponses(400, 401, 403, 409) }
+        response: { 200: ProgressReportReply, ...problemResponses(400, 401, 403, 409, 413, 415) }
       }
     },
     async (request) =>

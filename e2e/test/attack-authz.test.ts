@@ -1,0 +1,375 @@
+/**
+ * OWASP API1 (object-level authorization) and API5 (function-level authorization), against the
+ * real processes, through the gateway and at each service called directly.
+ *
+ * API5 is a table of every route × every caller. The expected table is written here from the
+ * SPEC's role and API tables (plus the README's extra routes) — not imported from the code —
+ * so a route whose rule drifts from the contract fails here. An allowed caller gets a request
+ * the handler itself answers (2xx, or a 404 for an id that names nothing), which proves the
+ * request got past every access check; a refused one gets 403 (401 without a token).
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createSuiteTally } from './suite-tally.js'
+import {
+  CALLERS,
+  NO_SUCH_ID,
+  ROLES,
+  assertNoSecretsLeaked,
+  assertProblem,
+  assertUnchanged,
+  openWindow,
+  rawRequest,
+  startAttackSystem,
+  type AttackSystem,
+  type Call,
+  type Caller,
+  type Reply,
+  type RoleName
+} from './attack-kit.js'
+
+const api5 = createSuiteTally('attack: API5 function-level authorization')
+const api1 = createSuiteTally('attack: API1 object-level authorization')
+
+let attack: AttackSystem
+const fixture = { eventId: '', rewardId: '', claimOfUser: '', claimOfOther: '', target: { id: '', email: '', password: '' } }
+
+before(async () => {
+  attack = await startAttackSystem()
+  const { gateway, actors } = attack
+  const event = await gateway('POST', '/event-gateway/event', {
+    token: actors.OPERATOR.accessToken,
+    body: { name: 'authz', ...openWindow(), requireApproval: true, contents: [{ type: 'attendance', count: 1 }] }
+  })
+  assert.equal(event.status, 201, event.text)
+  const reward = await gateway('POST', '/event-gateway/rewards', {
+    token: actors.OPERATOR.accessToken,
+    body: { eventId: event.body.id, contents: [{ type: 'point', amount: 100 }] }
+  })
+  assert.equal(reward.status, 201, reward.text)
+  const claims: string[] = []
+  for (const player of [actors.USER, actors.other]) {
+    assert.equal((await gateway('POST', '/event-gateway/user-events/check-in', { token: player.accessToken })).status, 200)
+    const claim = await gateway('POST', '/event-gateway/user-reward-claims', { token: player.accessToken, body: { rewardsId: reward.body.id } })
+    assert.equal(claim.status, 201, claim.text)
+    assert.equal(claim.body.status, 'pending')
+    claims.push(claim.body.id)
+  }
+  const target = { email: 'roles-target@attack.test', password: 'roles-target-password' }
+  const created = await gateway('POST', '/auth/users', { body: target })
+  assert.equal(created.status, 201, created.text)
+  Object.assign(fixture, { eventId: event.body.id, rewardId: reward.body.id, claimOfUser: claims[0], claimOfOther: claims[1], target: { ...target, id: created.body.id } })
+})
+after(() => attack?.stop())
+
+// ---- API5: the expected table, from the SPEC ------------------------------------------------
+
+const EVERY_ROLE: readonly Caller[] = ROLES
+const ANYONE: readonly Caller[] = CALLERS
+const EDITORS: readonly Caller[] = ['OPERATOR', 'ADMIN']
+
+interface RouteCase {
+  method: string
+  /** The gateway path (`/auth/…` or `/event-gateway/…`); the service path follows from it. */
+  path: () => string
+  /** Who the SPEC lets through. */
+  allowed: readonly Caller[]
+  /** What an allowed caller gets: the handler's own answer. */
+  allowedStatus: number
+  body?: (caller: Caller) => Promise<unknown> | unknown
+  /** Further checks on an allowed caller's reply. */
+  verify?: (reply: Reply, caller: Caller) => void
+}
+
+let signUps = 0
+const freshSession = async () => {
+  const email = `session-${signUps++}@attack.test`
+  assert.equal((await attack.gateway('POST', '/auth/users', { body: { email, password: 'session-password' } })).status, 201)
+  return attack.login(email, 'session-password')
+}
+
+const TABLE: RouteCase[] = [
+  // SPEC: "anyone (USER only) · ADMIN (any role)" — every caller may sign up; only an ADMIN's token grants the roles asked for.
+  {
+    method: 'POST', path: () => '/auth/users', allowed: ANYONE, allowedStatus: 201,
+    body: () => ({ email: `signup-${signUps++}@attack.test`, password: 'signup-password', roles: ['OPERATOR'] }),
+    verify: (reply, caller) => assert.deepEqual(reply.body.roles, caller === 'ADMIN' ? ['OPERATOR'] : ['USER'], `${caller} sign-up roles`)
+  },
+  { method: 'POST', path: () => '/auth/login', allowed: ANYONE, allowedStatus: 200, body: () => ({ email: fixture.target.email, password: fixture.target.password }) },
+  // The refresh token is the credential: whoever holds one may rotate it or end its session.
+  { method: 'POST', path: () => '/auth/refresh', allowed: ANYONE, allowedStatus: 200, body: async () => ({ refreshToken: (await freshSession()).refreshToken }) },
+  {
+    method: 'POST', path: () => '/auth/logout', allowed: ANYONE, allowedStatus: 200,
+    body: async () => ({ refreshToken: (await freshSession()).refreshToken }),
+    verify: (reply) => assert.equal(reply.body.revoked, true)
+  },
+  { method: 'GET', path: () => '/auth/users/me', allowed: EVERY_ROLE, allowedStatus: 200 },
+  // ADMIN: "changing roles". The body keeps the target a USER, so the allowed calls change nothing either.
+  { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/roles`, allowed: ['ADMIN'], allowedStatus: 200, body: () => ({ roles: ['USER'] }) },
+
+  // "USER+": every role reads events and rewards; OPERATOR and ADMIN create and update them.
+  { method: 'GET', path: () => '/event-gateway/event', allowed: EVERY_ROLE, allowedStatus: 200 },
+  { method: 'GET', path: () => `/event-gateway/event/${fixture.eventId}`, allowed: EVERY_ROLE, allowedStatus: 200 },
+  {
+    method: 'POST', path: () => '/event-gateway/event', allowed: EDITORS, allowedStatus: 201,
+    body: () => ({ name: 'table', ...openWindow(), contents: [{ type: 'invite', count: 1 }] })
+  },
+  { method: 'PATCH', path: () => `/event-gateway/event/${fixture.eventId}`, allowed: EDITORS, allowedStatus: 200, body: () => ({ description: 'edited' }) },
+  { method: 'GET', path: () => '/event-gateway/rewards', allowed: EVERY_ROLE, allowedStatus: 200 },
+  { method: 'GET', path: () => `/event-gateway/rewards/${fixture.rewardId}`, allowed: EVERY_ROLE, allowedStatus: 200 },
+  {
+    method: 'POST', path: () => '/event-gateway/rewards', allowed: EDITORS, allowedStatus: 201,
+    body: () => ({ eventId: fixture.eventId, contents: [{ type: 'coupon', couponCode: 'TABLE', quantity: 1 }] })
+  },
+
+  // "USER (own), staff (any)": with no userId, everyone reads their own progress.
+  { method: 'GET', path: () => '/event-gateway/user-events', allowed: EVERY_ROLE, allowedStatus: 200 },
+  {
+    method: 'POST', path: () => '/event-gateway/user-events/process', allowed: ['SERVICE', 'OPERATOR', 'ADMIN'], allowedStatus: 200,
+    body: () => ({ eventType: 'invite', userId: NO_SUCH_ID, count: 1 })
+  },
+  // README extra: a USER checks in for themselves.
+  { method: 'POST', path: () => '/event-gateway/user-events/check-in', allowed: ['USER'], allowedStatus: 200 },
+
+  // "OPERATOR, AUDITOR, ADMIN": the reward history.
+  { method: 'GET', path: () => '/event-gateway/user-reward-claims', allowed: ['OPERATOR', 'AUDITOR', 'ADMIN'], allowedStatus: 200 },
+  // "USER (self)": only players claim. A reward that does not exist → 404 from the handler.
+  { method: 'POST', path: () => '/event-gateway/user-reward-claims', allowed: ['USER'], allowedStatus: 404, body: () => ({ rewardsId: NO_SUCH_ID }) },
+  { method: 'GET', path: () => '/event-gateway/user-reward-claims/me', allowed: EVERY_ROLE, allowedStatus: 200 },
+  // README extra, "owner, staff": the USER asks for their own claim; every non-USER role is staff
+  // (the delivery system, SERVICE, looks up the claims it confirms).
+  { method: 'GET', path: () => `/event-gateway/user-reward-claims/${fixture.claimOfUser}`, allowed: EVERY_ROLE, allowedStatus: 200 },
+  // "OPERATOR, ADMIN": approve and reject. A claim that does not exist → 404 from the handler.
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/approve`, allowed: EDITORS, allowedStatus: 404 },
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/reject`, allowed: EDITORS, allowedStatus: 404, body: () => ({ reason: 'table' }) },
+  // README extra: only the delivery system (SERVICE) confirms a delivery.
+  { method: 'POST', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, allowed: ['SERVICE'], allowedStatus: 404, body: () => ({ status: 'completed' }) }
+]
+
+/** The service that owns a gateway path, and the path there. */
+function direct(path: string): { service: Call; path: string } {
+  return path.startsWith('/event-gateway/')
+    ? { service: attack.event, path: path.slice('/event-gateway'.length) }
+    : { service: attack.auth, path }
+}
+
+describe('API5: every route × every role, as the SPEC says', () => {
+  for (const via of ['gateway', 'service'] as const) {
+    test(`through the ${via === 'gateway' ? 'gateway' : 'services directly'}`, async () => {
+      const pending = await attack.db.event.collection('claims').countDocuments({ status: 'pending' })
+      for (const route of TABLE) {
+        for (const caller of CALLERS) {
+          const label = `${route.method} ${route.path()} as ${caller} (${via})`
+          await api5.check(label, async () => {
+            const target = via === 'gateway' ? { service: attack.gateway, path: route.path() } : direct(route.path())
+            const body = route.body ? await route.body(caller) : undefined
+            const token = attack.token(caller)
+            const reply = await target.service(route.method, target.path, { ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) })
+            if (route.allowed.includes(caller)) {
+              assert.equal(reply.status, route.allowedStatus, `${label}: allowed → ${route.allowedStatus}, got ${reply.status} ${reply.text.slice(0, 200)}`)
+              route.verify?.(reply, caller)
+            } else if (caller === 'anonymous') {
+              assertProblem(reply, 401, label)
+            } else {
+              assertProblem(reply, 403, label)
+            }
+          })
+        }
+      }
+      // Refused approvals moved nothing; allowed ones named a claim that does not exist.
+      assert.equal(await attack.db.event.collection('claims').countDocuments({ status: 'pending' }), pending)
+    })
+  }
+
+  test('what the allowed cells created is exactly what they were allowed to create', async () => {
+    await api5.check('allowed creations counted', async () => {
+      // POST /event and POST /rewards: 2 editors × 2 ways in; plus the fixture's one each.
+      assert.equal(await attack.db.event.collection('events').countDocuments({ name: 'table' }), 4)
+      assert.equal(await attack.db.event.collection('rewards').countDocuments({ 'contents.couponCode': 'TABLE' }), 4)
+      // Progress reports: 3 roles × 2 ways in, all for the id that names nobody.
+      assert.equal(await attack.db.event.collection('progress_reports').countDocuments({ userId: NO_SUCH_ID }), 6)
+      // The roles target is still a USER, and no sign-up but an ADMIN's got a privileged role.
+      const target = await attack.db.auth.collection('users').findOne({ email: fixture.target.email })
+      assert.deepEqual(target?.roles, ['USER'])
+      const signUps = await attack.db.auth.collection('users').find({ email: /^signup-/ }).toArray()
+      assert.equal(signUps.length, CALLERS.length * 2)
+      assert.equal(signUps.filter((user) => user.roles.includes('OPERATOR')).length, 2, 'one ADMIN sign-up per way in')
+    })
+  })
+
+  test('deny by default: what the table does not list is not forwarded', async () => {
+    const unlisted: Array<[string, string]> = [
+      ['DELETE', `/event-gateway/event/${NO_SUCH_ID}`],
+      ['PUT', `/event-gateway/event/${NO_SUCH_ID}`],
+      ['DELETE', `/event-gateway/user-reward-claims/${NO_SUCH_ID}`],
+      ['GET', '/auth/.well-known/jwks.json'],
+      ['GET', '/event-gateway/metrics'],
+      ['GET', '/event-gateway/api-docs/json'],
+      ['GET', '/auth/users'],
+      ['GET', `/auth/users/${NO_SUCH_ID}`],
+      ['GET', '/admin']
+    ]
+    for (const [method, path] of unlisted) {
+      await api5.check(`${method} ${path} is not forwarded`, async () => {
+        assertProblem(await attack.gateway(method, path, { token: attack.actors.ADMIN.accessToken }), 404, `${method} ${path}`, 'ROUTE_NOT_FOUND')
+      })
+    }
+  })
+
+  test('path tricks do not reach a route the caller may not call', async () => {
+    const token = attack.actors.USER.accessToken
+    // Each one, if normalised after the access check, would land on a staff-only or auth route.
+    // [method, raw path, status]: 404 where no route matches; 400 where a route matches but the
+    // id is malformed or holds a path the proxy will not build; 403 where the matched route is
+    // one a USER may not call. Never a 2xx, never another route's answer.
+    const tricks: Array<[string, string, number]> = [
+      ['GET', '/event-gateway/%2e%2e/auth/users/me', 404],
+      ['GET', '/event-gateway/../auth/users/me', 404],
+      ['GET', '/event-gateway/..%2fauth/users/me', 404],
+      ['GET', '/event-gateway/user-reward-claims/%2e', 400],
+      ['GET', '/event-gateway/user-reward-claims/.', 400],
+      ['GET', '/event-gateway/user-reward-claims/me/..', 404],
+      ['GET', '/event-gateway/user-reward-claims/me%2f..%2f..%2fuser-reward-claims', 400],
+      ['GET', '/event-gateway/event/..%2f..%2fuser-reward-claims', 400],
+      ['GET', '/event-gateway/event/%2e%2e', 400],
+      ['GET', '/event-gateway//user-reward-claims', 404],
+      ['GET', '/EVENT-GATEWAY/user-reward-claims', 404],
+      ['GET', '/event-gateway/user-reward-claims;/me', 404],
+      ['PATCH', `/event-gateway/user-reward-claims/%2e%2e/${fixture.claimOfOther}/approve`, 404],
+      ['PATCH', '/event-gateway/user-reward-claims/%2e%2e/approve', 403],
+      ['POST', '/event-gateway/user-events/check-in/..%2fprocess', 404]
+    ]
+    const before = await attack.snapshot()
+    for (const [method, path, status] of tricks) {
+      await api5.check(`USER ${method} ${path} (raw path) → ${status}`, async () => {
+        assertProblem(await rawRequest(attack.system.url('gateway'), method, path, { authorization: `Bearer ${token}` }), status, `${method} ${path}`)
+      })
+    }
+    await api5.check('path tricks changed nothing', () => assertUnchanged(attack, before, 'path tricks'))
+  })
+})
+
+// ---- API1: another user's objects --------------------------------------------------------------
+
+describe('API1: a player reaches for another player\'s objects', () => {
+  test('every id- or userId-taking route refuses, and nothing changes', async () => {
+    const { actors } = attack
+    const player = actors.USER.accessToken
+    const otherId = actors.other.id
+    const claim = fixture.claimOfOther
+    const before = await attack.snapshot()
+
+    const attempts: Array<[string, string, number, unknown?]> = [
+      ['GET', `/event-gateway/user-reward-claims/${claim}`, 403],
+      ['PATCH', `/event-gateway/user-reward-claims/${claim}/approve`, 403],
+      ['PATCH', `/event-gateway/user-reward-claims/${claim}/reject`, 403, { reason: 'mine now' }],
+      ['POST', `/event-gateway/user-reward-claims/${claim}/delivery`, 403, { status: 'failed', error: 'sabotage' }],
+      ['GET', `/event-gateway/user-events?userId=${otherId}`, 403],
+      ['GET', `/event-gateway/user-events?userId=${otherId}&eventId=${fixture.eventId}`, 403],
+      ['GET', `/event-gateway/user-reward-claims?userId=${otherId}`, 403],
+      // /me is the caller's own; naming someone else there is not a parameter it takes.
+      ['GET', `/event-gateway/user-reward-claims/me?userId=${otherId}`, 400],
+      ['POST', '/event-gateway/user-reward-claims', 403, { userId: otherId, rewardsId: fixture.rewardId }],
+      ['POST', '/event-gateway/user-events/process', 403, { eventType: 'attendance', userId: otherId }],
+      // Even for themselves: a player who could report progress could award themselves anything.
+      ['POST', '/event-gateway/user-events/process', 403, { eventType: 'purchase', userId: actors.USER.id, count: 1_000_000 }],
+      ['PATCH', `/auth/users/${otherId}/roles`, 403, { roles: ['USER'] }],
+      ['PATCH', `/auth/users/${actors.USER.id}/roles`, 403, { roles: ['ADMIN'] }]
+    ]
+    for (const [method, path, status, body] of attempts) {
+      for (const via of ['gateway', 'service'] as const) {
+        const label = `USER → ${method} ${path} (${via})`
+        await api1.check(label, async () => {
+          const target = via === 'gateway' ? { service: attack.gateway, path } : direct(path)
+          const reply = await target.service(method, target.path, { token: player, ...(body !== undefined ? { body } : {}) })
+          assertProblem(reply, status, label)
+          // Nothing about the other player comes back (the request's own path aside).
+          const { instance: _echoedPath, ...rest } = reply.body
+          assert.ok(!JSON.stringify(rest).includes(otherId) || reply.status === 400, `${label}: the reply names the other player`)
+        })
+      }
+    }
+    await api1.check('the other player\'s claim, progress and account are untouched', () => assertUnchanged(attack, before, 'API1'))
+  })
+
+  test('staff roles reach only as far as their role: no self-promotion, no approving for AUDITOR or SERVICE', async () => {
+    const { actors } = attack
+    const before = await attack.snapshot()
+    const attempts: Array<[RoleName, string, string, unknown?]> = [
+      ['OPERATOR', 'PATCH', `/auth/users/${actors.OPERATOR.id}/roles`, { roles: ['ADMIN'] }],
+      ['AUDITOR', 'PATCH', `/auth/users/${actors.AUDITOR.id}/roles`, { roles: ['ADMIN'] }],
+      ['SERVICE', 'PATCH', `/auth/users/${actors.SERVICE.id}/roles`, { roles: ['ADMIN'] }],
+      ['AUDITOR', 'PATCH', `/event-gateway/user-reward-claims/${fixture.claimOfOther}/approve`],
+      ['AUDITOR', 'PATCH', `/event-gateway/user-reward-claims/${fixture.claimOfOther}/reject`, { reason: 'read-only role' }],
+      ['SERVICE', 'PATCH', `/event-gateway/user-reward-claims/${fixture.claimOfOther}/approve`],
+      ['OPERATOR', 'POST', `/event-gateway/user-reward-claims/${fixture.claimOfOther}/delivery`, { status: 'completed' }],
+      ['AUDITOR', 'PATCH', `/event-gateway/event/${fixture.eventId}`, { activate: false }],
+      ['AUDITOR', 'POST', '/event-gateway/user-events/process', { eventType: 'attendance', userId: actors.other.id }],
+      ['SERVICE', 'GET', `/event-gateway/user-reward-claims?userId=${actors.other.id}`],
+      // Staff are not players: they cannot claim, not even for a player.
+      ['OPERATOR', 'POST', '/event-gateway/user-reward-claims', { userId: actors.other.id, rewardsId: fixture.rewardId }],
+      ['ADMIN', 'POST', '/event-gateway/user-reward-claims', { userId: actors.other.id, rewardsId: fixture.rewardId }]
+    ]
+    for (const [role, method, path, body] of attempts) {
+      for (const via of ['gateway', 'service'] as const) {
+        const label = `${role} → ${method} ${path} (${via})`
+        await api1.check(label, async () => {
+          const target = via === 'gateway' ? { service: attack.gateway, path } : direct(path)
+          assertProblem(await target.service(method, target.path, { token: actors[role].accessToken, ...(body !== undefined ? { body } : {}) }), 403, label)
+        })
+      }
+    }
+    await api1.check('roles, claims and events are untouched', () => assertUnchanged(attack, before, 'API1 staff'))
+  })
+
+  test('what a player reads is only their own: /me, progress, a claim id of the wrong kind', async () => {
+    const { gateway, actors } = attack
+    await api1.check('/me lists only the caller\'s claims', async () => {
+      const mine = await gateway('GET', '/event-gateway/user-reward-claims/me?limit=100', { token: actors.USER.accessToken })
+      assert.equal(mine.status, 200)
+      assert.deepEqual(mine.body.items.map((item: { id: string }) => item.id), [fixture.claimOfUser])
+      assert.ok(mine.body.items.every((item: { userId: string }) => item.userId === actors.USER.id))
+    })
+    await api1.check('progress without userId is the caller\'s only', async () => {
+      const progress = await gateway('GET', '/event-gateway/user-events?limit=100', { token: actors.USER.accessToken })
+      assert.equal(progress.status, 200)
+      assert.ok(progress.body.items.length > 0)
+      assert.ok(progress.body.items.every((item: { userId: string }) => item.userId === actors.USER.id))
+    })
+    await api1.check('naming oneself is fine', async () => {
+      const own = await gateway('GET', `/event-gateway/user-events?userId=${actors.USER.id}&eventId=${fixture.eventId}`, { token: actors.USER.accessToken })
+      assert.equal(own.status, 200)
+      assert.equal(own.body.items[0].userId, actors.USER.id)
+    })
+    await api1.check('an event id used as a claim id finds nothing', async () => {
+      assertProblem(await gateway('GET', `/event-gateway/user-reward-claims/${fixture.eventId}`, { token: actors.USER.accessToken }), 404, 'event id as claim id')
+    })
+    await api1.check('/auth/users/me is the token\'s account whatever else is sent', async () => {
+      const me = await gateway('GET', `/auth/users/me?id=${actors.other.id}`, { token: actors.USER.accessToken })
+      assert.equal(me.status, 200, me.text)
+      assert.equal(me.body.id, actors.USER.id)
+    })
+  })
+
+  test('a check-in with another player\'s id in the body counts for the caller only', async () => {
+    const { gateway, actors, db } = attack
+    const otherProgress = await db.event.collection('progress').findOne({ userId: actors.other.id })
+    await api1.check('check-in ignores a body naming someone else', async () => {
+      const reply = await gateway('POST', '/event-gateway/user-events/check-in', {
+        token: actors.USER.accessToken,
+        body: { userId: actors.other.id, eventType: 'purchase', count: 1_000_000 }
+      })
+      // The route takes no body: whatever is sent is ignored, and the caller checks in.
+      assert.equal(reply.status, 200, reply.text)
+      assert.deepEqual(await db.event.collection('progress').findOne({ userId: actors.other.id }), otherProgress)
+      const reports = await db.event.collection('progress_reports').countDocuments({ userId: actors.other.id, reportedBy: actors.USER.id })
+      assert.equal(reports, 0)
+    })
+  })
+})
+
+test('no reply in this suite carried a password, a password hash or a refresh-token hash', async () => {
+  await api1.check('no secrets in any reply', async () => {
+    assert.ok((await assertNoSecretsLeaked(attack)) > 100)
+  })
+})
