@@ -42,7 +42,7 @@ export interface BreakerSettings {
 /** Everything `app.ts` needs; tests build it directly, `server.ts` from the environment. */
 export interface GatewayOptions {
   upstreams: Record<UpstreamName, string>
-  jwt: { jwksUrl: string; issuer: string; audience: string; jwksMinRefetchIntervalMs?: number }
+  jwt: { jwksUrl: string; issuer: string; audience: string; jwksMinRefetchIntervalMs?: number; verifiedTokenCacheSize?: number }
   upstreamTimeoutMs: number
   breaker: BreakerSettings
   rateLimit: { max: number; loginMax: number; windowMs: number }
@@ -56,7 +56,8 @@ export function gatewayOptionsFromEnv(env: GatewayEnv): GatewayOptions {
     jwt: {
       jwksUrl: env.AUTH_JWKS_URL ?? `${authUrl}/.well-known/jwks.json`,
       issuer: env.JWT_ISSUER,
-      audience: env.JWT_AUDIENCE
+      audience: env.JWT_AUDIENCE,
+      verifiedTokenCacheSize: env.ACCESS_TOKEN_CACHE_SIZE
     },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     breaker: {

@@ -8,6 +8,7 @@ export interface AccessOptions {
   audience: string
   /** How soon an unknown `kid` may trigger another JWKS fetch (platform default 5 s). */
   jwksMinRefetchIntervalMs?: number
+  verifiedTokenCacheSize?: number
 }
 
 /**
@@ -16,7 +17,7 @@ export interface AccessOptions {
  * Keys are fetched on first use, so the gateway starts while auth is still down.
  */
 export const accessPlugin = fp<AccessOptions>(
-  async (app, { jwksUrl, issuer, audience, jwksMinRefetchIntervalMs }) => {
+  async (app, { jwksUrl, issuer, audience, jwksMinRefetchIntervalMs, verifiedTokenCacheSize }) => {
     const jwks = createJwksClient({
       url: jwksUrl,
       ...(jwksMinRefetchIntervalMs === undefined ? {} : { minRefetchIntervalMs: jwksMinRefetchIntervalMs })
@@ -25,7 +26,8 @@ export const accessPlugin = fp<AccessOptions>(
       issuer,
       audience,
       publicKeyFor: (kid) => jwks.publicKeyFor(kid),
-      access: ROUTE_TABLE
+      access: ROUTE_TABLE,
+      ...(verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize })
     })
   },
   { name: 'access', dependencies: ['error-handler'], fastify: '5.x' }

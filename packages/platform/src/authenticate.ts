@@ -3,9 +3,16 @@ import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
 import { STAFF_ROLES, TOKEN_TYPE_ACCESS, type AccessTokenClaims, type Role } from '@app/contracts'
 import { HttpProblem, forbidden, unauthorized } from './errors.js'
+import { createVerifiedTokenCache, type VerifiedTokenCache } from './verified-token-cache.js'
 
 // Re-exported so compiled declarations keep the import that brings `request.user` into scope.
 export type { FastifyJWT } from '@fastify/jwt'
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Tokens this process verified already, and how to check their key is still trusted. */
+    verifiedTokens: { cache: VerifiedTokenCache; publicKeyFor: AuthenticateOptions['publicKeyFor'] }
+  }
+}
 declare module '@fastify/jwt' {
   interface FastifyJWT {
     payload: Record<string, unknown>
@@ -30,6 +37,8 @@ export interface AuthenticateOptions {
   /** Resolves the PEM public key for a token's `kid` (JWKS client, or the auth service's own key). */
   publicKeyFor: (kid: string | undefined) => Promise<string>
   access: AccessTable
+  /** ACCESS_TOKEN_CACHE_SIZE: verified tokens remembered until they expire; 0 turns it off. */
+  verifiedTokenCacheSize?: number
 }
 
 const isInfrastructure = (url: string) => INFRASTRUCTURE_PREFIXES.some((prefix) => url === prefix || url.startsWith(prefix))
@@ -58,6 +67,11 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
       } as never
     })
 
+    app.decorate('verifiedTokens', {
+      cache: createVerifiedTokenCache({ maxEntries: options.verifiedTokenCacheSize ?? 5_000 }),
+      publicKeyFor: options.publicKeyFor
+    })
+
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       for (const method of methods) {
@@ -83,7 +97,15 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
 
 /** Verifies the Bearer access token of a request (also usable on public routes that accept one). */
 export async function verifyAccessToken(request: FastifyRequest): Promise<AccessTokenClaims> {
-  if (!request.headers.authorization) throw unauthorized('Missing Authorization: Bearer <access token>')
+  const { authorization } = request.headers
+  if (!authorization) throw unauthorized('Missing Authorization: Bearer <access token>')
+  const { cache, publicKeyFor } = request.server.verifiedTokens
+  const known = cache.get(authorization)
+  if (known) {
+    await publicKeyFor(known.kid) // throws once the key has been rotated out
+    request.user = known.claims as AccessTokenClaims
+    return request.user
+  }
   let claims: AccessTokenClaims
   try {
     claims = await request.jwtVerify<AccessTokenClaims>()
@@ -96,7 +118,15 @@ export async function verifyAccessToken(request: FastifyRequest): Promise<Access
   if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string') {
     throw unauthorized('Not an access token', 'WRONG_TOKEN_TYPE')
   }
+  cache.set(authorization, { claims, kid: kidOf(authorization) })
   return claims
+}
+
+/** The `kid` of a token that has just verified (so its header is well-formed JSON). */
+function kidOf(authorization: string): string | undefined {
+  const header = authorization.slice(authorization.indexOf(' ') + 1).split('.')[0] ?? ''
+  const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { kid?: unknown }
+  return typeof kid === 'string' ? kid : undefined
 }
 
 export const isStaff = (claims: AccessTokenClaims) => claims.roles.some((role) => STAFF_ROLES.includes(role))

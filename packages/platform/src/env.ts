@@ -16,7 +16,9 @@ export const BaseEnv = {
   /** Unset → the embedded database is started (see README). */
   MONGO_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
   /** The largest request body accepted, in bytes (→ 413 beyond). */
-  BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 1024 * 1024 })
+  BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 1024 * 1024 }),
+  /** Verified access tokens remembered until they expire (0: verify every request in full). */
+  ACCESS_TOKEN_CACHE_SIZE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 5_000 })
 }
 
 export class EnvError extends Error {

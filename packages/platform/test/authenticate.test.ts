@@ -114,3 +114,27 @@ test('a USER acts only for themselves; staff may name anyone', async () => {
   assert.equal((await get('/acting?userId=user-2', user)).status, 403)
   assert.deepEqual(await jsonOf(await get('/acting?userId=user-2', operator())), { actingFor: 'user-2' })
 })
+
+test('a verified token is remembered, yet refused once its key is rotated out or it expires', async () => {
+  const oldIssuer = issuer
+  const token = oldIssuer.accessToken({ sub: 'op-cached', roles: [Role.OPERATOR] }, { expiresInSeconds: 2 })
+  assert.equal((await get('/staff', token)).status, 200)
+  assert.equal((await get('/staff', token)).status, 200, 'served from the cache')
+  // A tampered copy is another key: full verification, refused.
+  const [header, payload, signature] = token.split('.')
+  const tampered = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), roles: [Role.ADMIN] })).toString('base64url')}.${signature}`
+  assert.equal((await get('/staff', tampered)).status, 401)
+
+  // Auth restarts with a new key; once the JWKS no longer lists the old kid, its tokens die.
+  issuer = createTestTokenIssuer()
+  assert.equal((await get('/staff', operator())).status, 200, 'a new-key token makes the set refetch')
+  const rotatedOut = await get('/staff', token)
+  assert.equal(rotatedOut.status, 401)
+  assert.equal((await jsonOf(rotatedOut)).code, 'UNKNOWN_KID')
+
+  issuer = oldIssuer
+  const shortLived = issuer.accessToken({ sub: 'op-short', roles: [Role.OPERATOR] }, { expiresInSeconds: 1 })
+  assert.equal((await get('/staff', shortLived)).status, 200)
+  await new Promise((resolveWait) => setTimeout(resolveWait, 1_100))
+  assert.equal((await get('/staff', shortLived)).status, 401, 'expiry is checked on every hit')
+})

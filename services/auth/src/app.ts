@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import {
@@ -34,9 +35,15 @@ export interface AuthAppOptions {
   accessTokenTtlSeconds: number
   refreshTokenTtlSeconds: number
   loginThrottle: LoginThrottleOptions
+  /** ACCESS_TOKEN_CACHE_SIZE (see the authenticate plugin). */
+  verifiedTokenCacheSize?: number
+  /** argon2 operations at once (PASSWORD_HASH_CONCURRENCY); default: one less than the cores. */
+  passwordHashConcurrency?: number
   /** The first ADMIN; omitted → no bootstrap account. */
   bootstrapAdmin?: BootstrapAdminOptions
 }
+
+const defaultHashConcurrency = () => Math.max(1, availableParallelism() - 1)
 
 /** The auth service as a plugin: `server.ts` listens with it, tests register it on their own server. */
 async function authApp(app: FastifyInstance, options: AuthAppOptions): Promise<void> {
@@ -61,11 +68,12 @@ async function authApp(app: FastifyInstance, options: AuthAppOptions): Promise<v
       if (kid === signingKey.kid) return signingKey.publicKeyPem
       throw unauthorized('Token signed with an unknown key', 'UNKNOWN_KID')
     },
-    access: accessTable
+    access: accessTable,
+    ...(options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize })
   })
   await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
 
-  await app.register(passwordsPlugin)
+  await app.register(passwordsPlugin, { maxConcurrentHashes: options.passwordHashConcurrency ?? defaultHashConcurrency() })
   await app.register(repositoriesPlugin)
   await app.register(tokensPlugin, {
     signingKey,

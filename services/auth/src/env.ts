@@ -21,6 +21,8 @@ export const AuthEnv = {
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10 }),
   LOGIN_RATE_LIMIT_PER_CLIENT: Type.Integer({ minimum: 1, default: 20 }),
   LOGIN_THROTTLE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  /** argon2 operations at once; unset → one less than the CPU count (at least 1). */
+  PASSWORD_HASH_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   /**
    * Proxies (addresses, CIDRs or `loopback` / `linklocal` / `uniquelocal`, comma-separated)
    * whose X-Forwarded-For is believed. Behind the gateway, without this every login would

@@ -37,6 +37,8 @@ await app.register(authApp, {
     maxAttemptsPerClient: env.LOGIN_RATE_LIMIT_PER_CLIENT,
     windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS
   },
+  verifiedTokenCacheSize: env.ACCESS_TOKEN_CACHE_SIZE,
+  ...(env.PASSWORD_HASH_CONCURRENCY ? { passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY } : {}),
   ...(env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { bootstrapAdmin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } } : {})
 })
 await listenUntilSignalled(app, { port: env.AUTH_PORT, host: env.HOST, onClosed: database.stop })

@@ -48,7 +48,8 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     publicKeyFor: publicKeyFor ?? createJwksClient({ url: config.AUTH_JWKS_URL }).publicKeyFor,
-    access
+    access,
+    verifiedTokenCacheSize: config.ACCESS_TOKEN_CACHE_SIZE
   })
   await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
 

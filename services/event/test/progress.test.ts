@@ -119,6 +119,21 @@ describe('Idempotency-Key', () => {
     assert.equal(await invitesOf(player.id), 1)
   })
 
+  test('20 different reports in parallel for a new player, counted by 3 events: each counts exactly once in each', async () => {
+    const create = async () =>
+      (await service.call('POST', '/event', { token: operator.token, body: eventBody({ contents: [{ type: 'purchase', amount: 1_000 }] }) })).body.id as string
+    const events = [await create(), await create(), await create()]
+    const player = actor('USER')
+    // All first writes for this player race to create the same three progress documents.
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, index) => report(player.id, { eventType: 'purchase', count: 10 }, `buy-${index}`)))
+    assert.deepEqual(replies.map((reply) => reply.status), Array(20).fill(200))
+    for (const eventId of events) {
+      const reply = await service.call('GET', `/user-events?userId=${player.id}&eventId=${eventId}`, { token: operator.token })
+      assert.equal(reply.body.items.length, 1, 'one progress document per (player, event)')
+      assert.equal(reply.body.items[0].conditions[0].current, 200, `event ${eventId}: 20 reports × 10`)
+    }
+  })
+
   test('the key belongs to the user reported on; reusing it for a different report is a 409', async () => {
     const player = actor('USER')
     const other = actor('USER')

@@ -65,7 +65,7 @@ export async function ingestReport(
     throw conflict('This Idempotency-Key was used for a different report', 'IDEMPOTENCY_KEY_REUSED')
   }
   if (recorded.appliedAt === null) {
-    for (const effect of recorded.effects) await repositories.progress.applyEffect(recorded.userId, recorded._id, effect, now)
+    if (recorded.effects.length > 0) await repositories.progress.applyEffects(recorded.userId, recorded._id, recorded.effects, now)
     await repositories.progress.markApplied(recorded._id, now)
   }
   return {

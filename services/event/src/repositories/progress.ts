@@ -1,4 +1,4 @@
-import type { Db, Filter, ObjectId, UpdateFilter } from 'mongodb'
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type Filter, type ObjectId, type UpdateFilter } from 'mongodb'
 import { isDuplicateKeyError, type IndexPlan } from '@app/platform'
 import type { ProgressState, StateChange } from '../conditions/index.js'
 import type { ConditionType } from '../schemas/conditions.js'
@@ -74,6 +74,14 @@ function updateFor(effect: ReportEffect, reportId: ObjectId, now: Date): UpdateF
   } as UpdateFilter<ProgressDoc>
 }
 
+/** Indexes of the operations a bulk write lost to the unique index; null for any other failure. */
+function duplicateKeyOperations(error: unknown): number[] | null {
+  if (!(error instanceof MongoBulkWriteError)) return isDuplicateKeyError(error) ? [0] : null
+  const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]
+  if (failures.length === 0 || failures.some((failure) => failure.code !== 11000)) return null
+  return failures.map((failure) => failure.index)
+}
+
 export function createProgressRepository(db: Db) {
   const progress = db.collection<ProgressDoc>('progress')
   const reports = db.collection<ReportDoc>('progress_reports')
@@ -102,23 +110,30 @@ export function createProgressRepository(db: Db) {
     },
 
     /**
-     * Applies one report's changes to one progress document, at most once: the update only
-     * matches while the document does not list the report yet. Two first upserts racing hit
-     * the unique index; the loser retries once and then finds the document (with or without
-     * the report applied).
+     * Applies one report's changes to each event's progress document, at most once per
+     * document: an update only matches while the document does not list the report yet. All
+     * events go in one unordered bulk write — one round trip however many events count the
+     * report (the benchmark's attendance report touched 15). Two first upserts racing hit the
+     * unique index; the losers are sent once more and then find the document (with or without
+     * the report applied — a duplicate then means it was applied already).
      */
-    async applyEffect(userId: string, reportId: ObjectId, effect: ReportEffect, now: Date): Promise<void> {
-      const filter: Filter<ProgressDoc> = { userId, eventId: effect.eventId, recentReports: { $ne: reportId } }
-      const update = updateFor(effect, reportId, now)
-      try {
-        await progress.updateOne(filter, update, { upsert: true })
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error
+    async applyEffects(userId: string, reportId: ObjectId, effects: readonly ReportEffect[], now: Date): Promise<void> {
+      let pending: AnyBulkWriteOperation<ProgressDoc>[] = effects.map((effect) => ({
+        updateOne: {
+          filter: { userId, eventId: effect.eventId, recentReports: { $ne: reportId } },
+          update: updateFor(effect, reportId, now),
+          upsert: true
+        }
+      }))
+      for (let attempt = 1; pending.length > 0; attempt++) {
         try {
-          await progress.updateOne(filter, update, { upsert: true })
-        } catch (again) {
-          // The document exists and lists the report: it was applied already.
-          if (!isDuplicateKeyError(again)) throw again
+          await progress.bulkWrite(pending, { ordered: false })
+          return
+        } catch (error) {
+          const duplicates = duplicateKeyOperations(error)
+          if (duplicates === null) throw error
+          if (attempt === 2) return
+          pending = duplicates.map((index) => pending[index]!)
         }
       }
     },
