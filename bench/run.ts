@@ -1,0 +1,180 @@
+/**
+ * `npm run bench` — starts the built system (embedded database unless MONGO_URL), runs every
+ * scenario with autocannon, and writes bench/results/latest.{json,md}.
+ *
+ *   npm run bench                       the full run (≈ 4 min on 2 cores)
+ *   npm run bench -- --quick            small loads (≤ 60 s) to check a change → results/quick.*
+ *   npm run bench -- --profile          scenarios 1 and 3 with `node --cpu-prof` on the gateway
+ *                                       and the event service → results/profile.md
+ *   npm run bench -- --compare          scenarios 1–3 with the optimisations switched off, then
+ *                                       on, in one run → results/compare.md
+ *   npm run bench -- --only=claim-flow  one scenario (ids: gateway-overhead, login-under-argon2,
+ *                                       claim-flow, progress-ingestion)
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { REPO_ROOT } from '@app/platform'
+import type { ServiceName } from '@app/platform/system'
+import { profileToMarkdown, summarizeProfile } from './lib/cpu-profile.js'
+import { useCpuProbe } from './lib/load.js'
+import { compareToMarkdown, toMarkdown, writeReport, type BenchReport, type ProcessFigures } from './lib/report.js'
+import { SIZES, type BenchSize, type Scenario, type ScenarioContext, type ScenarioResult } from './lib/scenario.js'
+import { cpuSecondsOf, embeddedDatabasePid, rssMiBOf, serviceMemory, startSystemUnderTest } from './lib/system-under-test.js'
+import { claimFlow } from './scenarios/claim-flow.js'
+import { gatewayOverhead } from './scenarios/gateway-overhead.js'
+import { loginUnderArgon2 } from './scenarios/login-under-argon2.js'
+import { progressIngestion } from './scenarios/progress-ingestion.js'
+
+const SCENARIOS: Record<string, Scenario> = {
+  'gateway-overhead': gatewayOverhead,
+  'login-under-argon2': loginUnderArgon2,
+  'claim-flow': claimFlow,
+  'progress-ingestion': progressIngestion
+}
+const PROFILED_SCENARIOS = ['gateway-overhead', 'claim-flow']
+const PROFILED_SERVICES: ServiceName[] = ['gateway', 'event']
+const COMPARED_SCENARIOS = ['gateway-overhead', 'login-under-argon2', 'claim-flow']
+/**
+ * What the profile found, switched off: full RS256 verification on every request, and argon2
+ * free to take the whole libuv pool (4 threads) as it did before PASSWORD_HASH_CONCURRENCY.
+ */
+const SETTLE_MS = 15_000
+const BEFORE_OPTIMISATIONS: NodeJS.ProcessEnv = { ACCESS_TOKEN_CACHE_SIZE: '0', PASSWORD_HASH_CONCURRENCY: '4' }
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const profile = args.includes('--profile')
+const compare = args.includes('--compare')
+const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',')
+const unknown = (only ?? []).filter((id) => !SCENARIOS[id])
+if (unknown.length > 0) {
+  console.error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`)
+  process.exit(2)
+}
+const size = SIZES[quick ? 'quick' : 'full']
+const selected = only ?? (profile ? PROFILED_SCENARIOS : compare ? COMPARED_SCENARIOS : Object.keys(SCENARIOS))
+const resultsDir = join(REPO_ROOT, 'bench', 'results')
+const profileDir = join(resultsDir, 'profiles')
+const started = performance.now()
+const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`)
+
+interface RunOptions {
+  size: BenchSize
+  scenarios: string[]
+  env?: NodeJS.ProcessEnv
+  nodeArgs?: Partial<Record<ServiceName, string[]>>
+  coldStartSamples: number
+}
+
+/** One system, the given scenarios in order, memory before and after, then cold starts. */
+async function runOnce({ size, scenarios, env = {}, nodeArgs = {}, coldStartSamples }: RunOptions): Promise<BenchReport> {
+  const runStarted = performance.now()
+  const sut = await startSystemUnderTest({ nodeArgs, env, log })
+  log(`machine: ${sut.machine.cpus} CPUs, Node ${sut.machine.node}; database: ${sut.machine.database} ${sut.machine.databaseVersion}`)
+  const processes = new Map<string, ProcessFigures>()
+  const coldStarts = new Map<string, number[]>()
+  for (const service of sut.system.services.values()) coldStarts.set(service.name, [Math.round(service.readyInMs)])
+  // Let start-up work (index builds, JIT of the first requests) settle before calling it idle.
+  await new Promise((resolveWait) => setTimeout(resolveWait, 2_000))
+  for (const [name, memory] of Object.entries(await serviceMemory(sut.system))) {
+    processes.set(name, { name, idleRssMiB: memory.rssMiB, loadedRssMiB: null, loadedHeapUsedMiB: null, coldStartMs: null })
+  }
+  const databaseName = `database (${sut.machine.database})`
+  const databasePid = embeddedDatabasePid(sut.database.url)
+  processes.set(databaseName, { name: databaseName, idleRssMiB: rssMiBOf(databasePid), loadedRssMiB: null, loadedHeapUsedMiB: null, coldStartMs: null })
+  // CPU seconds per process around every load run: shows which process a scenario is bound by.
+  useCpuProbe(() => {
+    const usage = process.cpuUsage()
+    return {
+      ...Object.fromEntries([...sut.system.services.values()].map((service) => [service.name, cpuSecondsOf(service.process.pid)])),
+      database: cpuSecondsOf(databasePid),
+      autocannon: (usage.user + usage.system) / 1e6
+    }
+  })
+
+  const context: ScenarioContext = { sut, size, log, shared: new Map() }
+  const results: ScenarioResult[] = []
+  try {
+    for (const id of scenarios) {
+      log(`scenario ${id}`)
+      const result = await SCENARIOS[id]!(context)
+      results.push(result)
+      for (const goal of result.goals) log(`  ${goal.met ? 'met   ' : 'MISSED'} ${goal.name}: ${goal.actual} (goal ${goal.target})`)
+    }
+    for (const [name, memory] of Object.entries(await serviceMemory(sut.system))) {
+      Object.assign(processes.get(name)!, { loadedRssMiB: memory.rssMiB, loadedHeapUsedMiB: memory.heapUsedMiB })
+    }
+    processes.get(databaseName)!.loadedRssMiB = rssMiBOf(databasePid)
+    // V8 keeps garbage and grown heap pages until it is idle for a while; what a process holds
+    // once settled tells a leak (stays up) from a heap that was merely busy (comes down).
+    await new Promise((resolveWait) => setTimeout(resolveWait, SETTLE_MS))
+    for (const [name, memory] of Object.entries(await serviceMemory(sut.system))) {
+      Object.assign(processes.get(name)!, { settledRssMiB: memory.rssMiB, settledHeapUsedMiB: memory.heapUsedMiB })
+    }
+    // More cold starts, one service at a time, for a median rather than one sample.
+    for (const service of sut.system.services.values()) {
+      for (let sample = 1; sample < coldStartSamples; sample++) {
+        await sut.system.stopService(service.name)
+        await sut.system.startService(service.name)
+        coldStarts.get(service.name)!.push(Math.round(sut.system.services.get(service.name)!.readyInMs))
+      }
+    }
+  } finally {
+    await sut.stop()
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  for (const [name, samples] of coldStarts) processes.get(name)!.coldStartMs = median(samples)
+  return {
+    generatedAt: new Date().toISOString(),
+    size,
+    machine: sut.machine,
+    scenarios: results,
+    processes: [...processes.values()],
+    coldStartSamples,
+    durationSeconds: (performance.now() - runStarted) / 1000,
+    env
+  }
+}
+
+const reports: BenchReport[] = []
+try {
+  if (profile) {
+    rmSync(profileDir, { recursive: true, force: true })
+    mkdirSync(profileDir, { recursive: true })
+    const nodeArgs = Object.fromEntries(PROFILED_SERVICES.map((name) => [name, ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`]]))
+    log(`${size.name} run under the profiler: ${selected.join(', ')}`)
+    const report = await runOnce({ size, scenarios: selected, nodeArgs, coldStartSamples: 1 })
+    reports.push(report)
+    const sections = ['# CPU profiles under load', '', toMarkdown(report)]
+    for (const service of PROFILED_SERVICES) {
+      const dir = join(profileDir, service)
+      for (const file of readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'))) {
+        sections.push(profileToMarkdown(`${service} (${file})`, summarizeProfile(join(dir, file))))
+      }
+    }
+    writeFileSync(join(resultsDir, 'profile.md'), sections.join('\n'))
+    log(`profiles in ${profileDir}; summary in bench/results/profile.md (open a .cpuprofile in Chrome DevTools for the flame graph)`)
+  } else if (compare) {
+    log(`${size.name} comparison, before then after: ${selected.join(', ')}`)
+    const before = await runOnce({ size, scenarios: selected, env: BEFORE_OPTIMISATIONS, coldStartSamples: 1 })
+    const after = await runOnce({ size, scenarios: selected, coldStartSamples: 1 })
+    reports.push(before, after)
+    mkdirSync(resultsDir, { recursive: true })
+    writeFileSync(join(resultsDir, 'compare.md'), compareToMarkdown(before, after))
+    log('wrote bench/results/compare.md')
+  } else {
+    log(`${size.name} run: ${selected.join(', ')}`)
+    const report = await runOnce({ size, scenarios: selected, coldStartSamples: quick ? 2 : 5 })
+    reports.push(report)
+    const base = join(resultsDir, quick ? 'quick' : 'latest')
+    writeReport(report, `${base}.json`, `${base}.md`)
+    log(`wrote ${base}.json and ${base}.md`)
+  }
+} catch (error) {
+  console.error(error)
+  process.exit(1)
+}
+
+const goals = reports.flatMap((report) => report.scenarios.flatMap((result) => result.goals.map((goal) => ({ id: result.id, goal }))))
+const missed = goals.filter(({ goal }) => !goal.met).map(({ id, goal }) => `${id}: ${goal.name} (${goal.actual}, goal ${goal.target})`)
+console.log(`\n${reports.reduce((sum, report) => sum + report.scenarios.length, 0)} scenario runs, ${goals.length} goals, ${missed.length} missed${missed.length ? `:\n  ${missed.join('\n  ')}` : ''}`)
