@@ -74,9 +74,9 @@ function updateFor(effect: ReportEffect, reportId: ObjectId, now: Date): UpdateF
   } as UpdateFilter<ProgressDoc>
 }
 
-/** Indexes of the operations a bulk write lost to the unique index; null for any other failure. */
+/** Indexes of the operations a bulk write lost to the unique index; null for any other failure (a bulk write reports write errors only as MongoBulkWriteError). */
 function duplicateKeyOperations(error: unknown): number[] | null {
-  if (!(error instanceof MongoBulkWriteError)) return isDuplicateKeyError(error) ? [0] : null
+  if (!(error instanceof MongoBulkWriteError)) return null
   const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]
   if (failures.length === 0 || failures.some((failure) => failure.code !== 11000)) return null
   return failures.map((failure) => failure.index)
