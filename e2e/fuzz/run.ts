@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ADMIN, client, startE2eSystem } from '../test/helpers.js'
 
-const ROLES = ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE'] as const
+const ROLES = ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE', 'DELIVERY'] as const
 const CHECKS = ['not_a_server_error', 'status_code_conformance', 'response_schema_conformance']
 const EXAMPLES = Number(process.env.FUZZ_EXAMPLES ?? 30)
 const SEED = process.env.FUZZ_SEED ?? String(randomInt(1, 2 ** 47))

@@ -64,9 +64,11 @@ after(() => attack?.stop())
 
 // ---- API5: the expected table, from the SPEC ------------------------------------------------
 
-const EVERY_ROLE: readonly Caller[] = ROLES
+/** SPEC, Roles: DELIVERY "confirm deliveries … Nothing else" — every other role reads what USER+ may. */
+const EVERY_ROLE: readonly Caller[] = ROLES.filter((role) => role !== 'DELIVERY')
 const ANYONE: readonly Caller[] = CALLERS
 const EDITORS: readonly Caller[] = ['OPERATOR', 'ADMIN']
+const STAFF: readonly Caller[] = ['OPERATOR', 'AUDITOR', 'ADMIN']
 
 interface RouteCase {
   method: string
@@ -142,8 +144,14 @@ const TABLE: RouteCase[] = [
   // "OPERATOR, ADMIN": approve and reject. A claim that does not exist → 404 from the handler.
   { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/approve`, allowed: EDITORS, allowedStatus: 404 },
   { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/reject`, allowed: EDITORS, allowedStatus: 404, body: () => ({ reason: 'table' }) },
-  // README extra: only the delivery system (SERVICE) confirms a delivery.
-  { method: 'POST', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, allowed: ['SERVICE'], allowedStatus: 404, body: () => ({ status: 'completed' }) }
+  // SPEC v2: "failed → processing (operator retry)", "failed → completed (operator resolve)" — OPERATOR, ADMIN.
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/retry`, allowed: EDITORS, allowedStatus: 404 },
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/resolve`, allowed: EDITORS, allowedStatus: 404, body: () => ({ note: 'table' }) },
+  // SPEC v2: only DELIVERY confirms a delivery; game servers (SERVICE) no longer can.
+  { method: 'POST', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, allowed: ['DELIVERY'], allowedStatus: 404, body: () => ({ status: 'completed' }) },
+  // SPEC v2: "GET · PATCH /delivery — OPERATOR, AUDITOR, ADMIN (PATCH: ADMIN)". Resuming an unpaused delivery changes nothing.
+  { method: 'GET', path: () => '/event-gateway/delivery', allowed: STAFF, allowedStatus: 200 },
+  { method: 'PATCH', path: () => '/event-gateway/delivery', allowed: ['ADMIN'], allowedStatus: 200, body: () => ({ paused: false }) }
 ]
 
 /** The service that owns a gateway path, and the path there. */

@@ -99,7 +99,9 @@ const ROUTES: BodyRoute[] = [
   },
   { method: 'POST', path: () => '/event-gateway/user-reward-claims', caller: 'USER', valid: () => ({ userId: attack.actors.USER.id, rewardsId: fixture.rewardId }), fields: ['userId', 'rewardsId'] },
   { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${fixture.claimId}/reject`, caller: 'OPERATOR', valid: () => ({ reason: 'r' }), fields: ['reason'] },
-  { method: 'POST', path: () => `/event-gateway/user-reward-claims/${fixture.claimId}/delivery`, caller: 'SERVICE', valid: () => ({ status: 'failed', error: 'e' }), fields: ['status', 'error'] }
+  { method: 'POST', path: () => `/event-gateway/user-reward-claims/${fixture.claimId}/delivery`, caller: 'DELIVERY', valid: () => ({ status: 'failed', reason: 'e' }), fields: ['status', 'reason'] },
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${fixture.claimId}/resolve`, caller: 'OPERATOR', valid: () => ({ note: 'n' }), fields: ['note'] },
+  { method: 'PATCH', path: () => '/event-gateway/delivery', caller: 'ADMIN', valid: () => ({ paused: false }), fields: ['paused'] }
 ]
 
 /** A copy of `body` with the value at the dotted `path` replaced. */
@@ -192,7 +194,9 @@ describe('NoSQL injection', () => {
       ['GET', (id) => `/event-gateway/user-reward-claims/${id}`, 'OPERATOR'],
       ['PATCH', (id) => `/event-gateway/user-reward-claims/${id}/approve`, 'OPERATOR'],
       ['PATCH', (id) => `/event-gateway/user-reward-claims/${id}/reject`, 'OPERATOR', { reason: 'x' }],
-      ['POST', (id) => `/event-gateway/user-reward-claims/${id}/delivery`, 'SERVICE', { status: 'completed' }],
+      ['PATCH', (id) => `/event-gateway/user-reward-claims/${id}/retry`, 'OPERATOR'],
+      ['PATCH', (id) => `/event-gateway/user-reward-claims/${id}/resolve`, 'OPERATOR', { note: 'x' }],
+      ['POST', (id) => `/event-gateway/user-reward-claims/${id}/delivery`, 'DELIVERY', { status: 'completed' }],
       ['PATCH', (id) => `/auth/users/${id}/roles`, 'ADMIN', { roles: ['USER'] }]
     ]
     const before = await attack.snapshot()

@@ -10,7 +10,7 @@ import { MongoClient, BSON, type Db } from 'mongodb'
 import { generateRsaKeyPair } from '@app/platform/testkit'
 import { ADMIN, startE2eSystem, type E2eSystem } from './helpers.js'
 
-export const ROLES = ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE'] as const
+export const ROLES = ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE', 'DELIVERY'] as const
 export type RoleName = (typeof ROLES)[number]
 export type Caller = RoleName | 'anonymous'
 export const CALLERS: readonly Caller[] = [...ROLES, 'anonymous']
@@ -154,7 +154,7 @@ export async function startAttackSystem(env: NodeJS.ProcessEnv = {}): Promise<At
     ADMIN: { role: 'ADMIN', id: adminMe.body.id, email: ADMIN.email, password: ADMIN.password, ...admin }
   } as AttackSystem['actors']
   const accounts: Array<[keyof AttackSystem['actors'], RoleName]> = [
-    ['USER', 'USER'], ['other', 'USER'], ['OPERATOR', 'OPERATOR'], ['AUDITOR', 'AUDITOR'], ['SERVICE', 'SERVICE']
+    ['USER', 'USER'], ['other', 'USER'], ['OPERATOR', 'OPERATOR'], ['AUDITOR', 'AUDITOR'], ['SERVICE', 'SERVICE'], ['DELIVERY', 'DELIVERY']
   ]
   await Promise.all(accounts.map(async ([name, role]) => {
     const email = `${name.toLowerCase()}@attack.test`

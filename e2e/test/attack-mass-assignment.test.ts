@@ -132,13 +132,13 @@ const ROUTES: BodyRoute[] = [
     forbidden: { status: 'completed', _id: NO_SUCH_ID, by: NO_SUCH_ID, from: 'processing', to: 'completed', userId: NO_SUCH_ID }
   },
   {
-    name: 'delivery confirmation (completed)', method: 'POST', path: () => `/event-gateway/user-reward-claims/${fixture.pendingClaim}/delivery`, caller: 'SERVICE',
+    name: 'delivery confirmation (completed)', method: 'POST', path: () => `/event-gateway/user-reward-claims/${fixture.pendingClaim}/delivery`, caller: 'DELIVERY',
     valid: () => ({ status: 'completed' }),
     forbidden: { userId: NO_SUCH_ID, _id: NO_SUCH_ID, rewards: [{ type: 'point', amount: 1 }], reason: 'x', attempts: 0, error: 'x' }
   },
   {
-    name: 'delivery confirmation (failed)', method: 'POST', path: () => `/event-gateway/user-reward-claims/${fixture.pendingClaim}/delivery`, caller: 'SERVICE',
-    valid: () => ({ status: 'failed', error: 'x' }),
+    name: 'delivery confirmation (failed)', method: 'POST', path: () => `/event-gateway/user-reward-claims/${fixture.pendingClaim}/delivery`, caller: 'DELIVERY',
+    valid: () => ({ status: 'failed', reason: 'x' }),
     forbidden: { userId: NO_SUCH_ID, _id: NO_SUCH_ID, status2: 'completed', completedAt: '2020-01-01T00:00:00.000Z' }
   }
 ]

@@ -109,7 +109,9 @@ const BODY_ROUTES: Array<[string, string, Caller]> = [
   ['POST', '/event-gateway/user-reward-claims', 'USER'],
   ['PATCH', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/approve`, 'OPERATOR'],
   ['PATCH', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/reject`, 'OPERATOR'],
-  ['POST', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, 'SERVICE']
+  ['PATCH', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/resolve`, 'OPERATOR'],
+  ['POST', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, 'DELIVERY'],
+  ['PATCH', '/event-gateway/delivery', 'ADMIN']
 ]
 
 const LIST_ROUTES = [
@@ -240,7 +242,8 @@ describe('API4: one request asking for too much', () => {
       ['report count over 10^12', 'POST', '/event-gateway/user-events/process', 'SERVICE', { eventType: 'purchase', userId: NO_SUCH_ID, count: 1e13 }, 'count'],
       ['report value 129 chars', 'POST', '/event-gateway/user-events/process', 'SERVICE', { eventType: 'quest', userId: NO_SUCH_ID, value: 'v'.repeat(129) }, 'value'],
       ['reject reason 501 chars', 'PATCH', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/reject`, 'OPERATOR', { reason: 'r'.repeat(501) }, 'reason'],
-      ['delivery error 1001 chars', 'POST', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, 'SERVICE', { status: 'failed', error: 'e'.repeat(1001) }, 'error'],
+      ['delivery reason 1001 chars', 'POST', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, 'DELIVERY', { status: 'failed', reason: 'e'.repeat(1001) }, 'reason'],
+      ['resolve note 1001 chars', 'PATCH', `/event-gateway/user-reward-claims/${NO_SUCH_ID}/resolve`, 'OPERATOR', { note: 'n'.repeat(1001) }, 'note'],
       // Passwords are capped before they reach argon2: a megabyte "password" must not cost a hash.
       ['sign-up password 129 chars', 'POST', '/auth/users', 'anonymous', { email: 'long@attack.test', password: 'p'.repeat(129) }, 'password'],
       ['login password 129 chars', 'POST', '/auth/login', 'anonymous', { email: 'long@attack.test', password: 'p'.repeat(129) }, 'password'],

@@ -31,7 +31,6 @@ import { createSuiteTally } from './suite-tally.js'
 const tally = createSuiteTally('fault: delivery outage')
 
 const PLAYERS = 50
-const MAX_ATTEMPTS = 50
 /** Each half of the outage: answering 503, then refusing connections. */
 const OUTAGE_PHASE_MS = 2_000
 
@@ -52,9 +51,10 @@ before(async () => {
     // Players' tokens are signed by the test with auth's own key (see `mintPlayers`).
     JWT_PRIVATE_KEY: issuer.privateKey,
     REWARD_DELIVERY_URL: delivery.url,
+    // The retry budget is the default (DELIVERY_GIVE_UP_AFTER_MS, 24 h): an outage never fails a claim
+    // within it, however many attempts it takes. Only the waits are short, to keep the test quick.
     DELIVERY_TIMEOUT_MS: '1000',
     DELIVERY_LEASE_MS: '3000',
-    DELIVERY_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     DELIVERY_BACKOFF_BASE_MS: '100',
     DELIVERY_BACKOFF_MAX_MS: '800',
     DELIVERY_BREAKER_RESET_MS: '1000',
@@ -112,8 +112,7 @@ test('after recovery every claim is delivered and completed', () =>
     const statuses = claims.map((claim) => claim.status)
     assert.deepEqual([...new Set(statuses)], ['completed'], JSON.stringify(statuses))
     const attempts = claims.map((claim) => claim.delivery.attempts)
-    console.log(`# all ${claims.length} claims completed ${ms(elapsed)} after the delivery system came back; attempts per claim: min ${Math.min(...attempts)}, max ${Math.max(...attempts)} (limit ${MAX_ATTEMPTS})`)
-    assert.ok(Math.max(...attempts) < MAX_ATTEMPTS)
+    console.log(`# all ${claims.length} claims completed ${ms(elapsed)} after the delivery system came back; attempts per claim: min ${Math.min(...attempts)}, max ${Math.max(...attempts)} (no attempt limit: a 24 h budget)`)
   }))
 
 test('the delivery system granted each claim exactly once, under its own Idempotency-Key', () =>

@@ -149,7 +149,10 @@ test('a USER is refused at every staff route, before anything changes', async ()
     ['GET', '/event-gateway/user-reward-claims'],
     ['PATCH', `/event-gateway/user-reward-claims/${id}/approve`],
     ['PATCH', `/event-gateway/user-reward-claims/${id}/reject`, { reason: 'no' }],
+    ['PATCH', `/event-gateway/user-reward-claims/${id}/retry`],
+    ['PATCH', `/event-gateway/user-reward-claims/${id}/resolve`, { note: 'no' }],
     ['POST', `/event-gateway/user-reward-claims/${id}/delivery`, { status: 'completed' }],
+    ['PATCH', '/event-gateway/delivery', { paused: true }],
     ['PATCH', `/auth/users/${playerId}/roles`, { roles: ['ADMIN'] }]
   ]
   for (const [method, path, body] of staffRoutes) {

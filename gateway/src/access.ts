@@ -17,8 +17,10 @@ export const UPSTREAM_MOUNTS: readonly UpstreamMount[] = [
   { upstream: 'event', gatewayPrefix: '/event-gateway', upstreamPrefix: '' }
 ]
 
-const EVERYONE = allow(...ALL_ROLES)
+/** Every role but DELIVERY, the delivery system, which only confirms deliveries. */
+const EVERYONE = allow(...ALL_ROLES.filter((role) => role !== Role.DELIVERY))
 const EDITORS = allow(Role.OPERATOR, Role.ADMIN)
+const STAFF = allow(Role.OPERATOR, Role.AUDITOR, Role.ADMIN)
 
 /**
  * The public API, the one place to change it: every route the gateway forwards and who may
@@ -49,14 +51,19 @@ export const ROUTE_TABLE: AccessTable = {
   'POST /event-gateway/user-events/process': allow(Role.SERVICE, Role.OPERATOR, Role.ADMIN),
   'POST /event-gateway/user-events/check-in': allow(Role.USER),
 
-  'GET /event-gateway/user-reward-claims': allow(Role.OPERATOR, Role.AUDITOR, Role.ADMIN),
+  'GET /event-gateway/user-reward-claims': STAFF,
   'POST /event-gateway/user-reward-claims': allow(Role.USER),
   'GET /event-gateway/user-reward-claims/me': EVERYONE,
   'GET /event-gateway/user-reward-claims/:id': EVERYONE,
   'PATCH /event-gateway/user-reward-claims/:id/approve': EDITORS,
   'PATCH /event-gateway/user-reward-claims/:id/reject': EDITORS,
-  // The reward-delivery system confirms a grant here.
-  'POST /event-gateway/user-reward-claims/:id/delivery': allow(Role.SERVICE)
+  'PATCH /event-gateway/user-reward-claims/:id/retry': EDITORS,
+  'PATCH /event-gateway/user-reward-claims/:id/resolve': EDITORS,
+  // The reward-delivery system confirms a grant here, and nothing else.
+  'POST /event-gateway/user-reward-claims/:id/delivery': allow(Role.DELIVERY),
+
+  'GET /event-gateway/delivery': STAFF,
+  'PATCH /event-gateway/delivery': allow(Role.ADMIN)
 }
 
 export interface ForwardedRoute {

@@ -15,6 +15,8 @@ export const ProblemDetails = Type.Object(
     instance: Type.Optional(Type.String()),
     code: Type.Optional(Type.String()),
     requestId: Type.String(),
+    /** 409 ALREADY_CLAIMED: the claim that holds the slot, so a client retrying after a lost reply can follow it. */
+    claimId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{24}$' })),
     errors: Type.Optional(
       Type.Array(
         Type.Object(

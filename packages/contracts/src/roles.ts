@@ -6,7 +6,10 @@ export const Role = {
   OPERATOR: 'OPERATOR',
   AUDITOR: 'AUDITOR',
   ADMIN: 'ADMIN',
-  SERVICE: 'SERVICE'
+  /** Game servers: report progress, read the catalog. */
+  SERVICE: 'SERVICE',
+  /** The reward-delivery system: confirms the grants it accepted with 202, nothing else. */
+  DELIVERY: 'DELIVERY'
 } as const
 export type Role = (typeof Role)[keyof typeof Role]
 

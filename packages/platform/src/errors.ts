@@ -10,7 +10,9 @@ export class HttpProblem extends Error {
     readonly statusCode: number,
     detail: string,
     readonly code?: string,
-    readonly headers: Record<string, string> = {}
+    readonly headers: Record<string, string> = {},
+    /** RFC 9457 extension members the client can act on (say, the `claimId` a conflict is about). */
+    readonly extensions: Partial<ProblemDetails> = {}
   ) {
     super(detail)
     this.name = 'HttpProblem'
@@ -22,7 +24,8 @@ export const unauthorized = (detail = 'Missing or invalid access token', code = 
   new HttpProblem(401, detail, code, { 'www-authenticate': 'Bearer' })
 export const forbidden = (detail = 'Not allowed for your role', code = 'FORBIDDEN') => new HttpProblem(403, detail, code)
 export const notFound = (detail = 'Not found', code = 'NOT_FOUND') => new HttpProblem(404, detail, code)
-export const conflict = (detail: string, code = 'CONFLICT') => new HttpProblem(409, detail, code)
+export const conflict = (detail: string, code = 'CONFLICT', extensions: Partial<ProblemDetails> = {}) =>
+  new HttpProblem(409, detail, code, {}, extensions)
 export const serviceUnavailable = (detail: string, retryAfterSeconds: number, code = 'UNAVAILABLE') =>
   new HttpProblem(503, detail, code, { 'retry-after': String(retryAfterSeconds) })
 
@@ -81,7 +84,10 @@ export const errorHandlerPlugin = fp(
       if (error instanceof HttpProblem) {
         if (error.statusCode >= 500) request.log.warn({ err: error }, error.message)
         reply.headers(error.headers)
-        return sendProblem(reply, problem(request, error.statusCode, error.message, error.code ? { code: error.code } : {}))
+        return sendProblem(
+          reply,
+          problem(request, error.statusCode, error.message, { ...error.extensions, ...(error.code ? { code: error.code } : {}) })
+        )
       }
       if (error.validation) {
         const errors = error.validation.map((v) => ({ field: fieldOf(v, error.validationContext), message: v.message ?? 'is invalid' }))

@@ -9,17 +9,51 @@ declare module 'fastify' {
 
 /** Index specs per collection; each repository factory exports its own. */
 export type IndexPlan = Readonly<Record<string, readonly IndexDescription[]>>
+/** Names of indexes an earlier version created and this one must not keep, per collection. */
+export type RetiredIndexes = Readonly<Record<string, readonly string[]>>
 
 export interface MongoPluginOptions {
   url: string
   dbName: string
   indexes?: IndexPlan
+  retiredIndexes?: RetiredIndexes
 }
 
-/** createIndexes is idempotent for identical specs, so this runs safely at every start. */
-export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
+/** Server error codes: no such index / collection; an index of that name exists with other options. */
+const INDEX_NOT_FOUND = 27
+const NAMESPACE_NOT_FOUND = 26
+const INDEX_OPTIONS_CONFLICT = 85
+
+const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code
+
+/**
+ * Drops retired indexes, then creates the plan. Both are idempotent, so this runs safely at every
+ * start of every instance. An index whose only change is its TTL (`expireAfterSeconds`, say a new
+ * retention setting) is changed in place with `collMod`; any other change to an existing index
+ * stops the start with its name, since silently dropping a unique index would open a window
+ * without the guarantee it gives.
+ */
+export async function ensureIndexes(db: Db, plan: IndexPlan, retired: RetiredIndexes = {}): Promise<void> {
+  for (const [collection, names] of Object.entries(retired)) {
+    for (const name of names) {
+      try {
+        await db.collection(collection).dropIndex(name)
+      } catch (error) {
+        if (codeOf(error) !== INDEX_NOT_FOUND && codeOf(error) !== NAMESPACE_NOT_FOUND) throw error
+      }
+    }
+  }
   for (const [collection, indexes] of Object.entries(plan)) {
-    if (indexes.length > 0) await db.collection(collection).createIndexes([...indexes])
+    for (const index of indexes) {
+      try {
+        await db.collection(collection).createIndexes([index])
+      } catch (error) {
+        if (codeOf(error) !== INDEX_OPTIONS_CONFLICT || index.expireAfterSeconds === undefined) {
+          throw new Error(`Index ${collection}.${index.name ?? JSON.stringify(index.key)} exists with other options: ${(error as Error).message}`)
+        }
+        await db.command({ collMod: collection, index: { name: index.name, expireAfterSeconds: index.expireAfterSeconds } })
+      }
+    }
   }
 }
 
@@ -34,11 +68,11 @@ export function createMongoClient(url: string): MongoClient {
 }
 
 export const mongoPlugin = fp<MongoPluginOptions>(
-  async (app, { url, dbName, indexes = {} }) => {
+  async (app, { url, dbName, indexes = {}, retiredIndexes = {} }) => {
     const client = createMongoClient(url)
     await client.connect()
     const db = client.db(dbName)
-    await ensureIndexes(db, indexes)
+    await ensureIndexes(db, indexes, retiredIndexes)
     app.decorate('mongo', { client, db })
     app.addHook('onClose', async () => client.close())
   },

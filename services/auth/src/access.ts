@@ -8,7 +8,8 @@ import { PUBLIC, allow, type AccessTable } from '@app/platform'
  */
 export const accessTable: AccessTable = {
   'POST /auth/users': PUBLIC,
-  'GET /auth/users/me': allow(...ALL_ROLES),
+  // The delivery system (DELIVERY) only confirms deliveries (SPEC, Roles).
+  'GET /auth/users/me': allow(...ALL_ROLES.filter((role) => role !== Role.DELIVERY)),
   'PATCH /auth/users/:id/roles': allow(Role.ADMIN),
   'POST /auth/login': PUBLIC,
   'POST /auth/refresh': PUBLIC,

@@ -12,12 +12,15 @@ import {
 } from '@app/platform'
 import { access } from './access.js'
 import type { EventConfig } from './config.js'
+import { claimMetricsPlugin } from './plugins/claim-metrics.js'
 import { clockPlugin } from './plugins/clock.js'
 import { deliveryPlugin } from './plugins/delivery.js'
 import { repositoriesPlugin } from './plugins/repositories.js'
 import { sweeperPlugin } from './plugins/sweeper.js'
-import { indexPlan } from './repositories/index.js'
+import { indexPlan, retiredIndexes } from './repositories/index.js'
+import { claimDecisionRoutes } from './routes/claim-decisions.js'
 import { claimRoutes } from './routes/claims.js'
+import { deliveryRoutes } from './routes/delivery.js'
 import { eventRoutes } from './routes/events.js'
 import { rewardRoutes } from './routes/rewards.js'
 import { userEventRoutes } from './routes/user-events.js'
@@ -43,7 +46,7 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
       'Events, reward bundles, progress, claims and reward delivery. Served under `/event-gateway` by the gateway. ' +
       'Every route needs an access token from the auth service (`Authorization: Bearer …`).'
   })
-  await app.register(mongoPlugin, { url: mongoUrl, dbName: config.EVENT_DB_NAME, indexes: indexPlan })
+  await app.register(mongoPlugin, { url: mongoUrl, dbName: config.EVENT_DB_NAME, indexes: indexPlan, retiredIndexes })
   await app.register(authenticatePlugin, {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -57,8 +60,9 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
   await app.register(repositoriesPlugin)
   await app.register(deliveryPlugin, {
     url: config.REWARD_DELIVERY_URL,
+    secret: config.REWARD_DELIVERY_SECRET,
     timeoutMs: config.DELIVERY_TIMEOUT_MS,
-    maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+    giveUpAfterMs: config.DELIVERY_GIVE_UP_AFTER_MS,
     backoffBaseMs: config.DELIVERY_BACKOFF_BASE_MS,
     backoffMaxMs: config.DELIVERY_BACKOFF_MAX_MS,
     leaseMs: config.DELIVERY_LEASE_MS,
@@ -66,10 +70,13 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
     breakerResetMs: config.DELIVERY_BREAKER_RESET_MS
   })
   // A request that has not copied its transition within a delivery lease is presumed dead, as its lease is.
+  await app.register(claimMetricsPlugin)
   await app.register(sweeperPlugin, { intervalMs: config.SWEEPER_INTERVAL_MS, auditGraceMs: config.DELIVERY_LEASE_MS })
 
   await app.register(eventRoutes)
   await app.register(rewardRoutes)
   await app.register(userEventRoutes)
   await app.register(claimRoutes)
+  await app.register(claimDecisionRoutes)
+  await app.register(deliveryRoutes)
 }

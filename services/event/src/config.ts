@@ -1,8 +1,9 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox'
 import { BaseEnv, EnvError, loadEnv } from '@app/platform'
 
-const Milliseconds = (defaultValue: number, minimum = 1) =>
-  Type.Integer({ minimum, maximum: 24 * 60 * 60 * 1000, default: defaultValue })
+const HOUR_MS = 60 * 60 * 1000
+const Milliseconds = (defaultValue: number, { minimum = 1, maximum = 24 * HOUR_MS } = {}) =>
+  Type.Integer({ minimum, maximum, default: defaultValue })
 
 /** Every variable the event service reads, with its default. */
 export const EventEnv = {
@@ -15,10 +16,16 @@ export const EventEnv = {
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'event-reward-platform' }),
   /** Unset → grants go to the built-in `user_rewards` ledger and complete at once. */
   REWARD_DELIVERY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  /** One delivery request may take this long before it is aborted and counted as failed. */
+  /** Set → every grant carries `X-Signature: sha256=<hex HMAC-SHA256 of the body>` made with it. */
+  REWARD_DELIVERY_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+  /** One delivery request may take this long before it is aborted; its outcome is then unknown. */
   DELIVERY_TIMEOUT_MS: Milliseconds(3_000),
-  /** Real delivery attempts before a claim becomes `failed`. */
-  DELIVERY_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
+  /**
+   * How long after its first send a grant is retried while the answers are not final (202 without
+   * a callback, 409, errors, timeouts); then the claim is `failed` with outcome `unknown`.
+   * Paused time does not count.
+   */
+  DELIVERY_GIVE_UP_AFTER_MS: Milliseconds(24 * HOUR_MS, { minimum: 1_000, maximum: 30 * 24 * HOUR_MS }),
   /** Retry n waits a random time in [0, min(max, base·2^(n-1))] (exponential backoff, full jitter). */
   DELIVERY_BACKOFF_BASE_MS: Milliseconds(1_000),
   DELIVERY_BACKOFF_MAX_MS: Milliseconds(60_000),
@@ -40,6 +47,9 @@ export function loadEventConfig(source?: NodeJS.ProcessEnv): EventConfig {
     // Otherwise a lease could expire while its request is still in flight, and a second worker
     // would deliver the same claim concurrently.
     throw new EnvError('Invalid environment configuration:\n  DELIVERY_LEASE_MS must exceed DELIVERY_TIMEOUT_MS')
+  }
+  if (config.REWARD_DELIVERY_SECRET !== undefined && config.REWARD_DELIVERY_URL === undefined) {
+    throw new EnvError('Invalid environment configuration:\n  REWARD_DELIVERY_SECRET is set but REWARD_DELIVERY_URL is not: nothing would be signed')
   }
   if (config.DELIVERY_BACKOFF_MAX_MS < config.DELIVERY_BACKOFF_BASE_MS) {
     throw new EnvError('Invalid environment configuration:\n  DELIVERY_BACKOFF_MAX_MS must be at least DELIVERY_BACKOFF_BASE_MS')

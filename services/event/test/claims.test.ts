@@ -158,7 +158,7 @@ describe('approval', () => {
     assert.equal(rejected.status, 200)
     assert.equal(rejected.body.status, 'rejected')
     assert.equal(rejected.body.reason, 'Duplicate account')
-    const detail = await service.call('GET', `/user-reward-claims/${id}`, { token: player.token })
+    const detail = await service.call('GET', `/user-reward-claims/${id}`, { token: auditor.token })
     assert.deepEqual(detail.body.transitions.at(-1), {
       from: 'pending',
       to: 'rejected',
@@ -166,6 +166,12 @@ describe('approval', () => {
       at: detail.body.transitions.at(-1).at,
       reason: 'Duplicate account'
     })
+    // The player learns the outcome, not staff's words or who they are.
+    const seenByPlayer = await service.call('GET', `/user-reward-claims/${id}`, { token: player.token })
+    assert.equal(seenByPlayer.body.status, 'rejected')
+    assert.equal(seenByPlayer.body.reason, 'An operator reviewed this claim and did not approve it.')
+    assert.deepEqual(seenByPlayer.body.transitions.at(-1), { from: 'pending', to: 'rejected', by: 'staff', at: detail.body.transitions.at(-1).at, reason: null })
+    assert.doesNotMatch(JSON.stringify(seenByPlayer.body), new RegExp(`Duplicate account|${operator.id}`))
     assert.equal((await approve(id)).status, 409)
     assert.equal((await reject(id, { reason: 'again' })).status, 409)
     assert.equal(await grantsFor(id), 0)
@@ -298,15 +304,15 @@ describe('audit trail across a crash', () => {
     // What a process killed between the two writes leaves: the claim completed, its entry
     // pending on the claim, and none in the trail.
     await fast.db.collection('claim_transitions').deleteOne({ _id: completion!._id })
-    const { _id, claimId, ...entry } = completion!
-    assert.ok(_id && claimId)
+    const { claimId, ...entry } = completion!
+    assert.ok(entry._id && claimId)
     await claimsOf().updateOne({ _id: id }, { $set: { auditPending: [entry] } })
 
     await until(async () => (await trailOf(id)).length === 2, 'the lost transition in the trail')
     const trail = await trailOf(id)
     assert.deepEqual(
-      trail.map(({ from, to, by, at, reason }) => ({ from, to, by, at, reason })),
-      [trail[0] && { from: null, to: 'processing', by: trail[0].by, at: trail[0].at, reason: null }, entry]
+      trail.map(({ _id, from, to, by, at, reason }) => ({ _id, from, to, by, at, reason })),
+      [trail[0] && { _id: trail[0]._id, from: null, to: 'processing', by: trail[0].by, at: trail[0].at, reason: null }, entry]
     )
     await until(async () => (await claimsOf().findOne({ _id: id }))?.auditPending?.length === 0, 'the claim cleared')
   })
@@ -314,11 +320,30 @@ describe('audit trail across a crash', () => {
   test('a transition audited just before a crash (still pending on the claim) is not audited twice', async () => {
     const { id } = await completedClaim()
     const [, completion] = await trailOf(id)
-    const { _id, claimId, ...entry } = completion!
-    assert.ok(_id && claimId)
+    const { claimId, ...entry } = completion!
+    assert.ok(entry._id && claimId)
     await claimsOf().updateOne({ _id: id }, { $set: { auditPending: [entry] } })
     await until(async () => (await claimsOf().findOne({ _id: id }))?.auditPending?.length === 0, 'the claim cleared')
     assert.deepEqual((await trailOf(id)).map((t) => t.to), ['processing', 'completed'])
+    // The entry carries the id it is audited under, so a second copy is refused.
     await assert.rejects(fast.db.collection('claim_transitions').insertOne({ ...entry, claimId: id }), (error: { code?: number }) => error.code === 11000)
+  })
+
+  test('an entry left pending by the previous version (no id of its own) is audited once, by its fields', async () => {
+    const { id } = await completedClaim()
+    const [, completion] = await trailOf(id)
+    const { _id, claimId, ...legacyEntry } = completion!
+    assert.ok(_id && claimId)
+    // Case 1: already in the trail (crash after the copy, before the pull).
+    await claimsOf().updateOne({ _id: id }, { $set: { auditPending: [legacyEntry] } })
+    await until(async () => (await claimsOf().findOne({ _id: id }))?.auditPending?.length === 0, 'the claim cleared')
+    assert.deepEqual((await trailOf(id)).map((t) => t.to), ['processing', 'completed'])
+    // Case 2: never copied.
+    await fast.db.collection('claim_transitions').deleteOne({ _id })
+    await claimsOf().updateOne({ _id: id }, { $set: { auditPending: [legacyEntry] } })
+    await until(async () => (await claimsOf().findOne({ _id: id }))?.auditPending?.length === 0, 'the claim cleared again')
+    const trail = await trailOf(id)
+    assert.deepEqual(trail.map(({ from, to, by, at, reason }) => ({ from, to, by, at, reason })).at(-1), legacyEntry)
+    assert.equal(trail.length, 2)
   })
 })

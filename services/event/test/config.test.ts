@@ -13,11 +13,24 @@ test('defaults: port 3002, database event, the auth JWKS on 3000, the ledger', (
   assert.equal(config.REWARD_DELIVERY_URL, undefined)
   assert.equal(config.DELIVERY_TIMEOUT_MS, 3_000)
   assert.equal(config.SWEEPER_INTERVAL_MS, 5_000)
+  assert.equal(config.DELIVERY_GIVE_UP_AFTER_MS, 24 * 60 * 60 * 1000, 'retries for a day before a claim fails as unknown')
+  assert.equal(config.REWARD_DELIVERY_SECRET, undefined)
+})
+
+test('a delivery secret without a delivery URL is refused (nothing would be signed)', () => {
+  assert.throws(() => loadEventConfig({ REWARD_DELIVERY_SECRET: 'a-secret-of-sixteen+' }), /REWARD_DELIVERY_SECRET/)
+  assert.equal(
+    loadEventConfig({ REWARD_DELIVERY_SECRET: 'a-secret-of-sixteen+', REWARD_DELIVERY_URL: 'http://127.0.0.1:9/' }).REWARD_DELIVERY_SECRET,
+    'a-secret-of-sixteen+'
+  )
 })
 
 test('numbers are read from strings; bad values name the variable', () => {
-  assert.equal(loadEventConfig({ DELIVERY_MAX_ATTEMPTS: '3' }).DELIVERY_MAX_ATTEMPTS, 3)
-  assert.throws(() => loadEventConfig({ DELIVERY_MAX_ATTEMPTS: 'many' }), (error) => error instanceof EnvError && /DELIVERY_MAX_ATTEMPTS/.test(error.message))
+  assert.equal(loadEventConfig({ DELIVERY_GIVE_UP_AFTER_MS: '3600000' }).DELIVERY_GIVE_UP_AFTER_MS, 3_600_000)
+  assert.throws(
+    () => loadEventConfig({ DELIVERY_GIVE_UP_AFTER_MS: 'a day' }),
+    (error) => error instanceof EnvError && /DELIVERY_GIVE_UP_AFTER_MS/.test(error.message)
+  )
   assert.throws(() => loadEventConfig({ REWARD_DELIVERY_URL: 'ftp://x' }), /REWARD_DELIVERY_URL/)
 })
 

@@ -1,11 +1,33 @@
+/**
+ * The delivery contract (SPEC, "Claims and the delivery contract"), against a real receiver on
+ * an ephemeral port that keeps its own ledger of grants per Idempotency-Key, over the embedded
+ * database, with an adjustable clock standing in for hours of retry budget.
+ */
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
+import { createHmac } from 'node:crypto'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { ObjectId } from 'mongodb'
+import { MongoClient, ObjectId } from 'mongodb'
+import { startTestMongo } from '@app/platform/testkit'
 import { retryDelay } from '../src/delivery/backoff.js'
-import { actor, eventBody, eventually, sleep, startService, stopTestMongo, type TestService } from './helpers.js'
+import { answering, DeliveryReceiver, idempotentReceiver, type Behaviour } from './delivery-receiver.js'
+import {
+  accessClaims,
+  actor,
+  adjustableClock,
+  eventBody,
+  eventually,
+  signJwt,
+  sleep,
+  startService,
+  stopTestMongo,
+  type Actor,
+  type TestClock,
+  type TestService
+} from './helpers.js'
 
 after(stopTestMongo)
+
+const HOUR = 60 * 60 * 1000
 
 test('backoff: exponential ceiling, capped, full jitter below it', () => {
   const highest = () => 0.999_999
@@ -17,90 +39,32 @@ test('backoff: exponential ceiling, capped, full jitter below it', () => {
   assert.equal(retryDelay(3, 1_000, 10_000, () => 0.5), 2_000)
 })
 
-type Mode = 'down' | 'up' | 'accept' | 'refuse' | 'hang'
-
-/**
- * Stands in for the reward-delivery system: records every request (Idempotency-Key, answer),
- * delivers each key once (a repeat gets 409, as an idempotent receiver would), and tracks how
- * many requests per key are in flight at once.
- */
-class DeliveryStub {
-  mode: Mode = 'up'
-  delayMs = 0
-  readonly requests: Array<{ key: string; status: number | 'aborted'; body: Record<string, unknown> }> = []
-  readonly inFlight = new Map<string, number>()
-  maxInFlightPerKey = 0
-  private readonly delivered = new Set<string>()
-  private server: Server | undefined
-  url = ''
-
-  async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      let raw = ''
-      request.on('data', (chunk: Buffer) => (raw += chunk.toString()))
-      request.on('end', async () => {
-        const key = String(request.headers['idempotency-key'])
-        const entry: (typeof this.requests)[number] = { key, status: 'aborted', body: JSON.parse(raw) }
-        this.requests.push(entry)
-        this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1)
-        this.maxInFlightPerKey = Math.max(this.maxInFlightPerKey, this.inFlight.get(key)!)
-        const done = () => this.inFlight.set(key, this.inFlight.get(key)! - 1)
-        if (this.mode === 'hang') {
-          response.on('close', done)
-          return
-        }
-        if (this.delayMs > 0) await sleep(this.delayMs)
-        done()
-        const status = this.answer(key)
-        entry.status = status
-        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }))
-      })
-    })
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
-    const address = this.server.address()
-    if (address === null || typeof address === 'string') throw new Error('no address')
-    this.url = `http://127.0.0.1:${address.port}/grants`
-  }
-
-  private answer(key: string): number {
-    switch (this.mode) {
-      case 'down':
-        return 503
-      case 'refuse':
-        return 400
-      case 'accept':
-        return 202
-      default:
-        if (this.delivered.has(key)) return 409
-        this.delivered.add(key)
-        return 200
-    }
-  }
-
-  requestsFor = (key: string) => this.requests.filter((request) => request.key === key)
-  successesFor = (key: string) => this.requestsFor(key).filter((request) => request.status === 200).length
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections()
-    await new Promise((resolve) => this.server?.close(resolve))
-  }
-}
-
 const operator = actor('OPERATOR')
+const secondOperator = actor('OPERATOR')
+const admin = actor('ADMIN')
+const auditor = actor('AUDITOR')
 const gameServer = actor('SERVICE')
+const deliverySystem = actor('DELIVERY')
 
-const deliveryEnv = (stub: DeliveryStub, overrides: Record<string, string> = {}) => ({
-  REWARD_DELIVERY_URL: stub.url,
+const deliveryEnv = (receiver: DeliveryReceiver, overrides: Record<string, string> = {}) => ({
+  REWARD_DELIVERY_URL: receiver.url,
   DELIVERY_TIMEOUT_MS: '300',
-  DELIVERY_MAX_ATTEMPTS: '50',
   DELIVERY_BACKOFF_BASE_MS: '20',
   DELIVERY_BACKOFF_MAX_MS: '150',
   DELIVERY_LEASE_MS: '2000',
-  DELIVERY_BREAKER_RESET_MS: '150',
-  DELIVERY_CALLBACK_WAIT_MS: '60000',
+  DELIVERY_BREAKER_RESET_MS: '100',
+  DELIVERY_CALLBACK_WAIT_MS: '300000',
   SWEEPER_INTERVAL_MS: '50',
   ...overrides
 })
+
+interface ClaimReply {
+  id: string
+  userId: string
+  status: string
+  reason: string | null
+  delivery: { attempts: number; lastError?: string | null; outcome?: string | null; acceptedAt: string | null }
+}
 
 async function setUpReward(service: TestService, requireApproval = false): Promise<string> {
   const event = await service.call('POST', '/event', { token: operator.token, body: eventBody({ requireApproval }) })
@@ -111,228 +75,396 @@ async function setUpReward(service: TestService, requireApproval = false): Promi
   return reward.body.id
 }
 
-/** A fresh player who qualifies (one check-in) and claims; returns the claim as created. */
-async function qualifiedClaim(service: TestService, rewardId: string) {
-  const player = actor('USER')
+/** A player who qualifies (one check-in) and claims; returns the claim as created, and the player. */
+async function qualifiedClaim(service: TestService, rewardId: string, player: Actor = actor('USER')) {
   await service.call('POST', '/user-events/process', { token: gameServer.token, body: { eventType: 'attendance', userId: player.id } })
   const reply = await service.call('POST', '/user-reward-claims', { token: player.token, body: { rewardsId: rewardId } })
   assert.equal(reply.status, 201, JSON.stringify(reply.body))
-  return reply.body as { id: string; userId: string; status: string; delivery: { attempts: number; lastError: string | null } }
+  return Object.assign(reply.body as ClaimReply, { player })
 }
 
 const claimDoc = (service: TestService, id: string) => service.db.collection('claims').findOne({ _id: new ObjectId(id) })
 const statusOf = async (service: TestService, id: string) => (await claimDoc(service, id))?.status
+const trailOf = async (service: TestService, id: string) =>
+  (await service.db.collection('claim_transitions').find({ claimId: new ObjectId(id) }).sort({ at: 1, _id: 1 }).toArray()).map(
+    (step) => `${step.from}→${step.to}`
+  )
+const staffView = async (service: TestService, id: string) => (await service.call('GET', `/user-reward-claims/${id}`, { token: operator.token })).body
+const until = (service: TestService, id: string, status: string, timeoutMs = 5_000) =>
+  eventually(async () => (await statusOf(service, id)) === status, timeoutMs, `claim ${id} ${status}`)
 
-describe('delivery over HTTP', () => {
-  const stub = new DeliveryStub()
+describe('delivery over HTTP: the receiver-answer table', () => {
+  const receiver = new DeliveryReceiver()
   const services: TestService[] = []
+  let clock: TestClock
   const start = async (env: Record<string, string> = {}, dbName?: string) => {
-    const service = await startService({ env: deliveryEnv(stub, env), ...(dbName ? { dbName } : {}) })
+    const service = await startService({ env: deliveryEnv(receiver, env), clock, ...(dbName ? { dbName } : {}) })
     services.push(service)
     return service
   }
-  before(() => stub.start())
+  before(() => receiver.start())
   afterEach(async () => {
     await Promise.all(services.splice(0).map((service) => service.close()))
-    stub.mode = 'up'
-    stub.delayMs = 0
+    receiver.reset()
   })
-  after(() => stub.stop())
+  after(() => receiver.stop())
+  const fresh = () => {
+    clock = adjustableClock()
+  }
 
-  test('the grant carries the claim and Idempotency-Key: <claimId>; 2xx completes it', async () => {
+  test('the request carries exactly {claimId, userId, eventId, rewardId, rewards} with Idempotency-Key: <claimId>; 200 completes it', async () => {
+    fresh()
     const service = await start()
     const claim = await qualifiedClaim(service, await setUpReward(service))
     assert.equal(claim.status, 'completed')
-    const [request] = stub.requestsFor(claim.id)
+    const [request] = receiver.requestsFor(claim.id)
+    const doc = await claimDoc(service, claim.id)
     assert.deepEqual(request?.body, {
       claimId: claim.id,
       userId: claim.userId,
-      eventId: (await claimDoc(service, claim.id))?.eventId.toHexString(),
-      rewardId: (await claimDoc(service, claim.id))?.rewardId.toHexString(),
-      contents: [{ type: 'currency', currency: 'GOLD', amount: 500 }]
+      eventId: doc?.eventId.toHexString(),
+      rewardId: doc?.rewardId.toHexString(),
+      rewards: [{ type: 'currency', currency: 'GOLD', amount: 500 }]
     })
+    assert.equal(request?.headers['content-type'], 'application/json')
+    assert.equal(request?.headers['x-signature'], undefined, 'no secret, no signature')
+    assert.equal(receiver.granted(claim.id), 1)
     assert.equal(await service.db.collection('user_rewards').countDocuments(), 0, 'the ledger is not used')
   })
 
-  test('an outage, then recovery: every claim is received and completed exactly once', async () => {
+  test('with REWARD_DELIVERY_SECRET every request is signed: X-Signature = sha256=<hex HMAC-SHA256 of the body>', async () => {
+    fresh()
+    const secret = 'shared-secret-for-the-receiver'
+    const service = await start({ REWARD_DELIVERY_SECRET: secret })
+    receiver.behaviour = (request, self) => (request.nth === 1 ? { status: 503 } : idempotentReceiver(request, self))
+    const claim = await qualifiedClaim(service, await setUpReward(service))
+    await until(service, claim.id, 'completed')
+    const requests = receiver.requestsFor(claim.id)
+    assert.ok(requests.length >= 2)
+    for (const request of requests) {
+      const expected = `sha256=${createHmac('sha256', secret).update(request.raw).digest('hex')}`
+      assert.equal(request.headers['x-signature'], expected, 'verifies over the exact bytes received')
+      assert.notEqual(request.headers['x-signature'], `sha256=${createHmac('sha256', 'another-secret').update(request.raw).digest('hex')}`)
+    }
+    assert.equal(new Set(requests.map((request) => request.raw)).size, 1, 'the same body on every attempt')
+  })
+
+  test('201 completes it too', async () => {
+    fresh()
     const service = await start()
+    receiver.behaviour = () => ({ status: 201, grant: true })
+    const claim = await qualifiedClaim(service, await setUpReward(service))
+    assert.equal(claim.status, 'completed')
+  })
+
+  test('a receiver that grants and answers too late (client timeout): retried with the same key, completed once, one grant in its ledger', async () => {
+    fresh()
+    const service = await start()
+    const lateFirst: Behaviour = (request, self) => (request.nth === 1 ? { status: 200, grant: true, delayMs: 700 } : idempotentReceiver(request, self))
+    receiver.behaviour = lateFirst
+    const claim = await qualifiedClaim(service, await setUpReward(service))
+    assert.equal(claim.status, 'processing', 'the timeout is no answer: not failed, not completed')
+    assert.match((await staffView(service, claim.id)).delivery.lastError, /no answer within 300 ms/)
+    await until(service, claim.id, 'completed')
+    const requests = receiver.requestsFor(claim.id)
+    assert.ok(requests.length >= 2, 'sent again')
+    assert.ok(requests.every((request) => request.key === claim.id))
+    assert.equal(receiver.granted(claim.id), 1, 'the receiver granted it once')
+    assert.deepEqual(await trailOf(service, claim.id), ['null→processing', 'processing→completed'])
+  })
+
+  test('409 (still being processed) twice, then 200: completed once, never before the 200', async () => {
+    fresh()
+    const service = await start()
+    const seenWhileBusy: string[] = []
+    let claimId = ''
+    receiver.behaviour = async (request, self) => {
+      if (claimId) seenWhileBusy.push(String(await statusOf(service, claimId)))
+      return request.nth <= 2 ? { status: 409 } : idempotentReceiver(request, self)
+    }
     const rewardId = await setUpReward(service)
-    stub.mode = 'down'
+    const player = actor('USER')
+    await service.call('POST', '/user-events/process', { token: gameServer.token, body: { eventType: 'attendance', userId: player.id } })
+    const created = await service.call('POST', '/user-reward-claims', { token: player.token, body: { rewardsId: rewardId } })
+    claimId = created.body.id
+    assert.equal(created.body.status, 'processing', 'a 409 is not a grant')
+    await until(service, claimId, 'completed')
+    assert.equal(receiver.requestsFor(claimId).length, 3)
+    assert.deepEqual(seenWhileBusy, ['processing', 'processing'], 'still processing when the 200 was about to be given')
+    assert.equal(receiver.granted(claimId), 1)
+    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    assert.match(metrics, /event_delivery_attempts_total\{outcome="busy"\} 2/)
+    assert.match(metrics, /event_delivery_attempts_total\{outcome="granted"\} 1/)
+  })
+
+  for (const status of [400, 422]) {
+    test(`${status}: failed at once with outcome refused; the player sees a generic reason, staff the receiver's words`, async () => {
+      fresh()
+      const service = await start()
+      receiver.behaviour = answering(status, '{"detail":"inventory full on shard db-07.internal:5432"}')
+      const claim = await qualifiedClaim(service, await setUpReward(service))
+      assert.equal(claim.status, 'failed')
+      assert.equal(receiver.requestsFor(claim.id).length, 1)
+      const staff = await staffView(service, claim.id)
+      assert.equal(staff.delivery.outcome, 'refused')
+      assert.match(staff.reason, new RegExp(`answered ${status}: .*db-07\\.internal`))
+      assert.equal(staff.delivery.lastError, staff.reason)
+      // The player: the claim reply, its detail and /me never carry the receiver's text.
+      for (const body of [
+        claim,
+        (await service.call('GET', `/user-reward-claims/${claim.id}`, { token: claim.player.token })).body,
+        (await service.call('GET', '/user-reward-claims/me', { token: claim.player.token })).body
+      ]) {
+        const text = JSON.stringify(body)
+        assert.doesNotMatch(text, /db-07|inventory full|answered/, text)
+        assert.doesNotMatch(text, /lastError|outcome/)
+      }
+      assert.equal(claim.reason, 'The reward could not be delivered yet. Our team has been alerted and will follow up.')
+    })
+  }
+
+  test('401, 404, 500: retried (never failed for them), counted by the breaker, which opens', async () => {
+    fresh()
+    const service = await start({ DELIVERY_BREAKER_RESET_MS: '400' })
+    const rewardId = await setUpReward(service)
+    const answers = [401, 404, 500]
+    receiver.behaviour = (request) => ({ status: answers[(receiver.requests.length - 1) % answers.length]!, text: `nope ${request.nth}` })
     const claims = []
     for (let i = 0; i < 6; i++) claims.push(await qualifiedClaim(service, rewardId))
     assert.ok(claims.every((claim) => claim.status === 'processing'))
-    await sleep(600) // retries keep failing meanwhile, and the circuit opens
-    stub.mode = 'up'
+    const status = await eventually(async () => {
+      const reply = await service.call('GET', '/delivery', { token: operator.token })
+      return reply.body.circuit === 'open' ? reply.body : null
+    }, 3_000, 'the circuit open')
+    assert.equal(status.circuit, 'open')
+    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    assert.match(metrics, /event_delivery_circuit_state 2/)
+    receiver.behaviour = idempotentReceiver
+    for (const claim of claims) await until(service, claim.id, 'completed')
+    assert.ok(receiver.requests.some((request) => request.status === 401) && receiver.requests.some((request) => request.status === 404))
     for (const claim of claims) {
-      await eventually(async () => (await statusOf(service, claim.id)) === 'completed', 10_000, `claim ${claim.id} completed`)
-    }
-    assert.ok(stub.requests.filter((request) => request.status === 503).length >= claims.length, 'the outage was felt')
-    for (const claim of claims) {
-      assert.equal(stub.successesFor(claim.id), 1, `claim ${claim.id} delivered once`)
-      assert.equal(stub.requestsFor(claim.id).filter((request) => request.status === 409).length, 0, 'never re-sent after success')
-      const transitions = await service.db.collection('claim_transitions').find({ claimId: new ObjectId(claim.id) }).toArray()
-      assert.deepEqual(
-        transitions.map((t) => `${t.to}:${t.by}`),
-        [`processing:${claim.userId}`, 'completed:system:delivery']
-      )
+      assert.equal(receiver.granted(claim.id), 1)
+      assert.deepEqual(await trailOf(service, claim.id), ['null→processing', 'processing→completed'], 'never failed on the way')
     }
   })
 
-  test("a claim left processing by a crashed worker is picked up by the sweeper once its lease runs out", async () => {
+  test('an outage longer than the old budget (hours of clock): every claim completes exactly once after recovery', async () => {
+    fresh()
+    const service = await start({ DELIVERY_BREAKER_RESET_MS: '50' })
+    const rewardId = await setUpReward(service)
+    receiver.behaviour = answering(503)
+    const claims = []
+    for (let i = 0; i < 5; i++) claims.push(await qualifiedClaim(service, rewardId))
+    for (let step = 0; step < 12; step++) {
+      const before = receiver.requests.length
+      clock.advance(10 * 60 * 1000) // 2 hours in all: the old budget was 8 attempts ≈ 2 minutes
+      await eventually(async () => receiver.requests.length > before, 3_000, 'more attempts')
+    }
+    assert.deepEqual(await Promise.all(claims.map((claim) => statusOf(service, claim.id))), Array(5).fill('processing'))
+    receiver.behaviour = idempotentReceiver
+    for (const claim of claims) await until(service, claim.id, 'completed')
+    for (const claim of claims) {
+      assert.equal(receiver.granted(claim.id), 1)
+      assert.equal(receiver.requestsFor(claim.id).filter((request) => request.status === 200).length, 1, 'nothing sent after the grant')
+    }
+  })
+
+  test('past DELIVERY_GIVE_UP_AFTER_MS without a final answer: failed with outcome unknown; an operator retry completes it under the same key, one grant in all', async () => {
+    fresh()
+    const service = await start()
+    // Grants, then never answers in time: the worst case — granted, but nobody knows.
+    receiver.behaviour = (request, self) =>
+      self.granted(request.key) > 0 ? { status: 200, delayMs: 700 } : { status: 200, grant: true, delayMs: 700 }
+    const claim = await qualifiedClaim(service, await setUpReward(service))
+    assert.equal(claim.status, 'processing')
+    clock.advance(23 * HOUR)
+    await sleep(400)
+    assert.equal(await statusOf(service, claim.id), 'processing', 'inside the budget')
+    clock.advance(2 * HOUR)
+    await until(service, claim.id, 'failed')
+    const failed = await staffView(service, claim.id)
+    assert.equal(failed.delivery.outcome, 'unknown', 'it may have been granted, and staff are told so')
+    assert.match(failed.reason, /no final answer within 86400000 ms/)
+    assert.equal(failed.delivery.nextAttemptAt, null)
+    const sentBeforeRetry = receiver.requestsFor(claim.id).length
+    await sleep(200)
+    assert.equal(receiver.requestsFor(claim.id).length, sentBeforeRetry, 'a failed claim is not sent again by itself')
+
+    receiver.behaviour = idempotentReceiver
+    const retried = await service.call('PATCH', `/user-reward-claims/${claim.id}/retry`, { token: operator.token })
+    assert.equal(retried.status, 200, JSON.stringify(retried.body))
+    await until(service, claim.id, 'completed')
+    assert.ok(receiver.requestsFor(claim.id).every((request) => request.key === claim.id), 'the same Idempotency-Key, forever')
+    assert.equal(receiver.granted(claim.id), 1, 'one grant in total')
+    assert.deepEqual(await trailOf(service, claim.id), ['null→processing', 'processing→failed', 'failed→processing', 'processing→completed'])
+  })
+
+  test('202 without a callback: re-sent with the same key after DELIVERY_CALLBACK_WAIT_MS, and bounded by the budget', async () => {
+    fresh()
+    const service = await start()
+    receiver.behaviour = answering(202)
+    const claim = await qualifiedClaim(service, await setUpReward(service))
+    assert.equal(claim.status, 'processing')
+    assert.ok(claim.delivery.acceptedAt)
+    await sleep(300)
+    assert.equal(receiver.requestsFor(claim.id).length, 1, 'not re-sent before the wait')
+    clock.advance(5 * 60 * 1000)
+    await eventually(async () => receiver.requestsFor(claim.id).length === 2, 3_000, 'a second send')
+    assert.ok(receiver.requestsFor(claim.id).every((request) => request.key === claim.id))
+    assert.equal(await statusOf(service, claim.id), 'processing')
+    clock.advance(25 * HOUR)
+    await until(service, claim.id, 'failed')
+    assert.equal((await staffView(service, claim.id)).delivery.outcome, 'unknown')
+  })
+
+  test('a crashed worker’s claim is picked up by the sweeper once its lease runs out', async () => {
+    fresh()
     const service = await start()
     const claim = await qualifiedClaim(service, await setUpReward(service, true))
     assert.equal(claim.status, 'pending')
-    // A worker approved it, leased it, and died mid-delivery.
-    const leaseUntil = new Date(Date.now() + 1_500)
+    const leaseUntil = new Date(clock().getTime() + 1_500)
     await service.db.collection('claims').updateOne(
       { _id: new ObjectId(claim.id) },
       {
         $set: {
           status: 'processing',
           'delivery.attempts': 1,
-          'delivery.nextAttemptAt': new Date(Date.now() - 60_000),
+          'delivery.nextAttemptAt': new Date(clock().getTime() - 60_000),
           'delivery.leaseUntil': leaseUntil,
           'delivery.leaseOwner': 'crashed-worker'
         }
       }
     )
     await sleep(400)
-    assert.equal(stub.requestsFor(claim.id).length, 0, 'a live lease is respected')
-    await eventually(async () => (await statusOf(service, claim.id)) === 'completed', 5_000, 'recovered claim completed')
-    assert.ok(Date.now() >= leaseUntil.getTime())
-    assert.equal(stub.successesFor(claim.id), 1)
+    assert.equal(receiver.requestsFor(claim.id).length, 0, 'a live lease is respected')
+    await until(service, claim.id, 'completed')
+    assert.ok(clock().getTime() >= leaseUntil.getTime())
+    assert.equal(receiver.granted(claim.id), 1)
     const doc = await claimDoc(service, claim.id)
     assert.equal(doc?.delivery.attempts, 2)
     assert.equal(doc?.delivery.leaseOwner, null)
   })
 
-  test('exhausted retries → failed, with the error visible and audited', async () => {
-    const service = await start({ DELIVERY_MAX_ATTEMPTS: '3' })
-    const rewardId = await setUpReward(service)
-    stub.mode = 'down'
-    const claim = await qualifiedClaim(service, rewardId)
-    await eventually(async () => (await statusOf(service, claim.id)) === 'failed', 5_000, 'claim failed')
-    assert.equal(stub.requestsFor(claim.id).length, 3)
-    const detail = await service.call('GET', `/user-reward-claims/${claim.id}`, { token: operator.token })
-    assert.equal(detail.body.status, 'failed')
-    assert.equal(detail.body.delivery.attempts, 3)
-    assert.match(detail.body.delivery.lastError, /answered 503/)
-    assert.equal(detail.body.reason, detail.body.delivery.lastError)
-    assert.equal(detail.body.delivery.nextAttemptAt, null)
-    assert.deepEqual(
-      detail.body.transitions.map((t: { from: string; to: string; by: string; reason: string }) => [t.from, t.to, t.by, t.reason]),
-      [
-        [null, 'processing', claim.userId, null],
-        ['processing', 'failed', 'system:delivery', detail.body.delivery.lastError]
-      ]
-    )
-    stub.mode = 'up'
-    await sleep(200)
-    assert.equal(stub.requestsFor(claim.id).length, 3, 'a failed claim is not retried')
-  })
-
-  test('a grant the delivery system refuses (non-retryable 4xx) fails at once', async () => {
-    const service = await start()
-    stub.mode = 'refuse'
-    const claim = await qualifiedClaim(service, await setUpReward(service))
-    assert.equal((await claimDoc(service, claim.id))?.status, 'failed')
-    assert.equal(stub.requestsFor(claim.id).length, 1)
-  })
-
   test('a request that outlasts the timeout is aborted, and retried', async () => {
+    fresh()
     const service = await start({ DELIVERY_TIMEOUT_MS: '200' })
-    stub.mode = 'hang'
+    receiver.behaviour = () => 'hang'
     const claim = await qualifiedClaim(service, await setUpReward(service))
     assert.equal(claim.status, 'processing')
-    assert.match(claim.delivery.lastError ?? '', /no answer within 200 ms/)
-    await eventually(async () => stub.inFlight.get(claim.id) === 0, 2_000, 'the hung request to be cancelled')
-    stub.mode = 'up'
-    await eventually(async () => (await statusOf(service, claim.id)) === 'completed', 5_000, 'claim completed')
-    assert.equal(stub.successesFor(claim.id), 1)
+    await eventually(async () => receiver.inFlightFor(claim.id) === 0, 2_000, 'the hung request to be cancelled')
+    receiver.behaviour = idempotentReceiver
+    await until(service, claim.id, 'completed')
+    assert.equal(receiver.granted(claim.id), 1)
   })
 
   test('two instances sweeping one database never deliver the same claim at once, nor twice', async () => {
+    fresh()
     const first = await start()
     const second = await start({}, first.db.databaseName)
     const rewardId = await setUpReward(first)
-    stub.mode = 'down'
+    receiver.behaviour = answering(503)
     const claims = []
     for (let i = 0; i < 10; i++) claims.push(await qualifiedClaim(i % 2 ? first : second, rewardId))
-    stub.delayMs = 60
-    stub.mode = 'up'
-    for (const claim of claims) {
-      await eventually(async () => (await statusOf(first, claim.id)) === 'completed', 10_000, `claim ${claim.id} completed`)
+    receiver.behaviour = async (request, self) => {
+      const answer = await idempotentReceiver(request, self)
+      return answer === 'hang' ? answer : { ...answer, delayMs: 60 }
     }
-    assert.equal(stub.maxInFlightPerKey, 1)
-    for (const claim of claims) assert.equal(stub.successesFor(claim.id), 1)
+    for (const claim of claims) await until(first, claim.id, 'completed', 10_000)
+    assert.equal(receiver.maxInFlightPerKey, 1)
+    for (const claim of claims) assert.equal(receiver.granted(claim.id), 1)
   })
 })
 
-describe('delivery confirmed through the callback', () => {
-  const stub = new DeliveryStub()
+describe('the DELIVERY callback', () => {
+  const receiver = new DeliveryReceiver()
   let service: TestService
   let rewardId: string
   before(async () => {
-    await stub.start()
-    service = await startService({ env: deliveryEnv(stub, { DELIVERY_CALLBACK_WAIT_MS: '600' }) })
+    await receiver.start()
+    service = await startService({ env: deliveryEnv(receiver) })
     rewardId = await setUpReward(service)
   })
   after(async () => {
     await service.close()
-    await stub.stop()
+    await receiver.stop()
   })
 
-  const confirm = (id: string, body: unknown, token = gameServer.token) =>
+  const confirm = (id: string, body: unknown, token = deliverySystem.token) =>
     service.call('POST', `/user-reward-claims/${id}/delivery`, { token, body })
-
-  test('202 leaves the claim processing until the delivery system confirms; a repeat is harmless', async () => {
-    stub.mode = 'accept'
+  const acceptedClaim = async () => {
+    receiver.behaviour = answering(202)
     const claim = await qualifiedClaim(service, rewardId)
     assert.equal(claim.status, 'processing')
-    const accepted = await service.call('GET', `/user-reward-claims/${claim.id}`, { token: operator.token })
-    assert.ok(accepted.body.delivery.acceptedAt)
-    assert.equal(accepted.body.delivery.lastError, null)
+    return claim
+  }
 
+  test('only the DELIVERY role may call it: SERVICE (game servers), USER, OPERATOR, ADMIN get 403 and change nothing', async () => {
+    const claim = await acceptedClaim()
+    for (const caller of [gameServer, claim.player, operator, admin, auditor]) {
+      for (const body of [{ status: 'completed' }, { status: 'failed', reason: 'sabotage' }]) {
+        const reply = await confirm(claim.id, body, caller.token)
+        assert.equal(reply.status, 403, JSON.stringify(reply.body))
+      }
+    }
+    assert.equal(await statusOf(service, claim.id), 'processing')
+  })
+
+  test('{status: completed}: processing → completed; the same again is a 200 that changes nothing; then failed is a 409', async () => {
+    const claim = await acceptedClaim()
     const completed = await confirm(claim.id, { status: 'completed' })
     assert.equal(completed.status, 200, JSON.stringify(completed.body))
     assert.equal(completed.body.status, 'completed')
-    assert.equal((await confirm(claim.id, { status: 'completed' })).status, 200)
-    const contradiction = await confirm(claim.id, { status: 'failed', error: 'lost' })
+    const again = await confirm(claim.id, { status: 'completed' })
+    assert.equal(again.status, 200)
+    assert.equal(again.body.updatedAt, completed.body.updatedAt, 'a no-op')
+    const contradiction = await confirm(claim.id, { status: 'failed', reason: 'lost' })
     assert.equal(contradiction.status, 409)
-    const detail = await service.call('GET', `/user-reward-claims/${claim.id}`, { token: operator.token })
+    assert.equal(contradiction.body.code, 'INVALID_TRANSITION')
+    const detail = await staffView(service, claim.id)
     assert.deepEqual(
-      detail.body.transitions.map((t: { to: string; by: string }) => `${t.to}:${t.by}`),
-      [`processing:${claim.userId}`, `completed:${gameServer.id}`]
+      detail.transitions.map((t: { to: string; by: string }) => `${t.to}:${t.by}`),
+      [`processing:${claim.userId}`, `completed:${deliverySystem.id}`]
     )
   })
 
-  test('a confirmed failure ends the claim with its error; the same confirmation again is a 200', async () => {
-    stub.mode = 'accept'
-    const claim = await qualifiedClaim(service, rewardId)
-    const failed = await confirm(claim.id, { status: 'failed', error: 'Inventory full' })
+  test('{status: failed, reason}: processing → failed (refused); the same again 200; another reason or completed: 409', async () => {
+    const claim = await acceptedClaim()
+    const failed = await confirm(claim.id, { status: 'failed', reason: 'Inventory full' })
     assert.equal(failed.status, 200)
     assert.equal(failed.body.status, 'failed')
     assert.equal(failed.body.reason, 'Inventory full')
-    assert.equal((await confirm(claim.id, { status: 'failed', error: 'Inventory full' })).status, 200)
-    assert.equal((await confirm(claim.id, { status: 'failed', error: 'Other' })).status, 409)
-    assert.equal((await confirm(claim.id, { status: 'completed' })).status, 409)
+    assert.equal(failed.body.delivery.outcome, 'refused')
+    assert.equal((await confirm(claim.id, { status: 'failed', reason: 'Inventory full' })).status, 200)
+    assert.equal((await confirm(claim.id, { status: 'failed', reason: 'Other' })).status, 409)
+    assert.equal((await confirm(claim.id, { status: 'completed' })).status, 409, 'refused for good is not completed later')
   })
 
-  test('no confirmation in time: the grant is sent again under the same key', async () => {
-    stub.mode = 'accept'
-    const claim = await qualifiedClaim(service, rewardId)
-    await eventually(async () => stub.requestsFor(claim.id).length >= 2, 5_000, 'a second send')
-    assert.ok(stub.requestsFor(claim.id).every((request) => request.key === claim.id))
-    assert.equal((await confirm(claim.id, { status: 'completed' })).status, 200)
+  test('the first version’s {status: failed, error} is still understood', async () => {
+    const claim = await acceptedClaim()
+    const failed = await confirm(claim.id, { status: 'failed', error: 'Account banned' })
+    assert.equal(failed.status, 200, JSON.stringify(failed.body))
+    assert.equal(failed.body.reason, 'Account banned')
   })
 
-  test('400 for a bad tag or a missing error; 404 for an unknown claim; 409 for a claim not processing', async () => {
-    stub.mode = 'accept'
-    const claim = await qualifiedClaim(service, rewardId)
-    for (const body of [{ status: 'lost' }, { status: 'failed' }, { status: 'completed', error: 'x' }, {}]) {
+  test('{status: completed} on a claim failed with outcome unknown completes it (it was granted after all)', async () => {
+    const claim = await acceptedClaim()
+    // What the budget running out leaves behind.
+    await service.db.collection('claims').updateOne(
+      { _id: new ObjectId(claim.id) },
+      { $set: { status: 'failed', 'delivery.outcome': 'unknown', 'delivery.nextAttemptAt': null, reason: 'no final answer' } }
+    )
+    const completed = await confirm(claim.id, { status: 'completed' })
+    assert.equal(completed.status, 200, JSON.stringify(completed.body))
+    assert.equal(completed.body.status, 'completed')
+  })
+
+  test('400 for a bad status or a failure without a reason; 404 for an unknown claim; 409 for a pending claim', async () => {
+    const claim = await acceptedClaim()
+    for (const body of [{ status: 'lost' }, { status: 'failed' }, { status: 'completed', reason: 'x' }, {}, { status: 'failed', reason: '' }]) {
       const reply = await confirm(claim.id, body)
       assert.equal(reply.status, 400, JSON.stringify(body))
     }
+    assert.equal(await statusOf(service, claim.id), 'processing', 'nothing changed')
     assert.equal((await confirm(new ObjectId().toHexString(), { status: 'completed' })).status, 404)
     const pendingReward = await setUpReward(service, true)
     const pending = await qualifiedClaim(service, pendingReward)
@@ -340,4 +472,184 @@ describe('delivery confirmed through the callback', () => {
     assert.equal(refused.status, 409)
     assert.equal(refused.body.code, 'INVALID_TRANSITION')
   })
+})
+
+describe('operator recovery, pause, and decisions on one’s own claim', () => {
+  const receiver = new DeliveryReceiver()
+  let service: TestService
+  let clock: TestClock
+  let rewardId: string
+  before(async () => {
+    await receiver.start()
+    clock = adjustableClock()
+    service = await startService({ env: deliveryEnv(receiver), clock })
+    rewardId = await setUpReward(service)
+  })
+  afterEach(() => receiver.reset())
+  after(async () => {
+    await service.close()
+    await receiver.stop()
+  })
+  const retry = (id: string, by: Actor = operator) => service.call('PATCH', `/user-reward-claims/${id}/retry`, { token: by.token })
+  const resolve = (id: string, body: unknown, by: Actor = operator) =>
+    service.call('PATCH', `/user-reward-claims/${id}/resolve`, { token: by.token, body })
+  const setPaused = (paused: boolean, by: Actor = admin) => service.call('PATCH', '/delivery', { token: by.token, body: { paused } })
+  const refusedClaim = async (player?: Actor) => {
+    receiver.behaviour = answering(422)
+    const claim = await qualifiedClaim(service, rewardId, player)
+    assert.equal(claim.status, 'failed')
+    return claim
+  }
+
+  test('20 parallel retries of one failed claim: one transition, one delivery', async () => {
+    const claim = await refusedClaim()
+    receiver.behaviour = idempotentReceiver
+    const sentBefore = receiver.requestsFor(claim.id).length
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => retry(claim.id, i % 2 ? operator : secondOperator)))
+    assert.deepEqual(replies.map((reply) => reply.status).sort(), [200, ...Array(19).fill(409)])
+    assert.ok(replies.filter((reply) => reply.status === 409).every((reply) => reply.body.code === 'INVALID_TRANSITION'))
+    await until(service, claim.id, 'completed')
+    assert.equal(receiver.requestsFor(claim.id).length - sentBefore, 1, 'one delivery')
+    assert.equal(receiver.granted(claim.id), 1)
+    assert.deepEqual(await trailOf(service, claim.id), ['null→processing', 'processing→failed', 'failed→processing', 'processing→completed'])
+  })
+
+  test('resolve: failed → completed with a required note, nothing sent, audited in the trail and the audit log', async () => {
+    const claim = await refusedClaim()
+    assert.equal((await resolve(claim.id, {})).status, 400)
+    assert.equal((await resolve(claim.id, { note: '' })).status, 400)
+    const sent = receiver.requests.length
+    const note = 'Checked the game ledger: granted by hand, ticket OPS-1'
+    const resolved = await resolve(claim.id, { note })
+    assert.equal(resolved.status, 200, JSON.stringify(resolved.body))
+    assert.equal(resolved.body.status, 'completed')
+    assert.equal(receiver.requests.length, sent)
+    const detail = await staffView(service, claim.id)
+    assert.deepEqual(detail.transitions.at(-1), { from: 'failed', to: 'completed', by: operator.id, at: detail.transitions.at(-1).at, reason: note })
+    const logged = await service.db.collection('audit_log').findOne({ action: 'claim.resolve', 'entity.id': claim.id })
+    assert.equal(logged?.actor, operator.id)
+    assert.deepEqual(logged?.after, { status: 'completed', note })
+    assert.equal(logged?.before.outcome, 'refused')
+    assert.equal((await resolve(claim.id, { note })).status, 409, 'once')
+    assert.equal((await retry(claim.id)).status, 409)
+  })
+
+  test('nobody decides on a claim of their own account: approve, reject, retry, resolve → 403 SELF_APPROVAL, nothing changes', async () => {
+    // A staff member who also plays: one account, both roles.
+    const id = new ObjectId().toHexString()
+    const playingOperator: Actor = { id, token: signJwt(accessClaims(id, ['USER', 'OPERATOR'])) }
+    const failed = await refusedClaim(playingOperator)
+    assert.equal((await retry(failed.id, playingOperator)).body.code, 'SELF_APPROVAL')
+    const resolveReply = await resolve(failed.id, { note: 'mine' }, playingOperator)
+    assert.equal(resolveReply.status, 403)
+    assert.equal(resolveReply.body.code, 'SELF_APPROVAL')
+    assert.equal(await statusOf(service, failed.id), 'failed')
+
+    const pendingReward = await setUpReward(service, true)
+    const pending = await qualifiedClaim(service, pendingReward, playingOperator)
+    const approveReply = await service.call('PATCH', `/user-reward-claims/${pending.id}/approve`, { token: playingOperator.token })
+    assert.equal(approveReply.status, 403)
+    assert.equal(approveReply.body.code, 'SELF_APPROVAL')
+    const rejectReply = await service.call('PATCH', `/user-reward-claims/${pending.id}/reject`, { token: playingOperator.token, body: { reason: 'mine' } })
+    assert.equal(rejectReply.status, 403)
+    assert.equal(rejectReply.body.code, 'SELF_APPROVAL')
+    assert.equal(await statusOf(service, pending.id), 'pending')
+    assert.equal((await service.call('PATCH', `/user-reward-claims/${pending.id}/approve`, { token: operator.token })).status, 200, 'another operator may')
+  })
+
+  test('only OPERATOR and ADMIN retry or resolve; only ADMIN pauses; AUDITOR and OPERATOR read the status', async () => {
+    const claim = await refusedClaim()
+    for (const caller of [auditor, gameServer, deliverySystem, claim.player]) {
+      assert.equal((await retry(claim.id, caller)).status, 403)
+      assert.equal((await resolve(claim.id, { note: 'x' }, caller)).status, 403)
+    }
+    for (const caller of [operator, auditor, gameServer, deliverySystem, claim.player]) {
+      assert.equal((await setPaused(true, caller)).status, 403)
+    }
+    assert.equal((await service.call('GET', '/delivery', { token: auditor.token })).status, 200)
+    assert.equal((await service.call('GET', '/delivery', { token: claim.player.token })).status, 403)
+    assert.equal((await service.call('GET', '/delivery', { token: gameServer.token })).status, 403)
+    assert.equal((await service.call('PATCH', '/delivery', { token: admin.token, body: { paused: 'yes' } })).status, 400)
+    assert.equal((await service.call('PATCH', '/delivery', { token: admin.token, body: {} })).status, 400)
+    assert.equal((await service.call('GET', '/delivery', { token: admin.token })).body.paused, false)
+  })
+
+  test('pause: 50 claims queue and nothing is sent or fails, budgets stop; resume: 50 grants, 0 duplicates', async () => {
+    // Two claims whose budget is running when the pause begins.
+    receiver.behaviour = answering(503)
+    const running = [await qualifiedClaim(service, rewardId), await qualifiedClaim(service, rewardId)]
+    const paused = await setPaused(true)
+    assert.equal(paused.status, 200, JSON.stringify(paused.body))
+    assert.equal(paused.body.paused, true)
+    assert.equal(paused.body.pausedBy, admin.id)
+    await sleep(200) // an attempt in flight when the pause began may still land
+    receiver.reset()
+
+    const queued = []
+    for (let i = 0; i < 50; i++) queued.push(await qualifiedClaim(service, rewardId))
+    assert.ok(queued.every((claim) => claim.status === 'processing' && claim.delivery.attempts === 0))
+    clock.advance(30 * HOUR) // longer than the budget: paused time does not count
+    await sleep(500)
+    assert.equal(receiver.requests.length, 0, 'nothing sent while paused')
+    const status = (await service.call('GET', '/delivery', { token: operator.token })).body
+    assert.equal(status.paused, true)
+    assert.equal(status.outboxDepth, 52)
+    assert.ok(status.oldestProcessingAgeSeconds >= 30 * 3600)
+    assert.equal(await service.db.collection('claims').countDocuments({ status: 'failed', _id: { $in: [...running, ...queued].map((c) => new ObjectId(c.id)) } }), 0)
+
+    const resumed = await setPaused(false)
+    assert.equal(resumed.body.paused, false)
+    for (const claim of [...running, ...queued]) await until(service, claim.id, 'completed', 10_000)
+    for (const claim of [...running, ...queued]) assert.equal(receiver.granted(claim.id), 1, claim.id)
+    assert.equal(receiver.requests.filter((request) => request.status === 200).length, 52, 'no duplicates')
+    const log = await service.db.collection('audit_log').find({ 'entity.type': 'delivery' }).sort({ _id: 1 }).toArray()
+    assert.deepEqual(log.map((entry) => [entry.action, entry.actor, entry.after.paused]), [['delivery.pause', admin.id, true], ['delivery.resume', admin.id, false]])
+    assert.equal((await setPaused(false)).status, 200, 'resuming twice is harmless')
+    assert.equal(await service.db.collection('audit_log').countDocuments({ 'entity.type': 'delivery' }), 2, 'and not logged again')
+  })
+
+  test('a lost reply is safe to retry: 409 ALREADY_CLAIMED names the claim, even once the event has ended', async () => {
+    receiver.behaviour = () => 'hang' // the first delivery does not finish within the request
+    const claim = await qualifiedClaim(service, rewardId)
+    assert.equal(claim.status, 'processing')
+    const again = await service.call('POST', '/user-reward-claims', { token: claim.player.token, body: { rewardsId: rewardId } })
+    assert.equal(again.status, 409)
+    assert.equal(again.body.code, 'ALREADY_CLAIMED')
+    assert.equal(again.body.claimId, claim.id)
+    receiver.behaviour = idempotentReceiver
+    await until(service, claim.id, 'completed')
+    clock.advance(8 * 24 * HOUR)
+    const late = await service.call('POST', '/user-reward-claims', { token: claim.player.token, body: { rewardsId: rewardId } })
+    assert.equal(late.status, 409)
+    assert.equal(late.body.claimId, claim.id)
+    clock.advance(-8 * 24 * HOUR)
+  })
+
+  test('metrics: claims by status, the outbox and its age', async () => {
+    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    for (const status of ['pending', 'processing', 'completed', 'rejected', 'failed']) {
+      assert.match(metrics, new RegExp(`event_claims\\{status="${status}"\\} \\d+`))
+    }
+    assert.match(metrics, /event_delivery_outbox_depth \d+/)
+    assert.match(metrics, /event_delivery_oldest_processing_age_seconds [\d.]+/)
+    assert.match(metrics, /event_delivery_paused 0/)
+    const completed = await service.db.collection('claims').countDocuments({ status: 'completed' })
+    assert.match(metrics, new RegExp(`event_claims\\{status="completed"\\} ${completed}\\b`))
+  })
+})
+
+test('start-up drops the first version’s one-entry-per-state index (a retried claim enters processing twice)', async () => {
+  const mongo = await startTestMongo()
+  const client = await new MongoClient(mongo.url).connect()
+  const db = client.db(mongo.dbName)
+  await db.collection('claim_transitions').createIndex({ claimId: 1, to: 1 }, { name: 'one_entry_per_state', unique: true })
+  const service = await startService({ dbName: mongo.dbName })
+  try {
+    const names = (await db.collection('claim_transitions').indexes()).map((index) => index.name)
+    assert.ok(!names.includes('one_entry_per_state'), names.join(', '))
+    assert.ok(names.includes('by_claim'))
+  } finally {
+    await service.close()
+    await client.close()
+  }
 })

@@ -62,10 +62,12 @@ test("the seed's flow: event, reward, attendance, claim → pending, /me, approv
     detail.body.transitions.map((t: { from: string; to: string; by: string }) => [t.from, t.to, t.by]),
     [
       [null, 'pending', player.id],
-      ['pending', 'processing', operator.id],
+      ['pending', 'processing', 'staff'],
       ['processing', 'completed', 'system:delivery']
     ]
   )
+  const staffView = await service.call('GET', `/user-reward-claims/${claim.body.id}`, { token: operator.token })
+  assert.equal(staffView.body.transitions[1].by, operator.id, 'staff see who approved')
   const granted = await service.db.collection('user_rewards').find({}).toArray()
   assert.equal(granted.length, 1)
   assert.equal(granted[0]?.userId, player.id)

@@ -44,6 +44,20 @@ export function clockStartingAt(start: string): () => Date {
   return () => new Date(Date.now() + offset)
 }
 
+/** A clock that runs at real speed and can be moved forward: hours of retry budget pass in a call. */
+export interface TestClock {
+  (): Date
+  advance(ms: number): void
+}
+export function adjustableClock(start = Date.now()): TestClock {
+  let offset = start - Date.now()
+  const clock = (() => new Date(Date.now() + offset)) as TestClock
+  clock.advance = (ms) => {
+    offset += ms
+  }
+  return clock
+}
+
 let mongo: TestMongo | undefined
 /** For a top-level `after` in every test file. */
 export const stopTestMongo = async () => mongo?.stop()

@@ -20,8 +20,9 @@ export const createUserSchema = {
 export const currentUserSchema = {
   tags: AUTH_TAGS,
   summary: 'The account of the access token',
+  description: 'Every role but DELIVERY (the delivery system only confirms deliveries: 403).',
   security: BEARER_AUTH,
-  response: { 200: UserReply, ...problemResponses(401, 404) }
+  response: { 200: UserReply, ...problemResponses(401, 403, 404) }
 }
 
 export const updateRolesSchema = {

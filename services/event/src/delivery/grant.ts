@@ -1,26 +1,50 @@
 import type { ClaimDoc } from '../repositories/claims.js'
+import type { RewardContent } from '../schemas/rewards.js'
 
-/** `delivered`: granted now. `accepted`: the delivery system took it and will confirm via the callback. */
-export type GrantOutcome = 'delivered' | 'accepted'
+/**
+ * What the delivery system's answer means for a claim (SPEC, "Claims and the delivery
+ * contract"). Only `granted` and `refused` are final; everything else is retried under the
+ * same Idempotency-Key until the time budget runs out.
+ */
+export type DeliveryAnswer =
+  /** 200, 201 (or the built-in ledger): the reward was granted. */
+  | { kind: 'granted' }
+  /** 202: accepted; the delivery system confirms later through the callback. */
+  | { kind: 'accepted' }
+  /** 409: the delivery system is still working on this key; not delivered yet. */
+  | { kind: 'busy'; detail: string }
+  /** 400, 422: refused for good. */
+  | { kind: 'refused'; detail: string }
+  /** Any other answer, a timeout, a connection error: it may or may not have been granted. */
+  | { kind: 'unknown'; detail: string }
+  /** The circuit is open: nothing left this process, so it was not an attempt. */
+  | { kind: 'not-sent'; detail: string }
+export type DeliveryAnswerKind = DeliveryAnswer['kind']
+
+export type CircuitState = 'closed' | 'open' | 'half-open'
+
+/** What every grant request carries, on every attempt: the claim's frozen rewards, never a re-read. */
+export interface GrantBody {
+  claimId: string
+  userId: string
+  eventId: string
+  rewardId: string
+  rewards: RewardContent[]
+}
+
+export const grantBodyOf = (claim: ClaimDoc): GrantBody => ({
+  claimId: claim._id.toHexString(),
+  userId: claim.userId,
+  eventId: claim.eventId.toHexString(),
+  rewardId: claim.rewardId.toHexString(),
+  rewards: claim.rewards
+})
 
 /** Where granted rewards go: the delivery system over HTTP, or the built-in ledger. */
 export interface Grant {
-  deliver(claim: ClaimDoc): Promise<GrantOutcome>
-  /** False while deliveries would be refused without trying (open circuit). */
-  ready(): boolean
+  /** Never throws: every failure is an answer (`unknown`, `not-sent`). */
+  deliver(claim: ClaimDoc): Promise<DeliveryAnswer>
+  /** `open` while deliveries would be refused without trying. */
+  circuit(): CircuitState
   close(): void
-}
-
-export class DeliveryError extends Error {
-  override name = 'DeliveryError'
-  /** Retrying cannot help (the delivery system refused this grant outright). */
-  readonly permanent: boolean
-  /** False when nothing was sent (open circuit), so it does not use up an attempt. */
-  readonly attempted: boolean
-
-  constructor(message: string, { permanent = false, attempted = true }: { permanent?: boolean; attempted?: boolean } = {}) {
-    super(message)
-    this.permanent = permanent
-    this.attempted = attempted
-  }
 }

@@ -1,78 +1,93 @@
+import { createHmac } from 'node:crypto'
 import CircuitBreaker from 'opossum'
-import type { ClaimDoc } from '../repositories/claims.js'
-import { DeliveryError, type Grant, type GrantOutcome } from './grant.js'
+import { grantBodyOf, type DeliveryAnswer, type Grant } from './grant.js'
 
 export interface HttpGrantOptions {
   url: string
+  /** REWARD_DELIVERY_SECRET: signs every body (`X-Signature: sha256=<hex>`). */
+  secret?: string | undefined
   timeoutMs: number
   breakerResetMs: number
 }
 
-/** 4xx answers that may succeed later; every other 4xx is the delivery system refusing this grant. */
-const RETRYABLE_CLIENT_ERRORS = new Set([408, 425, 429])
+/** How much of the receiver's answer is kept for staff (never shown to players). */
 const MAX_ERROR_BODY = 200
 
-async function post(url: string, claim: ClaimDoc, signal: AbortSignal): Promise<GrantOutcome> {
+/** Rejects an attempt so that the breaker counts it: the answer said nothing final. */
+class UnknownOutcome extends Error {
+  override name = 'UnknownOutcome'
+}
+
+/** `X-Signature` value: HMAC-SHA256 of the exact body bytes, hex, GitHub-webhook style. */
+export const signatureOf = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+
+const answered = (status: number, text: string) => `delivery endpoint answered ${status}${text ? `: ${text.slice(0, MAX_ERROR_BODY)}` : ''}`
+
+async function post(url: string, secret: string | undefined, key: string, body: string, signal: AbortSignal): Promise<DeliveryAnswer> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': claim._id.toHexString() },
-    body: JSON.stringify({
-      claimId: claim._id.toHexString(),
-      userId: claim.userId,
-      eventId: claim.eventId.toHexString(),
-      rewardId: claim.rewardId.toHexString(),
-      contents: claim.rewards
-    }),
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': key,
+      ...(secret ? { 'x-signature': signatureOf(secret, body) } : {})
+    },
+    body,
     signal
   })
   // Always read the body: an unread one pins the connection.
-  const body = await response.text()
-  if (response.status === 202) return 'accepted'
-  // 409: the delivery system has this Idempotency-Key already, i.e. it was delivered before.
-  if (response.ok || response.status === 409) return 'delivered'
-  const message = `delivery endpoint answered ${response.status}${body ? `: ${body.slice(0, MAX_ERROR_BODY)}` : ''}`
-  const permanent = response.status >= 400 && response.status < 500 && !RETRYABLE_CLIENT_ERRORS.has(response.status)
-  throw new DeliveryError(message, { permanent })
+  const text = await response.text()
+  switch (response.status) {
+    case 200:
+    case 201:
+      return { kind: 'granted' }
+    case 202:
+      return { kind: 'accepted' }
+    case 409:
+      // IETF Idempotency-Key draft: a request with this key is still being processed. Not a grant.
+      return { kind: 'busy', detail: answered(409, text) }
+    case 400:
+    case 422:
+      return { kind: 'refused', detail: answered(response.status, text) }
+    default:
+      // 401/403/404 (a misconfigured endpoint), 5xx, any other code: retried, and counted by the breaker.
+      throw new UnknownOutcome(answered(response.status, text))
+  }
 }
 
-function describe(error: unknown, timeoutMs: number): DeliveryError {
-  if (error instanceof DeliveryError) return error
+function unknownFrom(error: unknown, timeoutMs: number): DeliveryAnswer {
   const code = (error as { code?: unknown }).code
-  if (code === 'EOPENBREAKER') return new DeliveryError('delivery circuit is open', { attempted: false })
-  if (code === 'ETIMEDOUT') return new DeliveryError(`delivery endpoint gave no answer within ${timeoutMs} ms`)
+  if (code === 'EOPENBREAKER') return { kind: 'not-sent', detail: 'delivery circuit is open' }
+  if (error instanceof UnknownOutcome) return { kind: 'unknown', detail: error.message }
+  if (code === 'ETIMEDOUT') return { kind: 'unknown', detail: `delivery endpoint gave no answer within ${timeoutMs} ms` }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause
-  return new DeliveryError(`delivery endpoint unreachable: ${cause?.code ?? cause?.message ?? String(error)}`)
+  return { kind: 'unknown', detail: `delivery endpoint unreachable: ${cause?.code ?? cause?.message ?? String(error)}` }
 }
 
 /**
  * POSTs each grant with `Idempotency-Key: <claimId>` through a circuit breaker. The breaker's
- * timeout aborts the request itself (per call, so one slow grant cannot cancel another), and
- * a refusal of this one grant (a non-retryable 4xx) does not count against the circuit.
+ * timeout aborts the request itself (per call, so one slow grant cannot cancel another); only
+ * answers that say nothing final (errors, timeouts, unexpected statuses) count against the
+ * circuit — a 409 or a refusal of one grant is the receiver working as it should.
  */
-export function createHttpGrant({ url, timeoutMs, breakerResetMs }: HttpGrantOptions): Grant {
+export function createHttpGrant({ url, secret, timeoutMs, breakerResetMs }: HttpGrantOptions): Grant {
   const breaker = new CircuitBreaker(
-    (claim: ClaimDoc, signal: AbortSignal) => post(url, claim, signal),
-    {
-      timeout: timeoutMs,
-      resetTimeout: breakerResetMs,
-      errorThresholdPercentage: 50,
-      volumeThreshold: 5,
-      errorFilter: (error: unknown) => error instanceof DeliveryError && error.permanent
-    }
+    (key: string, body: string, signal: AbortSignal) => post(url, secret, key, body, signal),
+    { timeout: timeoutMs, resetTimeout: breakerResetMs, errorThresholdPercentage: 50, volumeThreshold: 5 }
   )
   return {
     async deliver(claim) {
       const controller = new AbortController()
+      const body = JSON.stringify(grantBodyOf(claim))
       try {
-        return await breaker.fire(claim, controller.signal)
+        return await breaker.fire(claim._id.toHexString(), body, controller.signal)
       } catch (error) {
-        throw describe(error, timeoutMs)
+        return unknownFrom(error, timeoutMs)
       } finally {
         // After a timeout this cancels the request still in flight; otherwise it is a no-op.
         controller.abort()
       }
     },
-    ready: () => !breaker.opened,
+    circuit: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'half-open' : 'closed'),
     close: () => breaker.shutdown()
   }
 }

@@ -5,17 +5,22 @@ import type { Grant } from './grant.js'
 export function createLedgerGrant(userRewards: UserRewardRepository, clock: () => Date): Grant {
   return {
     async deliver(claim) {
-      await userRewards.grant({
-        claimId: claim._id,
-        userId: claim.userId,
-        eventId: claim.eventId,
-        rewardId: claim.rewardId,
-        contents: claim.rewards,
-        grantedAt: clock()
-      })
-      return 'delivered'
+      try {
+        await userRewards.grant({
+          claimId: claim._id,
+          userId: claim.userId,
+          eventId: claim.eventId,
+          rewardId: claim.rewardId,
+          contents: claim.rewards,
+          grantedAt: clock()
+        })
+        return { kind: 'granted' }
+      } catch (error) {
+        // The write may have landed before the connection broke; the unique index makes a retry safe.
+        return { kind: 'unknown', detail: `ledger write failed: ${(error as Error).message}` }
+      }
     },
-    ready: () => true,
+    circuit: () => 'closed',
     close: () => {}
   }
 }

@@ -1,11 +1,12 @@
-import type { Db, Filter, ObjectId } from 'mongodb'
-import { isDuplicateKeyError, type IndexPlan } from '@app/platform'
-import type { ClaimStatus } from '../schemas/claims.js'
+import { ObjectId, type Db, type Filter } from 'mongodb'
+import { isDuplicateKeyError, type IndexPlan, type RetiredIndexes } from '@app/platform'
+import type { ClaimStatus, DeliveryOutcome } from '../schemas/claims.js'
 import type { RewardContent } from '../schemas/rewards.js'
 import { findPage, type PageRequest } from '../pagination.js'
 
 /** The delivery outbox, kept on the claim so a state change and its delivery bookkeeping are one write. */
 export interface DeliveryState {
+  /** Requests sent to the delivery system so far, over every processing stint. */
   attempts: number
   /** When a worker may next try; null while nothing is planned (pending, finished). */
   nextAttemptAt: Date | null
@@ -13,10 +14,20 @@ export interface DeliveryState {
   leaseUntil: Date | null
   /** Unique per attempt, so only the lease holder can record that attempt's outcome. */
   leaseOwner: string | null
+  /** The last non-final answer, as the receiver gave it (staff only). */
   lastError: string | null
   /** The delivery system answered 202 and will confirm through the callback. */
   acceptedAt: Date | null
   completedAt: Date | null
+  /** When the claim last entered `processing` (created, approved, retried): the outbox age. Absent on older claims. */
+  queuedAt?: Date | null
+  /**
+   * Delivery-clock time (paused time left out, see `deliveryClock`) of the first send of the
+   * current processing stint: where the retry budget started. Null until something was sent.
+   */
+  budgetStartMs?: number | null
+  /** Why a failed claim failed (absent on claims failed by an earlier version: treated as `unknown`). */
+  outcome?: DeliveryOutcome | null
 }
 
 export interface ClaimDoc {
@@ -27,6 +38,7 @@ export interface ClaimDoc {
   status: ClaimStatus
   /** The bundle as it was when claimed: what gets delivered. */
   rewards: RewardContent[]
+  /** Why it was rejected or failed, in staff's or the receiver's words (never shown to the player). */
   reason: string | null
   delivery: DeliveryState
   /**
@@ -41,7 +53,8 @@ export interface ClaimDoc {
 
 /** Append-only audit trail: one document per state change. */
 export interface TransitionDoc {
-  _id?: ObjectId
+  /** Chosen with the state change, so copying the same transition twice is refused by `_id`. */
+  _id: ObjectId
   claimId: ObjectId
   from: ClaimStatus | null
   to: ClaimStatus
@@ -50,24 +63,27 @@ export interface TransitionDoc {
   reason: string | null
 }
 
-/** A transition not yet copied to `claim_transitions`. */
-export type PendingTransition = Omit<TransitionDoc, '_id' | 'claimId'>
+/** A transition not yet copied to `claim_transitions`. `_id` is absent on entries written by an earlier version. */
+export type PendingTransition = Omit<TransitionDoc, 'claimId' | '_id'> & { _id?: ObjectId }
 
 export const claimIndexes: IndexPlan = {
   claims: [
     { key: { userId: 1, eventId: 1 }, name: 'one_claim_per_user_event', unique: true },
     { key: { status: 1, 'delivery.nextAttemptAt': 1 }, name: 'due_deliveries' },
+    { key: { status: 1, 'delivery.queuedAt': 1 }, name: 'outbox_age' },
     { key: { userId: 1, _id: -1 }, name: 'by_user' },
     { key: { eventId: 1, _id: -1 }, name: 'by_event' },
     // Only claims with an uncopied transition have entries, so the sweeper's look-up stays small.
     { key: { 'auditPending.at': 1 }, name: 'unaudited_transitions', sparse: true }
   ],
-  claim_transitions: [
-    { key: { claimId: 1, at: 1 }, name: 'by_claim' },
-    // A claim enters each state at most once (the states form no cycle), so copying a
-    // transition again after a crash is refused here rather than audited twice.
-    { key: { claimId: 1, to: 1 }, name: 'one_entry_per_state', unique: true }
-  ]
+  claim_transitions: [{ key: { claimId: 1, at: 1 }, name: 'by_claim' }]
+}
+
+export const retiredClaimIndexes: RetiredIndexes = {
+  // A claim entered each state at most once while `failed` was final; with operator retry
+  // (failed → processing) it may enter `processing` and `failed` again. Duplicates are now
+  // refused by the transition's own `_id`.
+  claim_transitions: ['one_entry_per_state']
 }
 
 export interface ClaimFilter {
@@ -89,6 +105,26 @@ export interface TransitionRequest {
   where?: Filter<ClaimDoc>
   /** Further fields written with the state change. */
   set?: Record<string, unknown>
+  /** Counters changed with it (say, `delivery.attempts` for an attempt that starts now). */
+  inc?: Record<string, number>
+}
+
+/** How an attempt that ends without a state change leaves the claim. */
+export interface ReleaseOutcome {
+  nextAttemptAt: Date
+  lastError: string | null
+  acceptedAt?: Date
+  /** Refused before trying (open circuit): not an attempt. */
+  notAttempted?: boolean
+  /** The budget's start, when this was the stint's first send. */
+  budgetStartMs?: number
+}
+
+export interface OutboxStats {
+  /** Claims in `processing`: queued, waiting for a retry or a callback, or being sent. */
+  depth: number
+  /** When the longest-waiting of them entered `processing`; null when there is none. */
+  oldestQueuedAt: Date | null
 }
 
 export function createClaimRepository(db: Db) {
@@ -98,23 +134,33 @@ export function createClaimRepository(db: Db) {
   /** Copies one transition to the audit trail (once, whoever gets there first), then off the claim. */
   async function audit(claimId: ObjectId, entry: PendingTransition): Promise<void> {
     try {
-      await transitions.insertOne({ claimId, ...entry })
+      if (entry._id) {
+        await transitions.insertOne({ ...entry, _id: entry._id, claimId })
+      } else {
+        // Left by an earlier version, without an id: the entry's own fields identify it.
+        const { from, to, at } = entry
+        await transitions.updateOne({ claimId, from, to, at }, { $setOnInsert: { ...entry, claimId } }, { upsert: true })
+      }
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error
     }
-    await claims.updateOne({ _id: claimId }, { $pull: { auditPending: { to: entry.to } } })
+    const copied = entry._id ? { _id: entry._id } : { to: entry.to, at: entry.at }
+    await claims.updateOne({ _id: claimId }, { $pull: { auditPending: copied } })
   }
 
   return {
     /** Throws a duplicate-key error when the user has claimed this event already. */
     async insert(claim: Omit<ClaimDoc, '_id'>, by: string): Promise<ClaimDoc> {
-      const entry: PendingTransition = { from: null, to: claim.status, by, at: claim.createdAt, reason: null }
+      const entry: PendingTransition = { _id: new ObjectId(), from: null, to: claim.status, by, at: claim.createdAt, reason: null }
       const { insertedId } = await claims.insertOne({ ...claim, auditPending: [entry] } as ClaimDoc)
       await audit(insertedId, entry)
       return { ...claim, _id: insertedId }
     },
 
     findById: (id: ObjectId) => claims.findOne({ _id: id }),
+
+    /** The claim that holds a user's place in an event (what a duplicate claim lost to). */
+    findFor: (userId: string, eventId: ObjectId) => claims.findOne({ userId, eventId }, { projection: { _id: 1 } }),
 
     list({ userId, eventId, status, from, to }: ClaimFilter, page: PageRequest) {
       const filter: Filter<ClaimDoc> = {}
@@ -133,11 +179,11 @@ export function createClaimRepository(db: Db) {
      * Moves a claim from `from` to `to` in one conditional update, then records it. Null when
      * the claim was not in `from` (or failed `where`): someone else moved it first.
      */
-    async transition({ id, from, to, by, now, reason = null, where = {}, set = {} }: TransitionRequest): Promise<ClaimDoc | null> {
-      const entry: PendingTransition = { from, to, by, at: now, reason }
+    async transition({ id, from, to, by, now, reason = null, where = {}, set = {}, inc }: TransitionRequest): Promise<ClaimDoc | null> {
+      const entry: PendingTransition = { _id: new ObjectId(), from, to, by, at: now, reason }
       const claim = await claims.findOneAndUpdate(
         { ...where, _id: id, status: from },
-        { $set: { ...set, status: to, updatedAt: now }, $push: { auditPending: entry } },
+        { $set: { ...set, status: to, updatedAt: now }, $push: { auditPending: entry }, ...(inc ? { $inc: inc } : {}) },
         { returnDocument: 'after' }
       )
       if (claim) await audit(id, entry)
@@ -165,10 +211,10 @@ export function createClaimRepository(db: Db) {
      * (including a crashed worker's expired one) — for `leaseMs`, counting the attempt.
      * Atomic, so two workers never hold the same claim. `exclude`: claims not to take again.
      */
-    lease({ id, exclude = [], owner, now, leaseMs }: { id?: ObjectId; exclude?: ObjectId[]; owner: string; now: Date; leaseMs: number }) {
+    lease({ exclude = [], owner, now, leaseMs }: { exclude?: ObjectId[]; owner: string; now: Date; leaseMs: number }) {
       return claims.findOneAndUpdate(
         {
-          ...(id ? { _id: id } : exclude.length > 0 ? { _id: { $nin: exclude } } : {}),
+          ...(exclude.length > 0 ? { _id: { $nin: exclude } } : {}),
           status: 'processing',
           'delivery.nextAttemptAt': { $lte: now },
           $or: [{ 'delivery.leaseUntil': null }, { 'delivery.leaseUntil': { $lt: now } }]
@@ -181,13 +227,9 @@ export function createClaimRepository(db: Db) {
       )
     },
 
-    /** Ends a lease without a state change: the next attempt is planned for `nextAttemptAt`. */
-    release(
-      id: ObjectId,
-      owner: string,
-      outcome: { nextAttemptAt: Date; lastError: string | null; acceptedAt?: Date; notAttempted?: boolean }
-    ) {
-      return claims.updateOne(
+    /** Ends a lease without a state change: the next attempt is planned for `nextAttemptAt`. Null: the lease was lost. */
+    release(id: ObjectId, owner: string, outcome: ReleaseOutcome) {
+      return claims.findOneAndUpdate(
         { _id: id, status: 'processing', 'delivery.leaseOwner': owner },
         {
           $set: {
@@ -195,12 +237,30 @@ export function createClaimRepository(db: Db) {
             'delivery.lastError': outcome.lastError,
             'delivery.leaseUntil': null,
             'delivery.leaseOwner': null,
-            ...(outcome.acceptedAt ? { 'delivery.acceptedAt': outcome.acceptedAt } : {})
+            ...(outcome.acceptedAt ? { 'delivery.acceptedAt': outcome.acceptedAt } : {}),
+            ...(outcome.budgetStartMs !== undefined ? { 'delivery.budgetStartMs': outcome.budgetStartMs } : {})
           },
-          // Refused before trying (open circuit): that was not an attempt.
           ...(outcome.notAttempted ? { $inc: { 'delivery.attempts': -1 } } : {})
-        }
+        },
+        { returnDocument: 'after' }
       )
+    },
+
+    async outboxStats(): Promise<OutboxStats> {
+      const [depth, oldest] = await Promise.all([
+        claims.countDocuments({ status: 'processing' }),
+        claims.findOne(
+          { status: 'processing' },
+          { sort: { 'delivery.queuedAt': 1 }, projection: { 'delivery.queuedAt': 1, updatedAt: 1 } }
+        )
+      ])
+      return { depth, oldestQueuedAt: oldest ? (oldest.delivery?.queuedAt ?? oldest.updatedAt) : null }
+    },
+
+    /** Claims per status, for the metrics (every status present, zeros included). */
+    async countByStatus(): Promise<Map<ClaimStatus, number>> {
+      const rows = await claims.aggregate<{ _id: ClaimStatus; count: number }>([{ $group: { _id: '$status', count: { $sum: 1 } } }]).toArray()
+      return new Map(rows.map((row) => [row._id, row.count]))
     }
   }
 }

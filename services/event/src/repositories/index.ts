@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb'
-import type { IndexPlan } from '@app/platform'
-import { claimIndexes, createClaimRepository } from './claims.js'
+import type { IndexPlan, RetiredIndexes } from '@app/platform'
+import { auditLogIndexes, createAuditLogRepository } from './audit-log.js'
+import { claimIndexes, createClaimRepository, retiredClaimIndexes } from './claims.js'
+import { createDeliverySettingsRepository } from './delivery-settings.js'
 import { createEventRepository, eventIndexes } from './events.js'
 import { createProgressRepository, progressIndexes } from './progress.js'
 import { createRewardRepository, rewardIndexes } from './rewards.js'
@@ -12,7 +14,13 @@ export const indexPlan: IndexPlan = {
   ...rewardIndexes,
   ...progressIndexes,
   ...claimIndexes,
-  ...userRewardIndexes
+  ...userRewardIndexes,
+  ...auditLogIndexes
+}
+
+/** Indexes earlier versions created that this one drops at start-up. */
+export const retiredIndexes: RetiredIndexes = {
+  ...retiredClaimIndexes
 }
 
 export function createRepositories(db: Db) {
@@ -21,7 +29,9 @@ export function createRepositories(db: Db) {
     rewards: createRewardRepository(db),
     progress: createProgressRepository(db),
     claims: createClaimRepository(db),
-    userRewards: createUserRewardRepository(db)
+    userRewards: createUserRewardRepository(db),
+    deliverySettings: createDeliverySettingsRepository(db),
+    auditLog: createAuditLogRepository(db)
   }
 }
 export type Repositories = ReturnType<typeof createRepositories>

@@ -6,6 +6,9 @@ import { discriminatedUnion } from './union.js'
 export const CLAIM_STATUSES = ['pending', 'processing', 'completed', 'rejected', 'failed'] as const
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number]
 export const ClaimStatusSchema = Type.Unsafe<ClaimStatus>({ type: 'string', enum: [...CLAIM_STATUSES], examples: ['pending'] })
+/** Why a failed claim failed: `refused` — the receiver said no for good; `unknown` — the budget ran out, it may have been granted. */
+export const DELIVERY_OUTCOMES = ['refused', 'unknown'] as const
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number]
 const NullableDateTime = Type.Union([DateTimeString, Type.Null()])
 
 export const CreateClaimBody = Type.Object(
@@ -24,31 +27,62 @@ export const RejectClaimBody = Type.Object(
 )
 export type RejectClaimBody = Static<typeof RejectClaimBody>
 
+const ReasonText = Type.String({ minLength: 1, maxLength: 1000, examples: ['Inventory full'] })
 export const DeliveryConfirmationBody = discriminatedUnion(
   'status',
   [
     Type.Object({ status: Type.Literal('completed') }, { additionalProperties: false, title: 'completed' }),
     Type.Object(
-      { status: Type.Literal('failed'), error: Type.String({ minLength: 1, maxLength: 1000, examples: ['Inventory full'] }) },
-      { additionalProperties: false, title: 'failed' }
+      {
+        status: Type.Literal('failed'),
+        reason: Type.Optional(ReasonText),
+        /** The first version's name for `reason`; accepted so existing delivery systems keep working. */
+        error: Type.Optional({ ...ReasonText, deprecated: true, description: 'Deprecated: send `reason`' })
+      },
+      { additionalProperties: false, title: 'failed', anyOf: [{ required: ['reason'] }, { required: ['error'] }] }
     )
   ],
   {
-    description: 'The delivery system confirms a grant it accepted earlier (answered 202)',
-    examples: [{ status: 'completed' }, { status: 'failed', error: 'Inventory full' }]
+    description: 'The delivery system confirms or refuses a grant it accepted earlier (answered 202)',
+    examples: [{ status: 'completed' }, { status: 'failed', reason: 'Inventory full' }]
   }
 )
 export type DeliveryConfirmationBody = Static<typeof DeliveryConfirmationBody>
 
+export const ResolveClaimBody = Type.Object(
+  {
+    note: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description: 'How you confirmed the grant landed (kept in the audit trail)',
+      examples: ['Checked the game ledger: 500 GOLD granted on 2026-11-30, ticket OPS-4411']
+    })
+  },
+  { additionalProperties: false, examples: [{ note: 'Checked the game ledger: 500 GOLD granted, ticket OPS-4411' }] }
+)
+export type ResolveClaimBody = Static<typeof ResolveClaimBody>
+
 const ClaimDelivery = Type.Object(
   {
-    attempts: Type.Integer({ description: 'Delivery attempts made so far' }),
+    attempts: Type.Integer({ description: 'Requests sent to the delivery system so far' }),
     nextAttemptAt: Type.Union([DateTimeString, Type.Null()], { description: 'When the next attempt is due (null: none planned)' }),
-    lastError: Type.Union([Type.String(), Type.Null()]),
     acceptedAt: Type.Union([DateTimeString, Type.Null()], {
       description: 'The delivery system accepted the grant and will confirm it through the callback'
     }),
-    completedAt: NullableDateTime
+    completedAt: NullableDateTime,
+    queuedAt: Type.Optional(
+      Type.Union([DateTimeString, Type.Null()], { description: 'Staff only: when the claim last entered `processing`' })
+    ),
+    lastError: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], { description: "Staff only: the delivery system's last non-final answer" })
+    ),
+    outcome: Type.Optional(
+      Type.Union([Type.Unsafe<DeliveryOutcome>({ type: 'string', enum: [...DELIVERY_OUTCOMES] }), Type.Null()], {
+        description:
+          'Staff only, on failed claims: `refused` — the delivery system refused it for good; `unknown` — retries ran ' +
+          'out without a final answer, so it may have been granted (check before retrying or resolving)'
+      })
+    )
   },
   { additionalProperties: false }
 )
@@ -62,7 +96,9 @@ export const Claim = Type.Object(
     status: ClaimStatusSchema,
     /** The bundle as it was when claimed: what gets delivered. */
     rewards: RewardContents,
-    reason: Type.Union([Type.String(), Type.Null()], { description: 'Why it was rejected or failed' }),
+    reason: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why it was rejected or failed: to staff in the words given, to the player a generic sentence'
+    }),
     delivery: ClaimDelivery,
     createdAt: DateTimeString,
     updatedAt: DateTimeString
@@ -75,9 +111,12 @@ export const ClaimTransition = Type.Object(
   {
     from: Type.Union([ClaimStatusSchema, Type.Null()], { description: 'null: the claim was created' }),
     to: ClaimStatusSchema,
-    by: Type.String({ description: 'User id of the actor, or `system:delivery`', examples: ['682c1aaa6fb6c7f00ae8ae33'] }),
+    by: Type.String({
+      description: 'User id of the actor, or `system:delivery`; to the player, `staff` stands for any staff member or the delivery system',
+      examples: ['682c1aaa6fb6c7f00ae8ae33']
+    }),
     at: DateTimeString,
-    reason: Type.Union([Type.String(), Type.Null()])
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'Rejection reason, error or resolve note (staff only; null for the player)' })
   },
   { additionalProperties: false }
 )
@@ -104,3 +143,29 @@ export type ClaimListQuery = Static<typeof ClaimListQuery>
 export const MyClaimsQuery = Type.Object(HistoryFilters, { additionalProperties: false })
 export type MyClaimsQuery = Static<typeof MyClaimsQuery>
 export const ClaimPage = pageOf(Claim)
+
+export const DeliveryStatus = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('http'), Type.Literal('ledger')], {
+      description: '`http`: grants go to REWARD_DELIVERY_URL; `ledger`: to the built-in ledger'
+    }),
+    paused: Type.Boolean(),
+    pausedAt: NullableDateTime,
+    pausedBy: Type.Union([Type.String(), Type.Null()]),
+    outboxDepth: Type.Integer({ description: 'Claims in `processing` (queued, waiting for a retry or a callback, or being sent)' }),
+    oldestProcessingAgeSeconds: Type.Union([Type.Number(), Type.Null()], {
+      description: 'How long the longest-waiting `processing` claim has waited (null: none)'
+    }),
+    circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')], {
+      description: "The answering instance's circuit breaker in front of the delivery system"
+    })
+  },
+  { additionalProperties: false }
+)
+export type DeliveryStatus = Static<typeof DeliveryStatus>
+
+export const SetDeliveryBody = Type.Object(
+  { paused: Type.Boolean({ description: 'true: stop sending (claims queue as `processing`, budgets stop); false: resume' }) },
+  { additionalProperties: false, examples: [{ paused: true }, { paused: false }] }
+)
+export type SetDeliveryBody = Static<typeof SetDeliveryBody>

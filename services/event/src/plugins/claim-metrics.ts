@@ -1,0 +1,47 @@
+import fp from 'fastify-plugin'
+import { Gauge } from 'prom-client'
+import { CLAIM_STATUSES } from '../schemas/claims.js'
+
+/**
+ * Gauges read from the database at scrape time, so every instance reports the same, true
+ * figures: claims by status, the outbox (claims in `processing`) and how long its oldest
+ * claim has waited — what the alert rules watch.
+ */
+export const claimMetricsPlugin = fp(
+  async (app) => {
+    const { claims } = app.repositories
+    new Gauge({
+      name: 'event_claims',
+      help: 'Claims by status',
+      labelNames: ['status'],
+      registers: [app.metrics],
+      async collect() {
+        const counts = await claims.countByStatus()
+        for (const status of CLAIM_STATUSES) this.set({ status }, counts.get(status) ?? 0)
+      }
+    })
+    const outbox = () => claims.outboxStats()
+    new Gauge({
+      name: 'event_delivery_outbox_depth',
+      help: 'Claims in processing: queued, waiting for a retry or a callback, or being sent',
+      registers: [app.metrics],
+      async collect() { this.set((await outbox()).depth) }
+    })
+    new Gauge({
+      name: 'event_delivery_oldest_processing_age_seconds',
+      help: 'How long the longest-waiting processing claim has waited (0: none)',
+      registers: [app.metrics],
+      async collect() {
+        const { oldestQueuedAt } = await outbox()
+        this.set(oldestQueuedAt ? Math.max(0, (app.clock().getTime() - oldestQueuedAt.getTime()) / 1000) : 0)
+      }
+    })
+    new Gauge({
+      name: 'event_delivery_paused',
+      help: '1 while delivery is paused (as this instance last read the switch)',
+      registers: [app.metrics],
+      collect() { this.set(app.delivery.settings().paused ? 1 : 0) }
+    })
+  },
+  { name: 'claim-metrics', dependencies: ['metrics', 'repositories', 'delivery', 'clock'], fastify: '5.x' }
+)
