@@ -15,9 +15,11 @@ import type { EventConfig } from './config.js'
 import { claimMetricsPlugin } from './plugins/claim-metrics.js'
 import { clockPlugin } from './plugins/clock.js'
 import { deliveryPlugin } from './plugins/delivery.js'
+import { ingestPlugin } from './plugins/ingest.js'
 import { repositoriesPlugin } from './plugins/repositories.js'
 import { sweeperPlugin } from './plugins/sweeper.js'
-import { indexPlan, retiredIndexes } from './repositories/index.js'
+import type { IngestFailurePoints } from './progress/ingest.js'
+import { indexPlanFor, retiredIndexes } from './repositories/index.js'
 import { claimDecisionRoutes } from './routes/claim-decisions.js'
 import { claimRoutes } from './routes/claims.js'
 import { deliveryRoutes } from './routes/delivery.js'
@@ -33,10 +35,12 @@ export interface EventAppOptions {
   publicKeyFor?: AuthenticateOptions['publicKeyFor']
   /** Default: the system clock. */
   clock?: () => Date
+  /** Tests only: where ingestion fails as a crash would. */
+  failurePoints?: IngestFailurePoints
 }
 
 /** The event service: events, rewards, progress, claims and reward delivery. Never listens. */
-export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, { config, mongoUrl, publicKeyFor, clock }) => {
+export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints }) => {
   await app.register(requestIdPlugin)
   await app.register(errorHandlerPlugin)
   await app.register(metricsPlugin, { prefix: 'event_' })
@@ -46,7 +50,7 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
       'Events, reward bundles, progress, claims and reward delivery. Served under `/event-gateway` by the gateway. ' +
       'Every route needs an access token from the auth service (`Authorization: Bearer …`).'
   })
-  await app.register(mongoPlugin, { url: mongoUrl, dbName: config.EVENT_DB_NAME, indexes: indexPlan, retiredIndexes })
+  await app.register(mongoPlugin, { url: mongoUrl, dbName: config.EVENT_DB_NAME, indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }), retiredIndexes })
   await app.register(authenticatePlugin, {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -69,9 +73,14 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
     callbackWaitMs: config.DELIVERY_CALLBACK_WAIT_MS,
     breakerResetMs: config.DELIVERY_BREAKER_RESET_MS
   })
-  // A request that has not copied its transition within a delivery lease is presumed dead, as its lease is.
   await app.register(claimMetricsPlugin)
-  await app.register(sweeperPlugin, { intervalMs: config.SWEEPER_INTERVAL_MS, auditGraceMs: config.DELIVERY_LEASE_MS })
+  await app.register(ingestPlugin, { failurePoints })
+  // A process silent for a delivery lease is presumed dead, as its lease is.
+  await app.register(sweeperPlugin, {
+    intervalMs: config.SWEEPER_INTERVAL_MS,
+    graceMs: config.DELIVERY_LEASE_MS,
+    reportRetentionMs: config.PROGRESS_REPORT_RETENTION_DAYS * 24 * 60 * 60 * 1000
+  })
 
   await app.register(eventRoutes)
   await app.register(rewardRoutes)

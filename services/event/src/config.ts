@@ -35,8 +35,13 @@ export const EventEnv = {
   DELIVERY_CALLBACK_WAIT_MS: Milliseconds(300_000),
   /** How long the delivery circuit stays open before one trial request. */
   DELIVERY_BREAKER_RESET_MS: Milliseconds(10_000),
-  /** How often the sweeper looks for due deliveries (retries, crashed workers' claims). */
-  SWEEPER_INTERVAL_MS: Milliseconds(5_000)
+  /** How often the sweeper looks for due deliveries, unapplied progress reports and expired ones. */
+  SWEEPER_INTERVAL_MS: Milliseconds(5_000),
+  /**
+   * How long a progress report is remembered: a retry within it is recognised and counts nothing;
+   * after it the report is gone and a retry counts as a new report.
+   */
+  PROGRESS_REPORT_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 })
 }
 export type EventConfig = Static<TObject<typeof EventEnv>>
 

@@ -95,8 +95,11 @@ describe('evaluators', () => {
     assert.deepEqual(changesFor([invite, purchase], report('purchase', '2025-05-12T00:00:00Z', { count: 2_500 }), 'UTC'), [
       { key: 'purchase', add: 2_500 }
     ])
-    assert.deepEqual(measureOne(invite, { invite: { total: 4 } }), { name: 'invite', type: 'invite', current: 4, target: 5, holds: false })
-    assert.equal(measureOne(purchase, { purchase: { total: 10_000 } })?.holds, true)
+    assert.deepEqual(measureOne(invite, { invite: { sum: 4 } }), { name: 'invite', type: 'invite', current: 4, target: 5, holds: false })
+    assert.equal(measureOne(purchase, { purchase: { sum: 10_000 } })?.holds, true)
+    // A counter the first version kept (`total`) still counts, under what has been added since (`sum`).
+    assert.equal(measureOne(invite, { invite: { total: 4 } })?.current, 4)
+    assert.equal(measureOne(invite, { invite: { total: 4, sum: 1 } })?.holds, true)
   })
 
   test('conditions tracking the same thing count a report once', () => {

@@ -5,6 +5,7 @@ import { createServer, type AuthenticateOptions } from '@app/platform'
 import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/platform/testkit'
 import { eventApp } from '../src/app.js'
 import { loadEventConfig } from '../src/config.js'
+import type { IngestFailurePoints } from '../src/progress/ingest.js'
 import { SEED_EVENT } from '../src/schemas/events.js'
 
 export const ISSUER = 'event-reward-platform'
@@ -83,10 +84,12 @@ export interface StartOptions {
   publicKeyFor?: AuthenticateOptions['publicKeyFor']
   /** Share another instance's database (two instances of the service). */
   dbName?: string
+  /** Where ingestion fails as a crash would. */
+  failurePoints?: IngestFailurePoints
 }
 
 /** The event service on a real port over a fresh database, as `npm start` would run it. */
-export async function startService({ env = {}, clock, publicKeyFor, dbName }: StartOptions = {}): Promise<TestService> {
+export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints }: StartOptions = {}): Promise<TestService> {
   mongo = await startTestMongo()
   const config = loadEventConfig({ EVENT_DB_NAME: dbName ?? mongo.dbName, LOG_LEVEL: 'silent', ...env })
   const app = createServer({ name: 'event', logLevel: config.LOG_LEVEL, bodyLimit: config.BODY_LIMIT })
@@ -94,7 +97,8 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName }: St
     config,
     mongoUrl: mongo.url,
     publicKeyFor: publicKeyFor ?? (async (kid) => (kid === KID ? signingKeys.publicKey : Promise.reject(new Error('unknown kid')))),
-    ...(clock ? { clock } : {})
+    ...(clock ? { clock } : {}),
+    ...(failurePoints ? { failurePoints } : {})
   })
   const url = await listenOnFreePort(app)
   const client = await new MongoClient(mongo.url).connect()

@@ -3,9 +3,15 @@ import type { ConditionOf, ConditionType } from '../schemas/conditions.js'
 /** What a user has accumulated toward one condition; each evaluator uses the fields it needs. */
 export interface ConditionState {
   days?: string[]
+  /** A counter as the first version kept it (`$inc`); frozen since, and added to `sum`. */
   total?: number
+  /** A counter: the sum of its contributions (`progress_contributions`), each report's counted once. */
+  sum?: number
   done?: boolean
 }
+
+/** A counter's value, whichever version counted it. */
+export const counted = (state: ConditionState | undefined): number => (state?.total ?? 0) + (state?.sum ?? 0)
 /** A progress document's states, keyed by state key (see `stateKey`). */
 export type ProgressState = Record<string, ConditionState>
 

@@ -1,8 +1,8 @@
-import type { ConditionEvaluator } from './evaluator.js'
+import { counted, type ConditionEvaluator } from './evaluator.js'
 
 /** Money spent in minor units, added up over the reports' `count`. */
 export const purchase: ConditionEvaluator<'purchase'> = {
   stateKey: () => 'purchase',
   apply: (_condition, report) => ({ key: 'purchase', add: report.count }),
-  measure: (condition, state) => ({ current: state?.total ?? 0, target: condition.amount })
+  measure: (condition, state) => ({ current: counted(state), target: condition.amount })
 }

@@ -1,36 +1,57 @@
 import fp from 'fastify-plugin'
+import { finishUnappliedReports } from '../progress/ingest.js'
 
 export interface SweeperOptions {
   intervalMs: number
-  /** A transition still uncopied to the audit trail after this long was left by a crashed process. */
-  auditGraceMs: number
+  /**
+   * A process silent this long is presumed dead: a transition still uncopied to the audit trail
+   * after it was left by a crash, and a report a sweeper took that long ago is free again.
+   */
+  graceMs: number
+  /** Progress reports older than this are deleted (PROGRESS_REPORT_RETENTION_DAYS). */
+  reportRetentionMs: number
 }
 
 /**
- * Every `intervalMs`, retries the deliveries that are due: backoffs that have passed and
- * claims whose worker died mid-delivery (their lease ran out); and copies to the audit trail
- * the transitions a crashed process made but did not record. Ticks never overlap, and
- * closing waits for the running one so no write lands after the database closes.
+ * Every `intervalMs`: retries the deliveries that are due (backoffs that have passed, claims
+ * whose worker died mid-delivery); finishes progress reports stored but never applied; copies
+ * to the audit trail the transitions a crashed process made but did not record; and deletes
+ * progress reports past the retention window (real MongoDB's TTL index does that too; the
+ * embedded server ignores TTL). Each part runs whatever the others did. Ticks never overlap,
+ * and closing waits for the running one so no write lands after the database closes.
  */
 export const sweeperPlugin = fp<SweeperOptions>(
-  async (app, { intervalMs, auditGraceMs }) => {
+  async (app, { intervalMs, graceMs, reportRetentionMs }) => {
     let timer: NodeJS.Timeout | undefined
     let running: Promise<void> | undefined
     let stopped = false
 
+    const part = async (name: string, work: () => Promise<number>, logDone: (count: number) => void) => {
+      if (stopped) return
+      try {
+        const count = await work()
+        if (count > 0) logDone(count)
+      } catch (error) {
+        app.log.error({ err: error }, `${name} sweep failed`)
+      }
+    }
     const tick = async () => {
-      try {
-        const tried = await app.delivery.sweep(() => stopped)
-        if (tried > 0) app.log.debug({ tried }, 'delivery sweep')
-      } catch (error) {
-        app.log.error({ err: error }, 'delivery sweep failed')
-      }
-      try {
-        const copied = await app.repositories.claims.auditPending(new Date(app.clock().getTime() - auditGraceMs))
-        if (copied > 0) app.log.warn({ copied }, 'recorded transitions a crashed process left unaudited')
-      } catch (error) {
-        app.log.error({ err: error }, 'audit sweep failed')
-      }
+      await part('delivery', () => app.delivery.sweep(() => stopped), (tried) => app.log.debug({ tried }, 'delivery sweep'))
+      await part(
+        'progress',
+        () => finishUnappliedReports(app.ingest, app.clock, { leaseMs: graceMs }),
+        (finished) => app.log.warn({ finished }, 'applied progress reports that were stored but not applied')
+      )
+      await part(
+        'audit',
+        () => app.repositories.claims.auditPending(new Date(app.clock().getTime() - graceMs)),
+        (copied) => app.log.warn({ copied }, 'recorded transitions a crashed process left unaudited')
+      )
+      await part(
+        'retention',
+        () => app.repositories.progress.deleteReportsBefore(new Date(app.clock().getTime() - reportRetentionMs)),
+        (deleted) => app.log.info({ deleted }, 'deleted progress reports past the retention window')
+      )
     }
     const schedule = () => {
       if (stopped) return
@@ -46,5 +67,5 @@ export const sweeperPlugin = fp<SweeperOptions>(
       await running
     })
   },
-  { name: 'sweeper', dependencies: ['delivery', 'repositories', 'clock'], fastify: '5.x' }
+  { name: 'sweeper', dependencies: ['delivery', 'ingest', 'repositories', 'clock'], fastify: '5.x' }
 )

@@ -14,24 +14,60 @@ export interface ReportInput extends ProgressReportBody {
   idempotencyKey?: string | undefined
 }
 
-/** Same key + same fingerprint = a replay; same key + different fingerprint = a client bug. */
-const fingerprintOf = ({ eventType, userId, count, value, occurredAt }: ReportInput) =>
+/** What happened to a report: counted, recognised as a retry, or counted toward no event. */
+export type ReportOutcome = 'applied' | 'duplicate' | 'ignored'
+
+/**
+ * Places where a test may make the ingestion fail, as a crash would: between storing a report
+ * and applying it, and between applying it and marking it applied. Production passes none.
+ */
+export interface IngestFailurePoints {
+  afterReportStored?(reportId: ObjectId): void | Promise<void>
+  afterEffectsApplied?(reportId: ObjectId): void | Promise<void>
+}
+
+export interface IngestDeps {
+  events: EventRepository
+  progress: ProgressRepository
+  failurePoints?: IngestFailurePoints | undefined
+  onOutcome?: ((outcome: ReportOutcome) => void) | undefined
+}
+
+/**
+ * A retry is recognised by what it means, not by its bytes: `…00Z` and `…00.000Z` are one
+ * instant, an omitted `count` is 1, and two retries that both omit `occurredAt` are the same
+ * report (its time is fixed at first receipt). Reporter and user are the scope, not the print.
+ */
+const fingerprintOf = ({ eventType, count, value, occurredAt }: ReportInput) =>
+  createHash('sha256')
+    .update(JSON.stringify([eventType, count ?? 1, value ?? null, occurredAt === undefined ? null : Date.parse(occurredAt)]))
+    .digest('base64url')
+
+/** The first version's fingerprint, for retries of reports it stored. */
+const firstVersionFingerprintOf = ({ eventType, userId, count, value, occurredAt }: ReportInput) =>
   createHash('sha256')
     .update(JSON.stringify([eventType, userId, count ?? 1, value ?? null, occurredAt ?? null]))
     .digest('base64url')
 
 /**
+ * Applies a stored report's effects (exactly once per event, see the progress repository) and
+ * marks it applied. Safe to run any number of times, from any instance, at once or years apart.
+ */
+export async function applyReport(deps: IngestDeps, report: ReportDoc, now: Date): Promise<void> {
+  const effects: ReportEffect[] = await deps.progress.effectsNotAppliedByFirstVersion(report)
+  await deps.progress.applyEffects(report.userId, report._id, effects, now)
+  await deps.failurePoints?.afterEffectsApplied?.(report._id)
+  await deps.progress.markApplied(report._id, now)
+}
+
+/**
  * Counts a report toward every active event whose window contains `occurredAt` and which has
  * a condition of the report's type. What it changes is decided once, when the report is first
- * recorded (under its Idempotency-Key); every delivery of that report — the first, a parallel
- * duplicate, a retry after a crash — then applies those same effects, at most once per
- * progress document, and answers with them.
+ * stored under its idempotency scope (reporting account, user, key); every delivery of that
+ * report — the first, a parallel duplicate, a retry after a crash, the sweeper — then applies
+ * those same effects, and answers with them.
  */
-export async function ingestReport(
-  repositories: { events: EventRepository; progress: ProgressRepository },
-  now: Date,
-  input: ReportInput
-): Promise<ProgressReportReply> {
+export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInput): Promise<ProgressReportReply> {
   const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now
   if (occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
     throw badRequest('body.occurredAt is in the future', 'OCCURRED_IN_FUTURE')
@@ -40,34 +76,35 @@ export async function ingestReport(
   const problem = reportProblem(report)
   if (problem) throw badRequest(problem, 'INVALID_REPORT')
 
-  const events = await repositories.events.findCountingAt(report.eventType, occurredAt)
+  const events = await deps.events.findCountingAt(report.eventType, occurredAt)
   const effects: ReportEffect[] = events
     .map((event) => ({ eventId: event._id, changes: changesFor(event.contents, report, event.timezone) }))
     .filter((effect) => effect.changes.length > 0)
 
   const id = new ObjectId()
   const fingerprint = fingerprintOf(input)
-  const { recorded, duplicate } = await repositories.progress.recordReport({
+  const { recorded, duplicate } = await deps.progress.recordReport({
     _id: id,
+    reportedBy: input.reportedBy,
     userId: input.userId,
     key: input.idempotencyKey ?? id.toHexString(),
     fingerprint,
-    reportedBy: input.reportedBy,
     eventType: report.eventType,
     count: report.count,
     value: report.value ?? null,
     occurredAt,
     effects,
     appliedAt: null,
-    createdAt: now
+    sweepLeaseUntil: null,
+    createdAt: now,
+    v: 2
   } satisfies ReportDoc)
-  if (duplicate && recorded.fingerprint !== fingerprint) {
+  if (duplicate && recorded.fingerprint !== (recorded.v === 2 ? fingerprint : firstVersionFingerprintOf(input))) {
     throw conflict('This Idempotency-Key was used for a different report', 'IDEMPOTENCY_KEY_REUSED')
   }
-  if (recorded.appliedAt === null) {
-    if (recorded.effects.length > 0) await repositories.progress.applyEffects(recorded.userId, recorded._id, recorded.effects, now)
-    await repositories.progress.markApplied(recorded._id, now)
-  }
+  if (!duplicate) await deps.failurePoints?.afterReportStored?.(recorded._id)
+  if (recorded.appliedAt === null) await applyReport(deps, recorded, now)
+  deps.onOutcome?.(duplicate ? 'duplicate' : recorded.effects.length > 0 ? 'applied' : 'ignored')
   return {
     reportId: recorded._id.toHexString(),
     duplicate,
@@ -77,4 +114,20 @@ export async function ingestReport(
       conditions: effect.changes.map((change) => change.key)
     }))
   }
+}
+
+/**
+ * The sweeper's part: finishes reports stored but never applied (a crashed request, a database
+ * that failed between the writes), each under a short lease so several instances share the
+ * work rather than repeat it — repeating it would be harmless. Returns how many it finished.
+ */
+export async function finishUnappliedReports(deps: IngestDeps, now: () => Date, { limit = 200, leaseMs }: { limit?: number; leaseMs: number }): Promise<number> {
+  let finished = 0
+  for (const { _id } of await deps.progress.unapplied(limit)) {
+    const report = await deps.progress.leaseUnapplied(_id, now(), leaseMs)
+    if (!report) continue
+    await applyReport(deps, report, now())
+    finished += 1
+  }
+  return finished
 }

@@ -4,23 +4,24 @@ import { auditLogIndexes, createAuditLogRepository } from './audit-log.js'
 import { claimIndexes, createClaimRepository, retiredClaimIndexes } from './claims.js'
 import { createDeliverySettingsRepository } from './delivery-settings.js'
 import { createEventRepository, eventIndexes } from './events.js'
-import { createProgressRepository, progressIndexes } from './progress.js'
+import { createProgressRepository, progressIndexes, retiredProgressIndexes } from './progress.js'
 import { createRewardRepository, rewardIndexes } from './rewards.js'
 import { createUserRewardRepository, userRewardIndexes } from './user-rewards.js'
 
 /** Every index the service relies on, created idempotently at start-up. */
-export const indexPlan: IndexPlan = {
+export const indexPlanFor = ({ reportRetentionDays }: { reportRetentionDays: number }): IndexPlan => ({
   ...eventIndexes,
   ...rewardIndexes,
-  ...progressIndexes,
+  ...progressIndexes(reportRetentionDays),
   ...claimIndexes,
   ...userRewardIndexes,
   ...auditLogIndexes
-}
+})
 
 /** Indexes earlier versions created that this one drops at start-up. */
 export const retiredIndexes: RetiredIndexes = {
-  ...retiredClaimIndexes
+  ...retiredClaimIndexes,
+  ...retiredProgressIndexes
 }
 
 export function createRepositories(db: Db) {

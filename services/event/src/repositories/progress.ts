@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type Filter, type ObjectId, type UpdateFilter } from 'mongodb'
-import { isDuplicateKeyError, type IndexPlan } from '@app/platform'
+import { isDuplicateKeyError, type IndexPlan, type RetiredIndexes } from '@app/platform'
 import type { ProgressState, StateChange } from '../conditions/index.js'
 import type { ConditionType } from '../schemas/conditions.js'
 import { findPage, type PageRequest } from '../pagination.js'
@@ -10,8 +10,8 @@ export interface ProgressDoc {
   userId: string
   eventId: ObjectId
   state: ProgressState
-  /** The last few reports applied here, so re-applying one (a duplicate, a retry) changes nothing. */
-  recentReports: ObjectId[]
+  /** Written by the first version only (its last 50 applied reports); read for reports it left unapplied. */
+  recentReports?: ObjectId[]
   createdAt: Date
   updatedAt: Date
 }
@@ -22,15 +22,20 @@ export interface ReportEffect {
   changes: StateChange[]
 }
 
-/** Every report received, keyed by (user, idempotency key); the effects are fixed at first receipt. */
+/**
+ * Every report received, unique per idempotency scope (reporting account, user, key); what it
+ * changes is fixed at first receipt, so every delivery of it — a retry, a parallel duplicate,
+ * the sweeper after a crash — applies the same effects.
+ */
 export interface ReportDoc {
   _id: ObjectId
+  /** The account that reported it (token `sub`): two game servers' keys never collide. */
+  reportedBy: string
   userId: string
   /** The caller's Idempotency-Key, or the report's own id when it sent none. */
   key: string
-  /** Tells a replay of the same report from a different report reusing the key. */
+  /** Tells a retry of the same report (by meaning) from a different report reusing the key. */
   fingerprint: string
-  reportedBy: string
   eventType: ConditionType
   count: number
   value: string | null
@@ -38,43 +43,72 @@ export interface ReportDoc {
   effects: ReportEffect[]
   /** Null until every effect has been applied. */
   appliedAt: Date | null
+  /** A sweeper working on it owns it until then, so two instances do not both finish it. */
+  sweepLeaseUntil?: Date | null
   createdAt: Date
+  /** 2: applied with the exactly-once scheme below; absent on reports of the first version. */
+  v?: 2
 }
 
 /**
- * How many applied report ids a progress document remembers. A report is re-applied only by
- * a duplicate racing the first delivery or retrying after a crash, both within moments, so
- * a short memory suffices and keeps the document bounded.
+ * One report's addition to one counter (invites, money spent) of one event: the counter is the
+ * sum of its contributions. The `_id` names the (report, event, counter), so recording the same
+ * contribution twice is refused by the primary key — exactly once, however late the retry.
  */
-const REMEMBERED_REPORTS = 50
+export interface ContributionDoc {
+  _id: string
+  userId: string
+  eventId: ObjectId
+  key: string
+  amount: number
+  at: Date
+}
 
-export const progressIndexes: IndexPlan = {
+export const progressIndexes = (retentionDays: number): IndexPlan => ({
   progress: [
     { key: { userId: 1, eventId: 1 }, name: 'one_per_user_event', unique: true },
     { key: { eventId: 1, _id: -1 }, name: 'by_event' }
   ],
-  progress_reports: [{ key: { userId: 1, key: 1 }, name: 'idempotency_key', unique: true }]
+  progress_reports: [
+    { key: { reportedBy: 1, userId: 1, key: 1 }, name: 'idempotency_scope', unique: true },
+    { key: { appliedAt: 1, createdAt: 1 }, name: 'unapplied' },
+    // Real MongoDB deletes reports past the window by itself; the sweeper does the same where TTL is ignored.
+    { key: { createdAt: 1 }, name: 'retention', expireAfterSeconds: retentionDays * 24 * 60 * 60 }
+  ],
+  progress_contributions: [{ key: { userId: 1, eventId: 1, key: 1 }, name: 'by_counter' }]
+})
+
+export const retiredProgressIndexes: RetiredIndexes = {
+  // Scoped to the reported user alone: two reporters using one key scheme collided.
+  progress_reports: ['idempotency_key']
 }
 
-function updateFor(effect: ReportEffect, reportId: ObjectId, now: Date): UpdateFilter<ProgressDoc> {
+const contributionId = (reportId: ObjectId, eventId: ObjectId, key: string) => `${reportId.toHexString()}:${eventId.toHexString()}:${key}`
+
+/**
+ * The update for one event's progress: day and quest changes are sets (adding a day twice is
+ * adding it once), counters are raised to the sum of their contributions (`$max`: a sum read
+ * before a concurrent report's contribution can never lower what that report wrote). Every part
+ * is idempotent, so applying a report again — any time, any number of times — changes nothing.
+ */
+function updateFor(effect: ReportEffect, sums: ReadonlyMap<string, number>, now: Date): UpdateFilter<ProgressDoc> {
   const $addToSet: Record<string, string> = {}
-  const $inc: Record<string, number> = {}
+  const $max: Record<string, number> = {}
   const $set: Record<string, unknown> = { updatedAt: now }
   for (const change of effect.changes) {
     if ('addDay' in change) $addToSet[`state.${change.key}.days`] = change.addDay
-    else if ('add' in change) $inc[`state.${change.key}.total`] = change.add
+    else if ('add' in change) $max[`state.${change.key}.sum`] = sums.get(`${effect.eventId.toHexString()}:${change.key}`) ?? change.add
     else $set[`state.${change.key}.done`] = true
   }
   return {
     $set,
     $setOnInsert: { createdAt: now },
-    $push: { recentReports: { $each: [reportId], $slice: -REMEMBERED_REPORTS } },
     ...(Object.keys($addToSet).length > 0 ? { $addToSet } : {}),
-    ...(Object.keys($inc).length > 0 ? { $inc } : {})
+    ...(Object.keys($max).length > 0 ? { $max } : {})
   } as UpdateFilter<ProgressDoc>
 }
 
-/** Indexes of the operations a bulk write lost to the unique index; null for any other failure (a bulk write reports write errors only as MongoBulkWriteError). */
+/** Indexes of the operations a bulk write lost to a unique index; null for any other failure. */
 function duplicateKeyOperations(error: unknown): number[] | null {
   if (!(error instanceof MongoBulkWriteError)) return null
   const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]
@@ -85,6 +119,31 @@ function duplicateKeyOperations(error: unknown): number[] | null {
 export function createProgressRepository(db: Db) {
   const progress = db.collection<ProgressDoc>('progress')
   const reports = db.collection<ReportDoc>('progress_reports')
+  const contributions = db.collection<ContributionDoc>('progress_contributions')
+
+  /** Records each counter contribution once; ones recorded before (a retry, a racing duplicate) are skipped. */
+  async function contribute(userId: string, reportId: ObjectId, effects: readonly ReportEffect[], now: Date): Promise<Map<string, number>> {
+    const docs: ContributionDoc[] = effects.flatMap((effect) =>
+      effect.changes.flatMap((change) =>
+        'add' in change
+          ? [{ _id: contributionId(reportId, effect.eventId, change.key), userId, eventId: effect.eventId, key: change.key, amount: change.add, at: now }]
+          : []
+      )
+    )
+    if (docs.length === 0) return new Map()
+    try {
+      await contributions.insertMany(docs, { ordered: false })
+    } catch (error) {
+      if (duplicateKeyOperations(error) === null && !isDuplicateKeyError(error)) throw error
+    }
+    const sums = await contributions
+      .aggregate<{ _id: { eventId: ObjectId; key: string }; sum: number }>([
+        { $match: { userId, eventId: { $in: [...new Set(docs.map((doc) => doc.eventId))] }, key: { $in: [...new Set(docs.map((doc) => doc.key))] } } },
+        { $group: { _id: { eventId: '$eventId', key: '$key' }, sum: { $sum: '$amount' } } }
+      ])
+      .toArray()
+    return new Map(sums.map((row) => [`${row._id.eventId.toHexString()}:${row._id.key}`, row.sum]))
+  }
 
   return {
     find: (userId: string, eventId: ObjectId) => progress.findOne({ userId, eventId }),
@@ -96,49 +155,78 @@ export function createProgressRepository(db: Db) {
       return findPage(progress, filter, page)
     },
 
-    /** Stores a new report; if its (user, key) exists already, returns that one instead. */
+    /** Stores a new report; if its scope (reporter, user, key) holds one already, returns that one instead. */
     async recordReport(report: ReportDoc): Promise<{ recorded: ReportDoc; duplicate: boolean }> {
       try {
         await reports.insertOne(report)
         return { recorded: report, duplicate: false }
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error
-        const existing = await reports.findOne({ userId: report.userId, key: report.key })
+        const existing = await reports.findOne({ reportedBy: report.reportedBy, userId: report.userId, key: report.key })
         if (!existing) throw error
         return { recorded: existing, duplicate: true }
       }
     },
 
     /**
-     * Applies one report's changes to each event's progress document, at most once per
-     * document: an update only matches while the document does not list the report yet. All
-     * events go in one unordered bulk write — one round trip however many events count the
-     * report (the benchmark's attendance report touched 15). Two first upserts racing hit the
-     * unique index; the losers are sent once more and then find the document (with or without
-     * the report applied — a duplicate then means it was applied already).
+     * Applies a report's effects to each event's progress, exactly once per (report, event)
+     * however often it runs (see `updateFor`, `contribute`): one insert and one sum for the
+     * counters it adds to, then one unordered bulk write for all events. Two first upserts for
+     * a new (user, event) racing hit the unique index; the losers are sent again and then find
+     * the document.
      */
     async applyEffects(userId: string, reportId: ObjectId, effects: readonly ReportEffect[], now: Date): Promise<void> {
+      if (effects.length === 0) return
+      const sums = await contribute(userId, reportId, effects, now)
       let pending: AnyBulkWriteOperation<ProgressDoc>[] = effects.map((effect) => ({
-        updateOne: {
-          filter: { userId, eventId: effect.eventId, recentReports: { $ne: reportId } },
-          update: updateFor(effect, reportId, now),
-          upsert: true
-        }
+        updateOne: { filter: { userId, eventId: effect.eventId }, update: updateFor(effect, sums, now), upsert: true }
       }))
-      for (let attempt = 1; pending.length > 0; attempt++) {
+      for (let attempt = 1; ; attempt++) {
         try {
           await progress.bulkWrite(pending, { ordered: false })
           return
         } catch (error) {
           const duplicates = duplicateKeyOperations(error)
-          if (duplicates === null) throw error
-          if (attempt === 2) return
+          if (duplicates === null || attempt === 3) throw error
           pending = duplicates.map((index) => pending[index]!)
         }
       }
     },
 
-    markApplied: (reportId: ObjectId, now: Date) => reports.updateOne({ _id: reportId, appliedAt: null }, { $set: { appliedAt: now } })
+    /**
+     * The effects of a first-version report that the first version had applied to none of the
+     * events yet: it remembered applied reports in `recentReports`, and re-applying one it had
+     * counted would count it twice.
+     */
+    async effectsNotAppliedByFirstVersion(report: ReportDoc): Promise<ReportEffect[]> {
+      if (report.v === 2 || report.effects.length === 0) return report.effects
+      const applied = await progress
+        .find({ userId: report.userId, eventId: { $in: report.effects.map((effect) => effect.eventId) }, recentReports: report._id }, { projection: { eventId: 1 } })
+        .toArray()
+      const done = new Set(applied.map((doc) => doc.eventId.toHexString()))
+      return report.effects.filter((effect) => !done.has(effect.eventId.toHexString()))
+    },
+
+    markApplied: (reportId: ObjectId, now: Date) =>
+      reports.updateOne({ _id: reportId, appliedAt: null }, { $set: { appliedAt: now, sweepLeaseUntil: null } }),
+
+    /** Reports stored but not (yet) applied: a crash between the two, or a request still at it. */
+    unapplied: (limit: number) => reports.find({ appliedAt: null }, { projection: { _id: 1 } }).sort({ createdAt: 1 }).limit(limit).toArray(),
+
+    /** Takes an unapplied report for `leaseMs` unless another sweeper holds it; null: applied meanwhile, or taken. */
+    leaseUnapplied: (id: ObjectId, now: Date, leaseMs: number) =>
+      reports.findOneAndUpdate(
+        { _id: id, appliedAt: null, $or: [{ sweepLeaseUntil: null }, { sweepLeaseUntil: { $lt: now } }] },
+        { $set: { sweepLeaseUntil: new Date(now.getTime() + leaseMs) } },
+        { returnDocument: 'after' }
+      ),
+
+    countUnapplied: () => reports.countDocuments({ appliedAt: null }),
+
+    /** The retention window, where TTL indexes are not enforced (the embedded server); returns how many went. */
+    async deleteReportsBefore(cutoff: Date): Promise<number> {
+      return (await reports.deleteMany({ createdAt: { $lt: cutoff } })).deletedCount
+    }
   }
 }
 export type ProgressRepository = ReturnType<typeof createProgressRepository>

@@ -57,15 +57,18 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Report progress for a user (game servers, operators)',
         description:
           'Counts toward every active event whose window contains `occurredAt` and which has a condition of type ' +
-          '`eventType`. With an `Idempotency-Key`, a repeat counts nothing and returns the first outcome ' +
-          '(`duplicate: true`); reusing a key for a different report is a 409.',
+          '`eventType`, exactly once per event. With an `Idempotency-Key` (scoped to your account and the user ' +
+          'reported on), a retry counts nothing and returns the first outcome (`duplicate: true`) for as long as ' +
+          'reports are kept (PROGRESS_REPORT_RETENTION_DAYS, 30 by default); a retry is matched by meaning ' +
+          '(the same instant written differently, an omitted `count` or `occurredAt`, is the same report). ' +
+          'Reusing a key for a different report is a 409.',
         headers: IdempotencyHeaders,
         body: ProgressReportBody,
         response: { 200: ProgressReportReply, ...problemResponses(400, 401, 403, 409, 413, 415) }
       }
     },
     async (request) =>
-      ingestReport(app.repositories, app.clock(), {
+      ingestReport(app.ingest, app.clock(), {
         ...request.body,
         userId: actingUserId(request, request.body.userId),
         reportedBy: request.user.sub,
@@ -86,7 +89,7 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request) =>
-      ingestReport(app.repositories, app.clock(), {
+      ingestReport(app.ingest, app.clock(), {
         eventType: 'attendance',
         userId: request.user.sub,
         reportedBy: request.user.sub,

@@ -34,7 +34,8 @@ export const IdempotencyHeaders = Type.Object({
       minLength: 1,
       maxLength: 128,
       pattern: '^[\\x21-\\x7E]+$',
-      description: 'The same key for the same user counts once; a repeat returns the first outcome',
+      description:
+        'Scoped to your account and the user reported on: the same key counts once (within the retention window); a repeat returns the first outcome',
       examples: ['login-682c1aaa-2025-05-12']
     })
   )
