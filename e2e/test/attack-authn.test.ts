@@ -30,7 +30,9 @@ const jku = createServer((_request, response) => {
 })
 
 before(async () => {
-  attack = await startAttackSystem()
+  // No refresh grace window here: a rotated token replayed at once is the attack this suite tries
+  // (the window itself is tested at the auth service with an injectable clock).
+  attack = await startAttackSystem({ REFRESH_REUSE_GRACE_SECONDS: '0' })
   const jwks = await fetch(`${attack.system.url('auth')}/.well-known/jwks.json`).then((response) => response.json() as Promise<{ keys: Array<{ kid: string }> }>)
   kid = jwks.keys[0]!.kid
   await new Promise<void>((resolve) => jku.listen(0, '127.0.0.1', resolve))

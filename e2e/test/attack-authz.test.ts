@@ -108,6 +108,12 @@ const TABLE: RouteCase[] = [
   { method: 'GET', path: () => '/auth/users/me', allowed: EVERY_ROLE, allowedStatus: 200 },
   // ADMIN: "changing roles". The body keeps the target a USER, so the allowed calls change nothing either.
   { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/roles`, allowed: ['ADMIN'], allowedStatus: 200, body: () => ({ roles: ['USER'] }) },
+  // ADMIN: "disabling accounts". Enabling an enabled account changes nothing.
+  { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/status`, allowed: ['ADMIN'], allowedStatus: 200, body: () => ({ disabled: false }) },
+  // ADMIN: sessions ended by staff. An id that names nobody → 404 from the handler.
+  { method: 'DELETE', path: () => `/auth/users/${NO_SUCH_ID}/sessions`, allowed: ['ADMIN'], allowedStatus: 404 },
+  // "GET /auth/audit — AUDITOR, ADMIN".
+  { method: 'GET', path: () => '/auth/audit', allowed: ['AUDITOR', 'ADMIN'], allowedStatus: 200 },
 
   // "USER+": every role reads events and rewards; OPERATOR and ADMIN create and update them.
   { method: 'GET', path: () => '/event-gateway/event', allowed: EVERY_ROLE, allowedStatus: 200 },

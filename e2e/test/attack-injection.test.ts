@@ -197,7 +197,9 @@ describe('NoSQL injection', () => {
       ['PATCH', (id) => `/event-gateway/user-reward-claims/${id}/retry`, 'OPERATOR'],
       ['PATCH', (id) => `/event-gateway/user-reward-claims/${id}/resolve`, 'OPERATOR', { note: 'x' }],
       ['POST', (id) => `/event-gateway/user-reward-claims/${id}/delivery`, 'DELIVERY', { status: 'completed' }],
-      ['PATCH', (id) => `/auth/users/${id}/roles`, 'ADMIN', { roles: ['USER'] }]
+      ['PATCH', (id) => `/auth/users/${id}/roles`, 'ADMIN', { roles: ['USER'] }],
+      ['PATCH', (id) => `/auth/users/${id}/status`, 'ADMIN', { disabled: false }],
+      ['DELETE', (id) => `/auth/users/${id}/sessions`, 'ADMIN']
     ]
     const before = await attack.snapshot()
     for (const [method, path, caller, body] of routes) {

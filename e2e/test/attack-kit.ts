@@ -8,20 +8,14 @@ import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { MongoClient, BSON, type Db } from 'mongodb'
 import { generateRsaKeyPair } from '@app/platform/testkit'
-import { ADMIN, startE2eSystem, type E2eSystem } from './helpers.js'
+import { ADMIN, UNTHROTTLED, startE2eSystem, type E2eSystem } from './helpers.js'
 
 export const ROLES = ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE', 'DELIVERY'] as const
 export type RoleName = (typeof ROLES)[number]
 export type Caller = RoleName | 'anonymous'
 export const CALLERS: readonly Caller[] = [...ROLES, 'anonymous']
 
-/** Generous limits: the attack suites send many requests and log in often from one address. */
-export const UNTHROTTLED: NodeJS.ProcessEnv = {
-  RATE_LIMIT_MAX: '1000000',
-  LOGIN_RATE_LIMIT_MAX: '1000000',
-  LOGIN_RATE_LIMIT_PER_CLIENT: '1000000',
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000'
-}
+export { UNTHROTTLED }
 
 export const DAY_MS = 24 * 60 * 60 * 1000
 export const openWindow = () => ({

@@ -101,6 +101,7 @@ const BODY_ROUTES: Array<[string, string, Caller]> = [
   ['POST', '/auth/refresh', 'anonymous'],
   ['POST', '/auth/logout', 'anonymous'],
   ['PATCH', `/auth/users/${NO_SUCH_ID}/roles`, 'ADMIN'],
+  ['PATCH', `/auth/users/${NO_SUCH_ID}/status`, 'ADMIN'],
   ['POST', '/event-gateway/event', 'OPERATOR'],
   ['PATCH', `/event-gateway/event/${NO_SUCH_ID}`, 'OPERATOR'],
   ['POST', '/event-gateway/rewards', 'OPERATOR'],
@@ -119,7 +120,8 @@ const LIST_ROUTES = [
   '/event-gateway/rewards',
   '/event-gateway/user-events',
   '/event-gateway/user-reward-claims',
-  '/event-gateway/user-reward-claims/me'
+  '/event-gateway/user-reward-claims/me',
+  '/auth/audit'
 ]
 
 describe('API4: one request asking for too much', () => {

@@ -1,7 +1,8 @@
 /**
  * OWASP API4 (unrestricted resource consumption), part two: limits over time. Small limits of
  * its own, so it runs on a system of its own: the gateway's login limit and general rate limit,
- * and the auth service's per-account lock and per-client login limit, each answering 429 with
+ * and the auth service's per-(account, client) and per-client login limits and per-client
+ * sign-up limit, each answering 429 with
  * Retry-After at exactly the request the limit says, whatever address the client claims to
  * come from where that claim is not trusted — and a throttled login opens no session.
  */
@@ -18,7 +19,8 @@ const LIMITS = {
   RATE_LIMIT_MAX: 30,
   LOGIN_RATE_LIMIT_MAX: 5,
   LOGIN_MAX_FAILURES_PER_ACCOUNT: 3,
-  LOGIN_RATE_LIMIT_PER_CLIENT: 8
+  LOGIN_RATE_LIMIT_PER_CLIENT: 8,
+  SIGNUP_RATE_LIMIT_PER_CLIENT: 4
 }
 
 let system: E2eSystem
@@ -34,6 +36,7 @@ before(async () => {
     ...Object.fromEntries(Object.entries(LIMITS).map(([name, value]) => [name, String(value)])),
     RATE_LIMIT_WINDOW_MS: '60000',
     LOGIN_THROTTLE_WINDOW_SECONDS: '60',
+    SIGNUP_RATE_LIMIT_WINDOW_SECONDS: '60',
     // The gateway's address is loopback: auth believes the X-Forwarded-For it sets. Tests that
     // call auth directly use that to appear as distinct clients.
     AUTH_TRUSTED_PROXIES: 'loopback'
@@ -84,22 +87,40 @@ describe('API4: throttling', () => {
     })
   })
 
-  test('auth: three failures lock the account — the right password, any case of the email, is then a 429; other accounts log in', async () => {
+  test('auth: three failures from one client throttle that client for that account — not the owner elsewhere, not other accounts', async () => {
     const client = { 'x-forwarded-for': '10.0.1.1' }
     for (let failure = 1; failure <= LIMITS.LOGIN_MAX_FAILURES_PER_ACCOUNT; failure++) {
       await tally.check(`wrong password ${failure} for one account`, async () => {
         assertProblem(await auth('POST', '/auth/login', { body: { email: accountX.email, password: 'not-the-password' }, headers: client }), 401, `failure ${failure}`, 'INVALID_CREDENTIALS')
       })
     }
-    await tally.check('the right password for the locked account → 429 ACCOUNT_LOCKED', async () => {
-      assertThrottled(await auth('POST', '/auth/login', { body: accountX, headers: client }), 'locked', 'ACCOUNT_LOCKED')
+    await tally.check('the right password for that account from that client → 429 LOGIN_THROTTLED, no session', async () => {
+      assertThrottled(await auth('POST', '/auth/login', { body: accountX, headers: client }), 'throttled', 'LOGIN_THROTTLED')
+      assertThrottled(await auth('POST', '/auth/login', { body: { ...accountX, email: accountX.email.toUpperCase() }, headers: client }), 'throttled, upper case', 'LOGIN_THROTTLED')
+      assert.equal(await sessionsOf(accountX.email), 0)
     })
-    await tally.check('the same email in capitals from another address → still locked', async () => {
-      assertThrottled(await auth('POST', '/auth/login', { body: { ...accountX, email: accountX.email.toUpperCase() }, headers: { 'x-forwarded-for': '10.0.1.2' } }), 'locked, upper case', 'ACCOUNT_LOCKED')
+    await tally.check('the owner from another address logs in (slowed, never locked)', async () => {
+      assert.equal((await auth('POST', '/auth/login', { body: accountX, headers: { 'x-forwarded-for': '10.0.1.2' } })).status, 200)
+      assert.equal(await sessionsOf(accountX.email), 1)
     })
-    await tally.check('no session was opened for the locked account', async () => assert.equal(await sessionsOf(accountX.email), 0))
-    await tally.check('another account from the same address logs in', async () => {
+    await tally.check('another account from the throttled address logs in', async () => {
       assert.equal((await auth('POST', '/auth/login', { body: accountY, headers: client })).status, 200)
+    })
+  })
+
+  test('auth: the fifth public sign-up from one client is a 429 SIGNUP_RATE_LIMITED; another client and an ADMIN are unaffected', async () => {
+    const client = { 'x-forwarded-for': '10.0.4.1' }
+    for (let signUp = 1; signUp <= LIMITS.SIGNUP_RATE_LIMIT_PER_CLIENT; signUp++) {
+      await tally.check(`sign-up ${signUp} from one client`, async () => {
+        assert.equal((await auth('POST', '/auth/users', { body: { email: `signup-${signUp}@attack.test`, password: 'signup-password' }, headers: client })).status, 201)
+      })
+    }
+    await tally.check('sign-up 5 → 429 with Retry-After, nothing created', async () => {
+      assertThrottled(await auth('POST', '/auth/users', { body: { email: 'signup-5@attack.test', password: 'signup-password' }, headers: client }), 'sign-up limit', 'SIGNUP_RATE_LIMITED')
+      assert.equal(await authDb.collection('users').countDocuments({ email: 'signup-5@attack.test' }), 0)
+    })
+    await tally.check('another client signs up', async () => {
+      assert.equal((await auth('POST', '/auth/users', { body: { email: 'signup-6@attack.test', password: 'signup-password' }, headers: { 'x-forwarded-for': '10.0.4.2' } })).status, 201)
     })
   })
 

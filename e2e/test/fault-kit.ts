@@ -8,17 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
 import type { TestTokenIssuer } from '@app/platform/testkit'
-import { ADMIN, client, type E2eSystem } from './helpers.js'
+import { ADMIN, UNTHROTTLED, client, type E2eSystem } from './helpers.js'
 
 export type Api = ReturnType<typeof client>
 
-/** Generous limits: the fault suites make many accounts and requests from one address. */
-export const UNTHROTTLED: NodeJS.ProcessEnv = {
-  RATE_LIMIT_MAX: '1000000',
-  LOGIN_RATE_LIMIT_MAX: '1000000',
-  LOGIN_RATE_LIMIT_PER_CLIENT: '1000000',
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000'
-}
+export { UNTHROTTLED }
 
 const DAY_MS = 24 * 60 * 60 * 1000
 

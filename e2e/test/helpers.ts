@@ -4,6 +4,15 @@ import { startSystem, type RunningSystem } from '@app/platform/system'
 
 export const ADMIN = { email: 'admin@e2e.test', password: 'admin-password-e2e' }
 
+/** Generous limits, for suites that make many accounts and requests from one address. */
+export const UNTHROTTLED: NodeJS.ProcessEnv = {
+  RATE_LIMIT_MAX: '1000000',
+  LOGIN_RATE_LIMIT_MAX: '1000000',
+  LOGIN_RATE_LIMIT_PER_CLIENT: '1000000',
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000',
+  SIGNUP_RATE_LIMIT_PER_CLIENT: '1000000'
+}
+
 /**
  * The real system — auth, event and gateway as separate processes on free ports — against the
  * embedded database (or MONGO_URL), with databases of its own. `stop()` ends the processes

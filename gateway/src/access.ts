@@ -37,6 +37,9 @@ export const ROUTE_TABLE: AccessTable = {
   'POST /auth/logout': PUBLIC,
   'GET /auth/users/me': EVERYONE,
   'PATCH /auth/users/:id/roles': allow(Role.ADMIN),
+  'PATCH /auth/users/:id/status': allow(Role.ADMIN),
+  'DELETE /auth/users/:id/sessions': allow(Role.ADMIN),
+  'GET /auth/audit': allow(Role.AUDITOR, Role.ADMIN),
 
   'GET /event-gateway/event': EVERYONE,
   'GET /event-gateway/event/:id': EVERYONE,

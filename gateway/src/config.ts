@@ -13,6 +13,8 @@ export const GatewayEnv = {
   EVENT_SERVICE_URL: ServiceOrigin('http://127.0.0.1:3002'),
   /** Unset → `${AUTH_SERVICE_URL}/.well-known/jwks.json`. */
   AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Unset → `${AUTH_SERVICE_URL}/internal/revocations`. */
+  AUTH_REVOCATIONS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   JWT_ISSUER: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
   /** An upstream that has not answered (headers) by then is cut off → 504. */
@@ -42,7 +44,17 @@ export interface BreakerSettings {
 /** Everything `app.ts` needs; tests build it directly, `server.ts` from the environment. */
 export interface GatewayOptions {
   upstreams: Record<UpstreamName, string>
-  jwt: { jwksUrl: string; issuer: string; audience: string; jwksMinRefetchIntervalMs?: number; verifiedTokenCacheSize?: number }
+  jwt: {
+    jwksUrl: string
+    issuer: string
+    audience: string
+    /** How soon an unknown `kid` may trigger another JWKS fetch (platform default 5 s). */
+    jwksMinRefetchIntervalMs?: number
+    verifiedTokenCacheSize?: number
+    /** Auth's token revocations, polled every `revocationPollIntervalMs`. */
+    revocationsUrl: string
+    revocationPollIntervalMs: number
+  }
   upstreamTimeoutMs: number
   breaker: BreakerSettings
   rateLimit: { max: number; loginMax: number; windowMs: number }
@@ -57,7 +69,9 @@ export function gatewayOptionsFromEnv(env: GatewayEnv): GatewayOptions {
       jwksUrl: env.AUTH_JWKS_URL ?? `${authUrl}/.well-known/jwks.json`,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
-      verifiedTokenCacheSize: env.ACCESS_TOKEN_CACHE_SIZE
+      verifiedTokenCacheSize: env.ACCESS_TOKEN_CACHE_SIZE,
+      revocationsUrl: env.AUTH_REVOCATIONS_URL ?? `${authUrl}/internal/revocations`,
+      revocationPollIntervalMs: env.REVOCATION_POLL_INTERVAL_MS
     },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     breaker: {

@@ -112,4 +112,26 @@ describe('access control at the gateway', () => {
     assert.equal((await call('GET', '/event-gateway/event', signJwt(rotated, accessClaims(['USER'])))).status, 200)
     assert.equal(system.auth.jwksFetches, fetchesBefore + 1)
   })
+
+  it("refuses a token below its account's version on auth's revocation feed, before the upstream sees it", async () => {
+    const key = system.auth.keys[0] as SigningKey
+    const subject = '682c1aaa6fb6c7f00ae8ae99'
+    const older = signJwt(key, accessClaims(['USER'], { sub: subject, ver: 1 }))
+    const newer = signJwt(key, accessClaims(['USER'], { sub: subject, ver: 2 }))
+    assert.equal((await call('GET', '/event-gateway/event', older)).status, 200)
+    system.auth.revocations.push({ userId: subject, minVersion: 2 })
+    const deadline = Date.now() + 2_000
+    let status = 200
+    while (status === 200 && Date.now() < deadline) {
+      status = (await call('GET', '/event-gateway/event', older)).status
+      if (status === 200) await new Promise((resolveWait) => setTimeout(resolveWait, 20))
+    }
+    const calls = upstreamCalls()
+    const refused = await call('GET', '/event-gateway/event', older)
+    assert.equal(refused.status, 401)
+    assert.equal(((await refused.json()) as { code: string }).code, 'TOKEN_REVOKED')
+    assert.equal(upstreamCalls(), calls, 'not forwarded')
+    assert.equal((await call('GET', '/event-gateway/event', newer)).status, 200)
+    system.auth.revocations.length = 0
+  })
 })

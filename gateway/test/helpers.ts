@@ -147,6 +147,8 @@ export interface StubAuth extends StubUpstream {
   /** The keys the JWKS publishes; replace to rotate. */
   keys: SigningKey[]
   jwksFetches: number
+  /** What the revocation feed publishes. */
+  revocations: Array<{ userId: string; minVersion: number }>
 }
 
 export async function startStubAuth(openApi: object = authOpenApi()): Promise<StubAuth> {
@@ -155,6 +157,7 @@ export async function startStubAuth(openApi: object = authOpenApi()): Promise<St
   const stub = await startStub({
     openApi,
     setup: (app) => {
+      app.get('/internal/revocations', async () => ({ entries: auth?.revocations ?? [], generatedAt: new Date().toISOString() }))
       app.get('/.well-known/jwks.json', async () => {
         if (auth) auth.jwksFetches += 1
         return {
@@ -168,7 +171,7 @@ export async function startStubAuth(openApi: object = authOpenApi()): Promise<St
       })
     }
   })
-  auth = Object.assign(stub, { keys, jwksFetches: 0 })
+  auth = Object.assign(stub, { keys, jwksFetches: 0, revocations: [] })
   return auth
 }
 
@@ -227,6 +230,8 @@ export async function startGateway(
       issuer: ISSUER,
       audience: AUDIENCE,
       jwksMinRefetchIntervalMs: 0,
+      revocationsUrl: `${upstreams.auth}/internal/revocations`,
+      revocationPollIntervalMs: 100,
       ...overrides.jwt
     },
     breaker: { errorThresholdPercentage: 50, resetTimeoutMs: 10_000, volumeThreshold: 1_000, ...overrides.breaker },

@@ -87,6 +87,30 @@ describe('circuit breaker', () => {
     }
   })
 
+  it('a 503 with Retry-After (the service shedding load on purpose) never opens it; the same 503 without one does', async () => {
+    const system = await startSystem({ breaker: BREAKER })
+    try {
+      const get = async () => {
+        const response = await fetch(`${system.gateway.url}/auth/users/me`, { headers: { authorization: `Bearer ${system.token()}` } })
+        await response.arrayBuffer()
+        return response
+      }
+      system.auth.behaviour = { kind: 'status', status: 503, headers: { 'retry-after': '1' } }
+      for (let i = 0; i < BREAKER.volumeThreshold * 3; i += 1) {
+        const response = await get()
+        assert.equal(response.status, 503)
+        assert.equal(response.headers.get('retry-after'), '1', "the service's own Retry-After reaches the client")
+      }
+      assert.equal(await breakerState(system.gateway.url, 'auth'), 0, 'still closed')
+      system.auth.behaviour = { kind: 'status', status: 503 }
+      // Outnumber the successes in the rolling window so the failure rate passes 50 %.
+      for (let i = 0; i < BREAKER.volumeThreshold * 4; i += 1) await get()
+      assert.equal(await breakerState(system.gateway.url, 'auth'), 2)
+    } finally {
+      await system.stop()
+    }
+  })
+
   it('4xx answers never open it', async () => {
     const system = await startSystem({ breaker: BREAKER })
     try {

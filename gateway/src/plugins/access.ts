@@ -1,15 +1,9 @@
 import fp from 'fastify-plugin'
-import { authenticatePlugin, createJwksClient } from '@app/platform'
+import { authenticatePlugin, createJwksClient, createRevocationFeedClient, fetchRevocationFeed, revocationFeedPlugin } from '@app/platform'
 import { ROUTE_TABLE } from '../access.js'
+import type { GatewayOptions } from '../config.js'
 
-export interface AccessOptions {
-  jwksUrl: string
-  issuer: string
-  audience: string
-  /** How soon an unknown `kid` may trigger another JWKS fetch (platform default 5 s). */
-  jwksMinRefetchIntervalMs?: number
-  verifiedTokenCacheSize?: number
-}
+export type AccessOptions = GatewayOptions['jwt']
 
 /**
  * Verifies access tokens against the auth service's JWKS and enforces the route table before
@@ -17,18 +11,21 @@ export interface AccessOptions {
  * Keys are fetched on first use, so the gateway starts while auth is still down.
  */
 export const accessPlugin = fp<AccessOptions>(
-  async (app, { jwksUrl, issuer, audience, jwksMinRefetchIntervalMs, verifiedTokenCacheSize }) => {
+  async (app, { jwksUrl, issuer, audience, jwksMinRefetchIntervalMs, verifiedTokenCacheSize, revocationsUrl, revocationPollIntervalMs }) => {
     const jwks = createJwksClient({
       url: jwksUrl,
       ...(jwksMinRefetchIntervalMs === undefined ? {} : { minRefetchIntervalMs: jwksMinRefetchIntervalMs })
     })
+    const revocations = createRevocationFeedClient(fetchRevocationFeed(revocationsUrl), app.log)
+    await app.register(revocationFeedPlugin, { client: revocations, intervalMs: revocationPollIntervalMs, metricsPrefix: 'gateway_' })
     await app.register(authenticatePlugin, {
       issuer,
       audience,
       publicKeyFor: (kid) => jwks.publicKeyFor(kid),
       access: ROUTE_TABLE,
+      revocations: revocations.view,
       ...(verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize })
     })
   },
-  { name: 'access', dependencies: ['error-handler'], fastify: '5.x' }
+  { name: 'access', dependencies: ['error-handler', 'metrics'], fastify: '5.x' }
 )

@@ -32,6 +32,17 @@ const UNREACHABLE_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT'
 ])
 
+/**
+ * What feeds an upstream's breaker: 5xx answers — except a 503 with Retry-After, which is the
+ * service shedding load on purpose (a full password-hash queue, a database it knows is down) and
+ * saying when to come back. Counting those would let one overloaded route (a sign-up flood) open
+ * the breaker and take down every other route of that service (logins) with it.
+ */
+export function countsAsFailure(status: number, headers: Record<string, string | string[] | undefined>): boolean {
+  if (status < 500) return false
+  return !(status === 503 && headers['retry-after'] !== undefined)
+}
+
 interface RouteGroup {
   mount: UpstreamMount
   method: string
@@ -135,7 +146,9 @@ async function forward({ request, reply, dest, options, upstream, breaker, timeo
             onResponse: (_request, upstreamReply, response) => {
               answered = true
               upstreamReply.send(response.stream)
-              if (response.statusCode >= 500) reject(new Error(`${upstream} answered ${response.statusCode}`))
+              // reply-from hands over { statusCode, headers, stream }; its type names only the first and last.
+              const { headers = {} } = response as unknown as { headers?: Record<string, string | string[] | undefined> }
+              if (countsAsFailure(response.statusCode, headers)) reject(new Error(`${upstream} answered ${response.statusCode}`))
               else resolve()
             },
             onError: (upstreamReply, { error }) => {

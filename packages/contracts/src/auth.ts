@@ -55,6 +55,7 @@ export const PublicUser = Type.Object(
     id: ObjectIdString,
     email: Type.String(),
     roles: RolesSchema,
+    disabled: Type.Boolean({ description: 'A disabled account cannot log in, refresh, or use any token it holds' }),
     createdAt: DateTimeString
   },
   { additionalProperties: false }
@@ -69,11 +70,29 @@ export type UpdateRolesBody = Static<typeof UpdateRolesBody>
 
 export const LogoutReply = Type.Object({ revoked: Type.Boolean() }, { additionalProperties: false })
 
+export const UpdateStatusBody = Type.Object(
+  { disabled: Type.Boolean({ description: 'true: the account cannot log in, refresh or use its tokens (within 5 s everywhere); false: it can again' }) },
+  { additionalProperties: false, examples: [{ disabled: true }, { disabled: false }] }
+)
+export type UpdateStatusBody = Static<typeof UpdateStatusBody>
+
+export const EndSessionsReply = Type.Object(
+  { revoked: Type.Integer({ minimum: 0, description: 'Sessions that were open and are now ended' }) },
+  { additionalProperties: false, examples: [{ revoked: 2 }] }
+)
+export type EndSessionsReply = Static<typeof EndSessionsReply>
+
 /** Claims of an access token, as every service reads them after verification. */
 export interface AccessTokenClaims {
   sub: string
   roles: Role[]
   sid: string
+  /**
+   * The account's token version when the token was issued. Changing roles, disabling the account
+   * or ending its sessions raises the version; every service then refuses older tokens (see the
+   * revocation feed). Absent on tokens issued before versions existed: version 0.
+   */
+  ver?: number
   typ: 'access'
   iss: string
   aud: string | string[]
@@ -82,3 +101,19 @@ export interface AccessTokenClaims {
 }
 export const TOKEN_TYPE_ACCESS = 'access'
 export const TOKEN_TYPE_REFRESH = 'refresh'
+
+/**
+ * What auth publishes for every service to poll (GET /internal/revocations): per account, the
+ * lowest token version still valid, for accounts changed within the last access-token lifetime
+ * (older tokens have expired anyway, so the list stays small).
+ */
+export const RevocationFeed = Type.Object(
+  {
+    entries: Type.Array(
+      Type.Object({ userId: ObjectIdString, minVersion: Type.Integer({ minimum: 0 }) }, { additionalProperties: false })
+    ),
+    generatedAt: DateTimeString
+  },
+  { additionalProperties: false }
+)
+export type RevocationFeed = Static<typeof RevocationFeed>

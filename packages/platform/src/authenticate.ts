@@ -3,14 +3,15 @@ import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
 import { STAFF_ROLES, TOKEN_TYPE_ACCESS, type AccessTokenClaims, type Role } from '@app/contracts'
 import { HttpProblem, forbidden, unauthorized } from './errors.js'
+import type { RevocationView } from './revocations.js'
 import { createVerifiedTokenCache, type VerifiedTokenCache } from './verified-token-cache.js'
 
 // Re-exported so compiled declarations keep the import that brings `request.user` into scope.
 export type { FastifyJWT } from '@fastify/jwt'
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Tokens this process verified already, and how to check their key is still trusted. */
-    verifiedTokens: { cache: VerifiedTokenCache; publicKeyFor: AuthenticateOptions['publicKeyFor'] }
+    /** Tokens this process verified already, how to check their key is still trusted, and whether they were revoked. */
+    verifiedTokens: { cache: VerifiedTokenCache; publicKeyFor: AuthenticateOptions['publicKeyFor']; revocations: RevocationView }
   }
 }
 declare module '@fastify/jwt' {
@@ -29,7 +30,7 @@ export const PUBLIC: AccessRule = { public: true }
 export const allow = (...roles: Role[]): AccessRule => ({ roles })
 
 /** Infrastructure routes every service exposes without a token. */
-const INFRASTRUCTURE_PREFIXES = ['/api-docs', '/health', '/ready', '/metrics', '/.well-known/']
+const INFRASTRUCTURE_PREFIXES = ['/api-docs', '/health', '/ready', '/metrics', '/.well-known/', '/internal/']
 
 export interface AuthenticateOptions {
   issuer: string
@@ -39,6 +40,8 @@ export interface AuthenticateOptions {
   access: AccessTable
   /** ACCESS_TOKEN_CACHE_SIZE: verified tokens remembered until they expire; 0 turns it off. */
   verifiedTokenCacheSize?: number
+  /** Tokens of accounts changed since they were issued (roles, disabled, sessions ended) are refused. */
+  revocations: RevocationView
 }
 
 const isInfrastructure = (url: string) => INFRASTRUCTURE_PREFIXES.some((prefix) => url === prefix || url.startsWith(prefix))
@@ -69,7 +72,8 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
 
     app.decorate('verifiedTokens', {
       cache: createVerifiedTokenCache({ maxEntries: options.verifiedTokenCacheSize ?? 5_000 }),
-      publicKeyFor: options.publicKeyFor
+      publicKeyFor: options.publicKeyFor,
+      revocations: options.revocations
     })
 
     app.addHook('onRoute', (route) => {
@@ -95,14 +99,17 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
   { name: 'authenticate', dependencies: ['error-handler'], fastify: '5.x' }
 )
 
+const revoked = () => unauthorized('This token was revoked (the account changed); refresh or log in again', 'TOKEN_REVOKED')
+
 /** Verifies the Bearer access token of a request (also usable on public routes that accept one). */
 export async function verifyAccessToken(request: FastifyRequest): Promise<AccessTokenClaims> {
   const { authorization } = request.headers
   if (!authorization) throw unauthorized('Missing Authorization: Bearer <access token>')
-  const { cache, publicKeyFor } = request.server.verifiedTokens
+  const { cache, publicKeyFor, revocations } = request.server.verifiedTokens
   const known = cache.get(authorization)
   if (known) {
     await publicKeyFor(known.kid) // throws once the key has been rotated out
+    if (revocations.isRevoked(known.claims as AccessTokenClaims)) throw revoked()
     request.user = known.claims as AccessTokenClaims
     return request.user
   }
@@ -119,6 +126,7 @@ export async function verifyAccessToken(request: FastifyRequest): Promise<Access
     throw unauthorized('Not an access token', 'WRONG_TOKEN_TYPE')
   }
   cache.set(authorization, { claims, kid: kidOf(authorization) })
+  if (revocations.isRevoked(claims)) throw revoked()
   return claims
 }
 

@@ -18,7 +18,13 @@ export const BaseEnv = {
   /** The largest request body accepted, in bytes (→ 413 beyond). */
   BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 1024 * 1024 }),
   /** Verified access tokens remembered until they expire (0: verify every request in full). */
-  ACCESS_TOKEN_CACHE_SIZE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 5_000 })
+  ACCESS_TOKEN_CACHE_SIZE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 5_000 }),
+  /**
+   * How often each service reloads auth's token revocations. An account disabled, demoted or
+   * signed out by staff is refused everywhere within this (plus one request to auth); the SPEC
+   * allows 5 s, hence the cap.
+   */
+  REVOCATION_POLL_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 4_000, default: 1_000 })
 }
 
 export class EnvError extends Error {

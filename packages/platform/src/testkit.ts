@@ -106,3 +106,17 @@ export function createTestTokenIssuer({
 /** A response body as loosely-typed JSON, for assertions in tests. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const jsonOf = async (response: Response): Promise<any> => response.json()
+
+/** A clock that runs at real speed and can be moved forward (or back): hours of budget pass in a call. */
+export interface TestClock {
+  (): Date
+  advance(ms: number): void
+}
+export function adjustableClock(start = Date.now()): TestClock {
+  let offset = start - Date.now()
+  const clock = (() => new Date(Date.now() + offset)) as TestClock
+  clock.advance = (ms) => {
+    offset += ms
+  }
+  return clock
+}

@@ -7,6 +7,7 @@ import { createServer, requestIdPlugin } from '../src/server.js'
 import { errorHandlerPlugin } from '../src/errors.js'
 import { PUBLIC, actingUserId, allow, authenticatePlugin, type AccessTable } from '../src/authenticate.js'
 import { createJwksClient } from '../src/jwks.js'
+import { createRevocationFeedClient, type RevocationEntry } from '../src/revocations.js'
 import { createTestTokenIssuer, forgeJwt, jsonOf, listenOnFreePort } from '../src/testkit.js'
 
 let issuer = createTestTokenIssuer()
@@ -24,13 +25,16 @@ const access: AccessTable = {
 }
 const app = createServer({ name: 'test', logLevel: 'silent', bodyLimit: 1024 })
 let base = ''
+let revoked: RevocationEntry[] = []
+const revocations = createRevocationFeedClient(async () => revoked, app.log)
+const NONE_REVOKED = { isRevoked: () => false }
 
 before(async () => {
   const jwksUrl = `${await listenOnFreePort(jwksServer)}/.well-known/jwks.json`
   const jwks = createJwksClient({ url: jwksUrl, minRefetchIntervalMs: 0 })
   await app.register(requestIdPlugin)
   await app.register(errorHandlerPlugin)
-  await app.register(authenticatePlugin, { issuer: issuer.issuer, audience: issuer.audience, publicKeyFor: jwks.publicKeyFor, access })
+  await app.register(authenticatePlugin, { issuer: issuer.issuer, audience: issuer.audience, publicKeyFor: jwks.publicKeyFor, access, revocations: revocations.view })
   app.get('/open', async () => ({ ok: true }))
   app.get('/staff', async (request) => ({ sub: request.user.sub }))
   app.get<{ Querystring: { userId?: string } }>('/acting', async (request) => ({ actingFor: actingUserId(request, request.query.userId) }))
@@ -48,7 +52,7 @@ const operator = () => issuer.accessToken({ sub: 'op-1', roles: [Role.OPERATOR] 
 test('a route without an access rule stops start-up', async () => {
   const strict = createServer({ name: 'strict', logLevel: 'silent', bodyLimit: 1024 })
   await strict.register(errorHandlerPlugin)
-  await strict.register(authenticatePlugin, { issuer: 'i', audience: 'a', publicKeyFor: issuer.publicKeyFor, access: {} })
+  await strict.register(authenticatePlugin, { issuer: 'i', audience: 'a', publicKeyFor: issuer.publicKeyFor, access: {}, revocations: NONE_REVOKED })
   await strict.after()
   assert.throws(() => strict.get('/forgotten', async () => 'x'), /No access rule for GET \/forgotten/)
   await strict.close()
@@ -137,4 +141,39 @@ test('a verified token is remembered, yet refused once its key is rotated out or
   assert.equal((await get('/staff', shortLived)).status, 200)
   await new Promise((resolveWait) => setTimeout(resolveWait, 1_100))
   assert.equal((await get('/staff', shortLived)).status, 401, 'expiry is checked on every hit')
+})
+
+test('a token below its account’s minimum version is refused, verified fresh or from the cache; newer ones pass', async () => {
+  const old = issuer.accessToken({ sub: 'op-2', roles: [Role.OPERATOR] }, { payload: { ver: 3 } })
+  const unversioned = issuer.accessToken({ sub: 'op-2', roles: [Role.OPERATOR] })
+  const current = issuer.accessToken({ sub: 'op-2', roles: [Role.OPERATOR] }, { payload: { ver: 4 } })
+  const someoneElse = issuer.accessToken({ sub: 'op-3', roles: [Role.OPERATOR] })
+  assert.equal((await get('/staff', old)).status, 200, 'cached now')
+  revoked = [{ userId: 'op-2', minVersion: 2 }, { userId: 'op-2', minVersion: 4 }]
+  await revocations.refresh()
+  assert.equal(revocations.size(), 1)
+  for (const token of [old, unversioned]) {
+    const reply = await get('/staff', token)
+    assert.equal(reply.status, 401)
+    assert.equal((await jsonOf(reply)).code, 'TOKEN_REVOKED')
+  }
+  assert.equal((await get('/staff', current)).status, 200)
+  assert.equal((await get('/staff', someoneElse)).status, 200)
+  revoked = []
+  await revocations.refresh()
+  assert.equal((await get('/staff', old)).status, 200, 'an entry past its lifetime no longer applies')
+})
+
+test('a failed load keeps the last revocation list', async () => {
+  let fail = false
+  const client = createRevocationFeedClient(async () => {
+    if (fail) throw new Error('auth unreachable')
+    return [{ userId: 'u', minVersion: 1 }]
+  }, app.log)
+  await client.refresh()
+  const loadedAt = client.loadedAt()
+  fail = true
+  await client.refresh()
+  assert.equal(client.view.isRevoked({ sub: 'u', ver: 0 }), true)
+  assert.equal(client.loadedAt(), loadedAt)
 })

@@ -11,6 +11,9 @@ export const accessTable: AccessTable = {
   // The delivery system (DELIVERY) only confirms deliveries (SPEC, Roles).
   'GET /auth/users/me': allow(...ALL_ROLES.filter((role) => role !== Role.DELIVERY)),
   'PATCH /auth/users/:id/roles': allow(Role.ADMIN),
+  'PATCH /auth/users/:id/status': allow(Role.ADMIN),
+  'DELETE /auth/users/:id/sessions': allow(Role.ADMIN),
+  'GET /auth/audit': allow(Role.AUDITOR, Role.ADMIN),
   'POST /auth/login': PUBLIC,
   'POST /auth/refresh': PUBLIC,
   'POST /auth/logout': PUBLIC

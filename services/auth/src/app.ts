@@ -1,14 +1,19 @@
 import { availableParallelism } from 'node:os'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
 import {
+  auditLogIndexes,
   authenticatePlugin,
+  clockPlugin,
+  createRevocationFeedClient,
   errorHandlerPlugin,
   healthPlugin,
   metricsPlugin,
   mongoPlugin,
   openApiPlugin,
   requestIdPlugin,
+  revocationFeedPlugin,
   unauthorized
 } from '@app/platform'
 import { accessTable } from './access.js'
@@ -17,6 +22,9 @@ import { userIndexes } from './repositories/users.js'
 import { sessionIndexes } from './repositories/sessions.js'
 import { refreshTokenIndexes } from './repositories/refresh-tokens.js'
 import { loginFailureIndexes } from './repositories/login-failures.js'
+import { revocationIndexes } from './repositories/revocations.js'
+import { signupLimitPlugin } from './plugins/signup-limit.js'
+import { accountAdminRoutes } from './routes/account-admin.js'
 import { passwordsPlugin } from './plugins/passwords.js'
 import { repositoriesPlugin } from './plugins/repositories.js'
 import { tokensPlugin } from './plugins/tokens.js'
@@ -34,11 +42,21 @@ export interface AuthAppOptions {
   audience: string
   accessTokenTtlSeconds: number
   refreshTokenTtlSeconds: number
+  /** REFRESH_REUSE_GRACE_SECONDS. */
+  refreshReuseGraceSeconds: number
   loginThrottle: LoginThrottleOptions
+  /** SIGNUP_RATE_LIMIT_PER_CLIENT per SIGNUP_RATE_LIMIT_WINDOW_SECONDS. */
+  signupLimit: { max: number; windowSeconds: number }
   /** ACCESS_TOKEN_CACHE_SIZE (see the authenticate plugin). */
   verifiedTokenCacheSize?: number
   /** argon2 operations at once (PASSWORD_HASH_CONCURRENCY); default: one less than the cores. */
   passwordHashConcurrency?: number
+  /** argon2 operations that may wait (PASSWORD_HASH_QUEUE_MAX). */
+  passwordHashQueueMax: number
+  /** REVOCATION_POLL_INTERVAL_MS: how often this service reloads its own revocation list. */
+  revocationPollIntervalMs: number
+  /** Default: the system clock. */
+  clock?: () => Date
   /** The first ADMIN; omitted → no bootstrap account. */
   bootstrapAdmin?: BootstrapAdminOptions
 }
@@ -58,8 +76,13 @@ async function authApp(app: FastifyInstance, options: AuthAppOptions): Promise<v
   await app.register(mongoPlugin, {
     url: options.mongoUrl,
     dbName: options.dbName,
-    indexes: { ...userIndexes, ...sessionIndexes, ...refreshTokenIndexes, ...loginFailureIndexes }
+    indexes: { ...userIndexes, ...sessionIndexes, ...refreshTokenIndexes, ...loginFailureIndexes, ...revocationIndexes, ...auditLogIndexes }
   })
+  await app.register(clockPlugin, options.clock ? { clock: options.clock } : {})
+  await app.register(repositoriesPlugin)
+  // This service reads its revocations from its own database; the others poll GET /internal/revocations.
+  const revocations = createRevocationFeedClient(() => app.repositories.revocations.active(app.clock()), app.log)
+  await app.register(revocationFeedPlugin, { client: revocations, intervalMs: options.revocationPollIntervalMs, metricsPrefix: 'auth_' })
   await app.register(authenticatePlugin, {
     issuer: options.issuer,
     audience: options.audience,
@@ -69,24 +92,31 @@ async function authApp(app: FastifyInstance, options: AuthAppOptions): Promise<v
       throw unauthorized('Token signed with an unknown key', 'UNKNOWN_KID')
     },
     access: accessTable,
+    revocations: revocations.view,
     ...(options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize })
   })
   await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
 
-  await app.register(passwordsPlugin, { maxConcurrentHashes: options.passwordHashConcurrency ?? defaultHashConcurrency() })
-  await app.register(repositoriesPlugin)
+  await app.register(passwordsPlugin, {
+    maxConcurrentHashes: options.passwordHashConcurrency ?? defaultHashConcurrency(),
+    maxWaitingHashes: options.passwordHashQueueMax
+  })
   await app.register(tokensPlugin, {
     signingKey,
     issuer: options.issuer,
     audience: options.audience,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds
+    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
+    reuseGraceSeconds: options.refreshReuseGraceSeconds
   })
+  await app.register(rateLimit, { global: false })
   await app.register(loginThrottlePlugin, options.loginThrottle)
+  await app.register(signupLimitPlugin, options.signupLimit)
   if (options.bootstrapAdmin) await app.register(bootstrapAdminPlugin, options.bootstrapAdmin)
 
   await app.register(usersRoutes)
   await app.register(sessionsRoutes)
+  await app.register(accountAdminRoutes, { accessTokenTtlSeconds: options.accessTokenTtlSeconds })
   await app.register(jwksRoutes, { signingKey })
 }
 

@@ -1,29 +1,47 @@
 /**
- * Runs at most `max` tasks at once and queues the rest in arrival order. Password hashing uses
- * it: each argon2 operation takes a core for ~40 ms and holds 19 MiB, so letting a login storm
- * fill the whole libuv pool would starve the event loop (and every other process on the host)
- * of CPU and multiply the memory held.
+ * Runs at most `max` tasks at once and queues the rest, in lanes: when a slot frees up, the
+ * first lane with a waiting task gets it, in arrival order within the lane. Each lane's queue is
+ * bounded; a task arriving at a full lane is refused at once (`QueueFullError`) instead of
+ * waiting behind work that will take longer than any client waits.
+ *
+ * Password hashing uses it: each argon2 operation takes a core for ~40 ms and holds 19 MiB, so
+ * a login storm filling the whole libuv pool would starve the event loop; and logins go in a
+ * lane ahead of sign-ups, so a sign-up flood cannot stall the players already signed up.
  */
-export interface ConcurrencyLimit {
-  run<T>(task: () => Promise<T>): Promise<T>
+export interface ConcurrencyLimit<Lane extends string> {
+  run<T>(task: () => Promise<T>, lane: Lane): Promise<T>
   readonly active: number
-  readonly waiting: number
+  waiting(lane?: Lane): number
 }
 
-export function createConcurrencyLimit(max: number): ConcurrencyLimit {
+export class QueueFullError extends Error {
+  override name = 'QueueFullError'
+  constructor(readonly lane: string) {
+    super(`the ${lane} queue is full`)
+  }
+}
+
+/** `lanes`: each lane's queue bound, in priority order (first = served first). */
+export function createConcurrencyLimit<Lane extends string>(max: number, lanes: Readonly<Record<Lane, number>>): ConcurrencyLimit<Lane> {
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be a positive integer, got ${max}`)
+  const order = Object.keys(lanes) as Lane[]
+  const queues = new Map<Lane, Array<() => void>>(order.map((lane) => [lane, []]))
   let active = 0
-  const queue: Array<() => void> = []
 
   const release = () => {
-    const next = queue.shift()
-    if (next) next()
-    else active -= 1
+    for (const lane of order) {
+      const next = queues.get(lane)!.shift()
+      if (next) return next()
+    }
+    active -= 1
   }
 
   return {
-    async run(task) {
+    async run(task, lane) {
+      const queue = queues.get(lane)
+      if (!queue) throw new RangeError(`unknown lane ${lane}`)
       if (active < max) active += 1
+      else if (queue.length >= lanes[lane]) throw new QueueFullError(lane)
       // The slot passes straight from the finishing task to the next waiter, so `active` never dips.
       else await new Promise<void>((resolveTurn) => queue.push(resolveTurn))
       try {
@@ -32,7 +50,9 @@ export function createConcurrencyLimit(max: number): ConcurrencyLimit {
         release()
       }
     },
-    get active() { return active },
-    get waiting() { return queue.length }
+    get active() {
+      return active
+    },
+    waiting: (lane) => (lane ? queues.get(lane)!.length : [...queues.values()].reduce((sum, queue) => sum + queue.length, 0))
   }
 }

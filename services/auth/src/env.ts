@@ -18,11 +18,23 @@ export const AuthEnv = {
   /** Both or neither: the first ADMIN, created at start when no account has this email. */
   ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 254 })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })),
+  /**
+   * Failed logins of one account from one client within the window before that client gets 429
+   * for that account; across all clients, failures beyond it only slow the account's logins down.
+   */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10 }),
+  /** Login attempts of one client (any accounts) within the window before 429. */
   LOGIN_RATE_LIMIT_PER_CLIENT: Type.Integer({ minimum: 1, default: 20 }),
   LOGIN_THROTTLE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  /** Public sign-ups of one client within SIGNUP_RATE_LIMIT_WINDOW_SECONDS before 429 (ADMIN-created accounts are exempt). */
+  SIGNUP_RATE_LIMIT_PER_CLIENT: Type.Integer({ minimum: 1, default: 10 }),
+  SIGNUP_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  /** A refresh token presented again this soon after its rotation (a retry, two tabs) gets a pair of the same session. */
+  REFRESH_REUSE_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   /** argon2 operations at once; unset → one less than the CPU count (at least 1). */
   PASSWORD_HASH_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+  /** argon2 operations that may wait for a slot; beyond it → 503 + Retry-After. Sign-ups get a quarter. */
+  PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 4, maximum: 10_000, default: 64 }),
   /**
    * Proxies (addresses, CIDRs or `loopback` / `linklocal` / `uniquelocal`, comma-separated)
    * whose X-Forwarded-For is believed. Behind the gateway, without this every login would

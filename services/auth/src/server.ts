@@ -32,6 +32,10 @@ await app.register(authApp, {
   audience: env.JWT_AUDIENCE,
   accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
   refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+  refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
+  signupLimit: { max: env.SIGNUP_RATE_LIMIT_PER_CLIENT, windowSeconds: env.SIGNUP_RATE_LIMIT_WINDOW_SECONDS },
+  passwordHashQueueMax: env.PASSWORD_HASH_QUEUE_MAX,
+  revocationPollIntervalMs: env.REVOCATION_POLL_INTERVAL_MS,
   loginThrottle: {
     maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
     maxAttemptsPerClient: env.LOGIN_RATE_LIMIT_PER_CLIENT,

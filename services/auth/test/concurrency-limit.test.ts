@@ -1,10 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createConcurrencyLimit } from '../src/concurrency-limit.js'
+import { QueueFullError, createConcurrencyLimit } from '../src/concurrency-limit.js'
+
+const UNBOUNDED = { only: Number.POSITIVE_INFINITY }
 
 test('never runs more than max tasks at once, runs every task, in arrival order', async () => {
-  const limit = createConcurrencyLimit(2)
+  const limit = createConcurrencyLimit(2, UNBOUNDED)
   let running = 0
   let peak = 0
   const started: number[] = []
@@ -15,24 +17,57 @@ test('never runs more than max tasks at once, runs every task, in arrival order'
     await sleep(5)
     running -= 1
     return index * 2
-  })))
+  }, 'only')))
   assert.equal(peak, 2)
   assert.deepEqual(results, Array.from({ length: 10 }, (_, index) => index * 2))
   assert.deepEqual(started, [...started].sort((a, b) => a - b))
   assert.equal(limit.active, 0)
-  assert.equal(limit.waiting, 0)
+  assert.equal(limit.waiting(), 0)
 })
 
 test('a failing task frees its slot and its error reaches only its caller', async () => {
-  const limit = createConcurrencyLimit(1)
-  const failing = limit.run(async () => { throw new Error('boom') })
-  const next = limit.run(async () => 'ran')
-  assert.equal(limit.waiting, 1)
+  const limit = createConcurrencyLimit(1, UNBOUNDED)
+  const failing = limit.run(async () => { throw new Error('boom') }, 'only')
+  const next = limit.run(async () => 'ran', 'only')
+  assert.equal(limit.waiting(), 1)
   await assert.rejects(failing, /boom/)
   assert.equal(await next, 'ran')
   assert.equal(limit.active, 0)
 })
 
-test('refuses a limit that would run nothing', () => {
-  assert.throws(() => createConcurrencyLimit(0), RangeError)
+test('a freed slot goes to the first lane with a waiter: logins overtake queued sign-ups', async () => {
+  const limit = createConcurrencyLimit(1, { priority: 10, signup: 10 })
+  const order: string[] = []
+  const job = (name: string) => async () => {
+    order.push(name)
+    await sleep(2)
+  }
+  const all = [
+    limit.run(job('first'), 'signup'),
+    limit.run(job('signup-1'), 'signup'),
+    limit.run(job('signup-2'), 'signup'),
+    limit.run(job('login-1'), 'priority'),
+    limit.run(job('login-2'), 'priority')
+  ]
+  assert.equal(limit.waiting('signup'), 2)
+  assert.equal(limit.waiting('priority'), 2)
+  await Promise.all(all)
+  assert.deepEqual(order, ['first', 'login-1', 'login-2', 'signup-1', 'signup-2'])
+})
+
+test('a full lane refuses at once, and the other lane still queues', async () => {
+  const limit = createConcurrencyLimit(1, { priority: 5, signup: 1 })
+  let release = () => {}
+  const blocker = limit.run(() => new Promise<void>((resolve) => (release = resolve)), 'priority')
+  const queued = limit.run(async () => 'signed up', 'signup')
+  await assert.rejects(limit.run(async () => 'never', 'signup'), (error) => error instanceof QueueFullError && error.lane === 'signup')
+  const login = limit.run(async () => 'logged in', 'priority')
+  release()
+  await blocker
+  assert.deepEqual(await Promise.all([login, queued]), ['logged in', 'signed up'])
+})
+
+test('refuses a limit that would run nothing, or an unknown lane', async () => {
+  assert.throws(() => createConcurrencyLimit(0, UNBOUNDED), RangeError)
+  await assert.rejects(createConcurrencyLimit(1, UNBOUNDED).run(async () => 1, 'other' as 'only'), RangeError)
 })

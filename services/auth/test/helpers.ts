@@ -44,8 +44,12 @@ export async function startAuth({ trustProxy, ...overrides }: TestAuthOptions = 
     audience: AUDIENCE,
     accessTokenTtlSeconds: 900,
     refreshTokenTtlSeconds: 3600,
+    refreshReuseGraceSeconds: 10,
     // Generous by default so only the throttling tests are throttled.
     loginThrottle: { maxFailuresPerAccount: 1000, maxAttemptsPerClient: 1000, windowSeconds: 60 },
+    signupLimit: { max: 10_000, windowSeconds: 60 },
+    passwordHashQueueMax: 10_000,
+    revocationPollIntervalMs: 100,
     bootstrapAdmin: ADMIN,
     ...overrides
   }

@@ -16,11 +16,14 @@ import {
   uniqueEmail,
   type TestAuth
 } from './helpers.js'
+import { adjustableClock } from '@app/platform/testkit'
+import { slowdownFor } from '../src/plugins/login-throttle.js'
 
 let auth: TestAuth
+const clock = adjustableClock()
 
 before(async () => {
-  auth = await startAuth()
+  auth = await startAuth({ clock })
 })
 after(async () => {
   await auth.close()
@@ -98,11 +101,12 @@ describe('POST /auth/refresh', () => {
     assert.equal(again.status, 200, 'the newest token keeps working')
   })
 
-  test('reusing a rotated token revokes the whole family: the newer token dies too', async () => {
+  test('a rotated token shown again after the grace window revokes the whole family: the newer token dies too', async () => {
     const user = await signUp(auth.url)
     const stolen = await login(auth.url, user.email, user.password)
     const legit = await refresh(stolen.refreshToken)
     assert.equal(legit.status, 200)
+    clock.advance(11_000) // REFRESH_REUSE_GRACE_SECONDS is 10
     const reuse = await refresh(stolen.refreshToken)
     assert.equal(reuse.status, 401)
     assert.equal(reuse.body.code, 'INVALID_REFRESH_TOKEN')
@@ -112,12 +116,32 @@ describe('POST /auth/refresh', () => {
     assert.equal((await refresh(otherSession.refreshToken)).status, 200, 'other sessions of the user are untouched')
   })
 
-  test('10 parallel refreshes of one token: exactly one succeeds', async () => {
+  test('within the grace window a reused token gets a working pair of the same session (a retry after a lost reply)', async () => {
     const user = await signUp(auth.url)
-    const { refreshToken } = await login(auth.url, user.email, user.password)
+    const first = await login(auth.url, user.email, user.password)
+    const lostReply = await refresh(first.refreshToken)
+    clock.advance(9_000)
+    const retry = await refresh(first.refreshToken)
+    assert.equal(retry.status, 200, retry.text)
+    assert.equal(decodeJwt(retry.body.accessToken).payload.sid, decodeJwt(first.accessToken).payload.sid, 'same session')
+    for (const pair of [lostReply.body, retry.body]) {
+      assert.equal((await call(auth.url, 'GET', '/auth/users/me', { token: pair.accessToken })).status, 200)
+      assert.equal((await refresh(pair.refreshToken)).status, 200, 'both refresh tokens work')
+    }
+  })
+
+  test('10 parallel refreshes of one token: all 200, and every refresh token returned works', async () => {
+    const user = await signUp(auth.url)
+    const { refreshToken, accessToken } = await login(auth.url, user.email, user.password)
     const replies = await Promise.all(Array.from({ length: 10 }, () => refresh(refreshToken)))
-    const statuses = replies.map((reply) => reply.status).sort()
-    assert.deepEqual(statuses, [200, ...Array<number>(9).fill(401)])
+    assert.deepEqual(replies.map((reply) => reply.status), Array(10).fill(200), replies.map((reply) => reply.text).join('\n'))
+    const tokens = replies.map((reply) => reply.body.refreshToken as string)
+    assert.equal(new Set(tokens).size, 10, 'ten different refresh tokens')
+    const sid = decodeJwt(accessToken).payload.sid
+    assert.ok(replies.every((reply) => decodeJwt(reply.body.accessToken).payload.sid === sid), 'all of the same session')
+    const next = await Promise.all(tokens.map((token) => refresh(token)))
+    assert.deepEqual(next.map((reply) => reply.status), Array(10).fill(200))
+    for (const reply of next) assert.equal((await call(auth.url, 'GET', '/auth/users/me', { token: reply.body.accessToken })).status, 200)
   })
 
   test('accepts the token as Authorization: Bearer, with no body or {}', async () => {
@@ -184,27 +208,80 @@ describe('POST /auth/logout', () => {
 })
 
 describe('brute-force throttling', () => {
-  test('per account: after the limit, 429 with Retry-After even for the right password, until the window passes', async () => {
-    const throttled = await startAuth({ loginThrottle: { maxFailuresPerAccount: 3, maxAttemptsPerClient: 1000, windowSeconds: 2 } })
+  const from = (client: string) => ({ 'x-forwarded-for': client })
+
+  test('10 wrong passwords from client A: the right one from B is a 200, from A a 429 with Retry-After until the window passes', async () => {
+    const throttleClock = adjustableClock()
+    const throttled = await startAuth({
+      clock: throttleClock,
+      trustProxy: 'loopback',
+      loginThrottle: { maxFailuresPerAccount: 10, maxAttemptsPerClient: 1000, windowSeconds: 60, slowdown: { baseMs: 20, maxMs: 100 } }
+    })
     try {
       const user = await signUp(throttled.url)
-      const bystander = await signUp(throttled.url)
-      const attempt = (email: string, password: string) => call(throttled.url, 'POST', '/auth/login', { body: { email, password } })
-      for (let i = 0; i < 3; i++) assert.equal((await attempt(user.email, 'wrong-password')).status, 401)
-      const locked = await attempt(user.email.toUpperCase(), user.password)
-      assert.equal(locked.status, 429)
-      assert.equal(locked.body.code, 'ACCOUNT_LOCKED')
-      const retryAfter = Number(locked.headers.get('retry-after'))
-      assert.ok(retryAfter >= 1 && retryAfter <= 2, `Retry-After ${retryAfter}`)
-      assert.equal((await attempt(bystander.email, bystander.password)).status, 200, 'other accounts are not locked')
-      await sleep(2_100)
-      assert.equal((await attempt(user.email, user.password)).status, 200)
+      const attempt = (password: string, client: string, email = user.email) =>
+        call(throttled.url, 'POST', '/auth/login', { body: { email, password }, headers: from(client) })
+      for (let i = 0; i < 10; i++) assert.equal((await attempt('wrong-password', '198.51.100.7')).status, 401)
+      const fromB = await attempt(user.password, '203.0.113.9')
+      assert.equal(fromB.status, 200, 'the owner, elsewhere, is never refused')
+      const fromA = await attempt(user.password, '198.51.100.7', user.email.toUpperCase())
+      assert.equal(fromA.status, 429)
+      assert.equal(fromA.body.code, 'LOGIN_THROTTLED')
+      const retryAfter = Number(fromA.headers.get('retry-after'))
+      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`)
+      const stranger = await attempt('wrong-password', '198.51.100.7', uniqueEmail('other'))
+      assert.equal(stranger.status, 401, 'other accounts from A are not throttled by it')
+      throttleClock.advance(61_000)
+      assert.equal((await attempt(user.password, '198.51.100.7')).status, 200, 'after the window')
     } finally {
       await throttled.close()
     }
   })
 
-  test('per account: the count is shared by every instance on the database', async () => {
+  test('an unknown email and a wrong password are throttled alike (the answers never tell which accounts exist)', async () => {
+    const throttled = await startAuth({ trustProxy: 'loopback', loginThrottle: { maxFailuresPerAccount: 3, maxAttemptsPerClient: 1000, windowSeconds: 60 } })
+    try {
+      const user = await signUp(throttled.url)
+      const ghost = uniqueEmail('ghost')
+      const replies = []
+      for (const email of [user.email, ghost]) {
+        for (let i = 0; i < 4; i++) replies.push(await call(throttled.url, 'POST', '/auth/login', { body: { email, password: 'wrong-password' }, headers: from('198.51.100.8') }))
+      }
+      const shape = (reply: { status: number; body: { code?: string } }) => `${reply.status} ${reply.body.code}`
+      assert.deepEqual(replies.slice(0, 4).map(shape), replies.slice(4).map(shape))
+      assert.deepEqual(replies.slice(0, 4).map(shape), ['401 INVALID_CREDENTIALS', '401 INVALID_CREDENTIALS', '401 INVALID_CREDENTIALS', '429 LOGIN_THROTTLED'])
+    } finally {
+      await throttled.close()
+    }
+  })
+
+  test('across clients an account is only slowed down: the delay doubles from the threshold and stops at 3 s', async () => {
+    assert.deepEqual([0, 9].map((failures) => slowdownFor(failures, 10)), [0, 0])
+    assert.deepEqual([10, 11, 12, 13, 14, 15, 100].map((failures) => slowdownFor(failures, 10)), [250, 500, 1_000, 2_000, 3_000, 3_000, 3_000])
+    const throttled = await startAuth({
+      trustProxy: 'loopback',
+      loginThrottle: { maxFailuresPerAccount: 2, maxAttemptsPerClient: 1000, windowSeconds: 60, slowdown: { baseMs: 200, maxMs: 400 } }
+    })
+    try {
+      const user = await signUp(throttled.url)
+      // Two failures from each of three clients: none is throttled, the account has six.
+      for (const client of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+        for (let i = 0; i < 2; i++) {
+          const reply = await call(throttled.url, 'POST', '/auth/login', { body: { email: user.email, password: 'wrong-password' }, headers: from(client) })
+          assert.equal(reply.status, 401)
+        }
+      }
+      const started = performance.now()
+      const owner = await call(throttled.url, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, headers: from('192.0.2.200') })
+      const took = performance.now() - started
+      assert.equal(owner.status, 200, 'slowed, never refused')
+      assert.ok(took >= 390, `the login waited out the slowdown (${took.toFixed(0)} ms)`)
+    } finally {
+      await throttled.close()
+    }
+  })
+
+  test('per account-and-client: the count is shared by every instance on the database', async () => {
     const limits = { maxFailuresPerAccount: 2, maxAttemptsPerClient: 1000, windowSeconds: 60 }
     const first = await startAuth({ loginThrottle: limits })
     const second = await startAuth({ loginThrottle: limits, dbName: first.dbName })
@@ -213,8 +290,8 @@ describe('brute-force throttling', () => {
       const wrong = { body: { email: user.email, password: 'wrong-password' } }
       assert.equal((await call(first.url, 'POST', '/auth/login', wrong)).status, 401)
       assert.equal((await call(second.url, 'POST', '/auth/login', wrong)).status, 401)
-      const locked = await call(first.url, 'POST', '/auth/login', { body: { email: user.email, password: user.password } })
-      assert.equal(locked.status, 429)
+      const throttledThere = await call(first.url, 'POST', '/auth/login', { body: { email: user.email, password: user.password } })
+      assert.equal(throttledThere.status, 429)
     } finally {
       await Promise.all([first.close(), second.close()])
     }

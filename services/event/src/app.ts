@@ -1,19 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
   authenticatePlugin,
+  clockPlugin,
   createJwksClient,
+  createRevocationFeedClient,
+  fetchRevocationFeed,
   errorHandlerPlugin,
   healthPlugin,
   metricsPlugin,
   mongoPlugin,
   openApiPlugin,
   requestIdPlugin,
-  type AuthenticateOptions
+  revocationFeedPlugin,
+  type AuthenticateOptions,
+  type RevocationEntry
 } from '@app/platform'
 import { access } from './access.js'
 import type { EventConfig } from './config.js'
 import { claimMetricsPlugin } from './plugins/claim-metrics.js'
-import { clockPlugin } from './plugins/clock.js'
 import { deliveryPlugin } from './plugins/delivery.js'
 import { ingestPlugin } from './plugins/ingest.js'
 import { repositoriesPlugin } from './plugins/repositories.js'
@@ -37,10 +41,12 @@ export interface EventAppOptions {
   clock?: () => Date
   /** Tests only: where ingestion fails as a crash would. */
   failurePoints?: IngestFailurePoints
+  /** Where token revocations come from; default: the auth service's feed (AUTH_REVOCATIONS_URL). */
+  loadRevocations?: () => Promise<RevocationEntry[]>
 }
 
 /** The event service: events, rewards, progress, claims and reward delivery. Never listens. */
-export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints }) => {
+export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations }) => {
   await app.register(requestIdPlugin)
   await app.register(errorHandlerPlugin)
   await app.register(metricsPlugin, { prefix: 'event_' })
@@ -51,11 +57,17 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
       'Every route needs an access token from the auth service (`Authorization: Bearer …`).'
   })
   await app.register(mongoPlugin, { url: mongoUrl, dbName: config.EVENT_DB_NAME, indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }), retiredIndexes })
+  const revocations = createRevocationFeedClient(
+    loadRevocations ?? fetchRevocationFeed(config.AUTH_REVOCATIONS_URL ?? new URL('/internal/revocations', config.AUTH_JWKS_URL).href),
+    app.log
+  )
+  await app.register(revocationFeedPlugin, { client: revocations, intervalMs: config.REVOCATION_POLL_INTERVAL_MS, metricsPrefix: 'event_' })
   await app.register(authenticatePlugin, {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     publicKeyFor: publicKeyFor ?? createJwksClient({ url: config.AUTH_JWKS_URL }).publicKeyFor,
     access,
+    revocations: revocations.view,
     verifiedTokenCacheSize: config.ACCESS_TOKEN_CACHE_SIZE
   })
   await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })

@@ -12,6 +12,8 @@ export const EventEnv = {
   EVENT_DB_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]{1,38}$', default: 'event' }),
   /** Where access-token signing keys come from (the auth service). */
   AUTH_JWKS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000/.well-known/jwks.json' }),
+  /** The auth service's token revocations; unset → `/internal/revocations` on AUTH_JWKS_URL's host. */
+  AUTH_REVOCATIONS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'event-reward-platform' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'event-reward-platform' }),
   /** Unset → grants go to the built-in `user_rewards` ledger and complete at once. */

@@ -1,7 +1,7 @@
 import { createSign, randomUUID } from 'node:crypto'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
 import type { Role } from '@app/contracts'
-import { createServer, type AuthenticateOptions } from '@app/platform'
+import { createServer, type AuthenticateOptions, type RevocationEntry } from '@app/platform'
 import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/platform/testkit'
 import { eventApp } from '../src/app.js'
 import { loadEventConfig } from '../src/config.js'
@@ -44,20 +44,7 @@ export function clockStartingAt(start: string): () => Date {
   const offset = Date.parse(start) - Date.now()
   return () => new Date(Date.now() + offset)
 }
-
-/** A clock that runs at real speed and can be moved forward: hours of retry budget pass in a call. */
-export interface TestClock {
-  (): Date
-  advance(ms: number): void
-}
-export function adjustableClock(start = Date.now()): TestClock {
-  let offset = start - Date.now()
-  const clock = (() => new Date(Date.now() + offset)) as TestClock
-  clock.advance = (ms) => {
-    offset += ms
-  }
-  return clock
-}
+export { adjustableClock, type TestClock } from '@app/platform/testkit'
 
 let mongo: TestMongo | undefined
 /** For a top-level `after` in every test file. */
@@ -86,10 +73,12 @@ export interface StartOptions {
   dbName?: string
   /** Where ingestion fails as a crash would. */
   failurePoints?: IngestFailurePoints
+  /** Token revocations as auth would publish them; default: none. */
+  loadRevocations?: () => Promise<RevocationEntry[]>
 }
 
 /** The event service on a real port over a fresh database, as `npm start` would run it. */
-export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints }: StartOptions = {}): Promise<TestService> {
+export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints, loadRevocations }: StartOptions = {}): Promise<TestService> {
   mongo = await startTestMongo()
   const config = loadEventConfig({ EVENT_DB_NAME: dbName ?? mongo.dbName, LOG_LEVEL: 'silent', ...env })
   const app = createServer({ name: 'event', logLevel: config.LOG_LEVEL, bodyLimit: config.BODY_LIMIT })
@@ -98,7 +87,8 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName, fail
     mongoUrl: mongo.url,
     publicKeyFor: publicKeyFor ?? (async (kid) => (kid === KID ? signingKeys.publicKey : Promise.reject(new Error('unknown kid')))),
     ...(clock ? { clock } : {}),
-    ...(failurePoints ? { failurePoints } : {})
+    ...(failurePoints ? { failurePoints } : {}),
+    loadRevocations: loadRevocations ?? (async () => [])
   })
   const url = await listenOnFreePort(app)
   const client = await new MongoClient(mongo.url).connect()

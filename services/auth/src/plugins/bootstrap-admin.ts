@@ -15,7 +15,7 @@ export const bootstrapAdminPlugin = fp<BootstrapAdminOptions>(
   async (app, { email, password }) => {
     const { users } = app.repositories
     if (await users.findByEmail(email)) return
-    const created = await users.create({ email, passwordHash: await app.passwords.hash(password), roles: [Role.ADMIN] })
+    const created = await users.create({ email, passwordHash: await app.passwords.hash(password, 'priority'), roles: [Role.ADMIN] })
     // null: another instance created it between the lookup and the insert, which is fine.
     if (created) app.log.info({ userId: created._id.toHexString(), email: created.email }, 'bootstrap admin created')
   },

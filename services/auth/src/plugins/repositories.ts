@@ -3,6 +3,8 @@ import { createUserRepository, type UserRepository } from '../repositories/users
 import { createSessionRepository, type SessionRepository } from '../repositories/sessions.js'
 import { createRefreshTokenRepository, type RefreshTokenRepository } from '../repositories/refresh-tokens.js'
 import { createLoginFailureRepository, type LoginFailureRepository } from '../repositories/login-failures.js'
+import { createRevocationRepository, type RevocationRepository } from '../repositories/revocations.js'
+import { createAuditLogRepository, type AuditLogRepository } from '@app/platform'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,6 +13,8 @@ declare module 'fastify' {
       sessions: SessionRepository
       refreshTokens: RefreshTokenRepository
       loginFailures: LoginFailureRepository
+      revocations: RevocationRepository
+      auditLog: AuditLogRepository
     }
   }
 }
@@ -22,7 +26,9 @@ export const repositoriesPlugin = fp(
       users: createUserRepository(db),
       sessions: createSessionRepository(db),
       refreshTokens: createRefreshTokenRepository(db),
-      loginFailures: createLoginFailureRepository(db)
+      loginFailures: createLoginFailureRepository(db),
+      revocations: createRevocationRepository(db),
+      auditLog: createAuditLogRepository(db)
     })
   },
   { name: 'repositories', dependencies: ['mongo'], fastify: '5.x' }

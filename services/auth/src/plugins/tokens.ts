@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { createSigner } from 'fast-jwt'
 import type { ObjectId } from 'mongodb'
 import { TOKEN_TYPE_ACCESS, type TokenPair } from '@app/contracts'
-import { unauthorized } from '@app/platform'
+import { forbidden, unauthorized } from '@app/platform'
 import type { SigningKey } from '../signing-key.js'
 import type { UserDocument } from '../repositories/users.js'
 
@@ -28,12 +28,15 @@ export interface TokenOptions {
   audience: string
   accessTokenTtlSeconds: number
   refreshTokenTtlSeconds: number
+  /** REFRESH_REUSE_GRACE_SECONDS: a rotated token presented again this soon is a retry, not a theft. */
+  reuseGraceSeconds: number
 }
 
 /** 256 bits from the CSPRNG: unguessable, so a plain SHA-256 (no salt, no KDF) is enough to store it. */
 const REFRESH_TOKEN_BYTES = 32
 const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('base64url')
 const invalidRefreshToken = () => unauthorized('Invalid, expired or revoked refresh token', 'INVALID_REFRESH_TOKEN')
+export const accountDisabled = () => forbidden('This account is disabled', 'ACCOUNT_DISABLED')
 
 export const tokensPlugin = fp<TokenOptions>(
   async (app, options) => {
@@ -47,21 +50,45 @@ export const tokensPlugin = fp<TokenOptions>(
       expiresIn: options.accessTokenTtlSeconds * 1000
     })
     const refreshTtlMs = options.refreshTokenTtlSeconds * 1000
+    const graceMs = options.reuseGraceSeconds * 1000
 
     async function issuePair(user: UserDocument, sessionId: ObjectId, expiresAt: Date): Promise<TokenPair> {
       const refreshToken = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url')
       await refreshTokens.insert({ tokenHash: hashRefreshToken(refreshToken), sessionId, expiresAt })
       return {
-        accessToken: signAccessToken({ sub: user._id.toHexString(), roles: user.roles, sid: sessionId.toHexString(), typ: TOKEN_TYPE_ACCESS }),
+        accessToken: signAccessToken({
+          sub: user._id.toHexString(),
+          roles: user.roles,
+          sid: sessionId.toHexString(),
+          typ: TOKEN_TYPE_ACCESS,
+          ver: user.tokenVersion ?? 0
+        }),
         refreshToken,
         expiresIn: options.accessTokenTtlSeconds,
         tokenType: 'Bearer'
       }
     }
 
-    /** RFC 9700 §4.14.2: a rotated token shown again means it leaked; the whole family dies. */
-    async function revokeFamilyOnReuse(sessionId: ObjectId): Promise<never> {
-      if (await sessions.revoke(sessionId, 'reuse')) {
+    /** A new pair in a session that is still open, for an account that may still sign in; extends the session. */
+    async function continueSession(sessionId: ObjectId, now: Date): Promise<TokenPair> {
+      const session = await sessions.findActive(sessionId, now)
+      const user = session && (await users.findById(session.userId))
+      if (!session || !user) throw invalidRefreshToken()
+      if (user.disabled) throw accountDisabled()
+      const expiresAt = new Date(now.getTime() + refreshTtlMs)
+      await sessions.extend(session._id, expiresAt)
+      return issuePair(user, session._id, expiresAt)
+    }
+
+    /**
+     * A rotated token shown again. Within the grace window it is a client retrying after a lost
+     * reply, or two tabs refreshing at once: it gets a working pair of the same session (every
+     * pair handed out works). Later it means the token leaked (RFC 9700 §4.14.2): the whole
+     * family dies.
+     */
+    async function reused(sessionId: ObjectId, usedAt: Date | null, now: Date): Promise<TokenPair> {
+      if (usedAt && now.getTime() - usedAt.getTime() < graceMs) return continueSession(sessionId, now)
+      if (await sessions.revoke(sessionId, 'reuse', now)) {
         app.log.warn({ sessionId: sessionId.toHexString() }, 'refresh token reused: session revoked')
       }
       throw invalidRefreshToken()
@@ -69,34 +96,40 @@ export const tokensPlugin = fp<TokenOptions>(
 
     app.decorate('tokens', {
       async openSession(user) {
-        const expiresAt = new Date(Date.now() + refreshTtlMs)
-        const session = await sessions.open(user._id, expiresAt)
+        const now = app.clock()
+        const expiresAt = new Date(now.getTime() + refreshTtlMs)
+        const session = await sessions.open(user._id, expiresAt, now)
         return issuePair(user, session._id, expiresAt)
       },
 
       async rotate(refreshToken) {
-        const now = new Date()
+        const now = app.clock()
         const tokenHash = hashRefreshToken(refreshToken)
         const presented = await refreshTokens.findByHash(tokenHash)
         if (!presented || presented.expiresAt <= now) throw invalidRefreshToken()
-        if (presented.usedAt) return revokeFamilyOnReuse(presented.sessionId)
-        // The session is checked before the token is consumed: the rotation that wins a race
-        // must not be refused because the losers (reuses) revoked the family meanwhile.
+        if (presented.usedAt) return reused(presented.sessionId, presented.usedAt, now)
+        // Checked before the token is consumed, so a refused refresh (disabled account, ended
+        // session) does not use it up.
         const session = await sessions.findActive(presented.sessionId, now)
         const user = session && (await users.findById(session.userId))
         if (!session || !user) throw invalidRefreshToken()
-        if (!(await refreshTokens.consume(tokenHash, now))) return revokeFamilyOnReuse(presented.sessionId)
+        if (user.disabled) throw accountDisabled()
+        if (!(await refreshTokens.consume(tokenHash, now))) {
+          // A concurrent rotation of this same token used it a moment ago.
+          return reused(presented.sessionId, (await refreshTokens.findByHash(tokenHash))?.usedAt ?? null, now)
+        }
         const expiresAt = new Date(now.getTime() + refreshTtlMs)
         await sessions.extend(session._id, expiresAt)
         return issuePair(user, session._id, expiresAt)
       },
 
       async endSession(refreshToken) {
+        const now = app.clock()
         const presented = await refreshTokens.findByHash(hashRefreshToken(refreshToken))
-        if (!presented || presented.expiresAt <= new Date()) throw invalidRefreshToken()
-        return sessions.revoke(presented.sessionId, 'logout')
+        if (!presented || presented.expiresAt <= now) throw invalidRefreshToken()
+        return sessions.revoke(presented.sessionId, 'logout', now)
       }
     } satisfies TokenService)
   },
-  { name: 'tokens', dependencies: ['repositories'], fastify: '5.x' }
+  { name: 'tokens', dependencies: ['repositories', 'clock'], fastify: '5.x' }
 )

@@ -9,8 +9,11 @@ export interface SessionDocument {
   /** Moves forward with every rotation; the session outlives its newest refresh token by nothing. */
   expiresAt: Date
   revokedAt: Date | null
-  revokedReason: 'logout' | 'reuse' | null
+  revokedReason: RevokedReason | null
 }
+
+/** `logout`: by its holder; `reuse`: a rotated refresh token came back; `staff`: an ADMIN ended the account's sessions. */
+export type RevokedReason = 'logout' | 'reuse' | 'staff'
 
 const SESSIONS = 'sessions'
 
@@ -22,8 +25,8 @@ export function createSessionRepository(db: Db) {
   const sessions = db.collection<SessionDocument>(SESSIONS)
 
   return {
-    async open(userId: ObjectId, expiresAt: Date): Promise<SessionDocument> {
-      const session: SessionDocument = { _id: new ObjectId(), userId, createdAt: new Date(), expiresAt, revokedAt: null, revokedReason: null }
+    async open(userId: ObjectId, expiresAt: Date, now = new Date()): Promise<SessionDocument> {
+      const session: SessionDocument = { _id: new ObjectId(), userId, createdAt: now, expiresAt, revokedAt: null, revokedReason: null }
       await sessions.insertOne(session)
       return session
     },
@@ -35,9 +38,15 @@ export function createSessionRepository(db: Db) {
     },
 
     /** True when this call revoked the session, false when it was revoked (or gone) already. */
-    async revoke(id: ObjectId, reason: 'logout' | 'reuse'): Promise<boolean> {
-      const result = await sessions.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: new Date(), revokedReason: reason } })
+    async revoke(id: ObjectId, reason: RevokedReason, now = new Date()): Promise<boolean> {
+      const result = await sessions.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: now, revokedReason: reason } })
       return result.modifiedCount === 1
+    },
+
+    /** Revokes every session of an account still open; how many that was. */
+    async revokeAllOf(userId: ObjectId, reason: RevokedReason, now: Date): Promise<number> {
+      const result = await sessions.updateMany({ userId, revokedAt: null, expiresAt: { $gt: now } }, { $set: { revokedAt: now, revokedReason: reason } })
+      return result.modifiedCount
     }
   }
 }

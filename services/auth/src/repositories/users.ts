@@ -8,8 +8,21 @@ export interface UserDocument {
   email: string
   passwordHash: string
   roles: Role[]
+  /** A disabled account cannot log in, refresh, or use any token it holds. Absent: false. */
+  disabled?: boolean
+  /**
+   * Raised by every change that must end the tokens already out (roles, disabled, sessions
+   * ended): access tokens carry it as `ver`, and older ones are refused. Absent: 0.
+   */
+  tokenVersion?: number
   createdAt: Date
   updatedAt: Date
+}
+
+/** An account as a change left it, and as it was before (for the audit log). */
+export interface UserChange {
+  before: UserDocument
+  after: UserDocument
 }
 
 const USERS = 'users'
@@ -41,8 +54,28 @@ export function createUserRepository(db: Db) {
 
     findById: (id: ObjectId) => users.findOne({ _id: id }),
 
-    setRoles: (id: ObjectId, roles: Role[]) =>
-      users.findOneAndUpdate({ _id: id }, { $set: { roles, updatedAt: new Date() } }, { returnDocument: 'after' })
+    /** Replaces the roles and ends the tokens carrying the old ones. Null: no such account. */
+    setRoles: (id: ObjectId, roles: Role[], now: Date) => change(id, { $set: { roles, updatedAt: now } }),
+
+    /**
+     * Disables (ending every token) or enables the account. Null: no such account, or it was so
+     * already (`unchanged`), so a repeat writes nothing and audits nothing.
+     */
+    async setDisabled(id: ObjectId, disabled: boolean, now: Date): Promise<UserChange | 'unchanged' | null> {
+      const changed = await change(id, { $set: { disabled, updatedAt: now } }, { disabled: disabled ? { $ne: true } : true })
+      if (changed) return changed
+      return (await users.countDocuments({ _id: id }, { limit: 1 })) > 0 ? 'unchanged' : null
+    },
+
+    /** Ends every token of the account issued so far (its sessions are revoked separately). */
+    endTokens: (id: ObjectId, now: Date) => change(id, { $set: { updatedAt: now } })
+  }
+
+  /** One conditional update that also raises the token version; the document before and after it. */
+  async function change(id: ObjectId, update: { $set: Partial<UserDocument> }, where: Record<string, unknown> = {}): Promise<UserChange | null> {
+    const before = await users.findOneAndUpdate({ ...where, _id: id }, { ...update, $inc: { tokenVersion: 1 } }, { returnDocument: 'before' })
+    if (!before) return null
+    return { before, after: { ...before, ...update.$set, tokenVersion: (before.tokenVersion ?? 0) + 1 } }
   }
 }
 export type UserRepository = ReturnType<typeof createUserRepository>

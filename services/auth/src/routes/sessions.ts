@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import type { RefreshBody } from '@app/contracts'
 import { unauthorized } from '@app/platform'
+import { accountDisabled } from '../plugins/tokens.js'
 import { loginSchema, logoutSchema, refreshSchema } from '../schemas/sessions.js'
 
 /** From the body, else from `Authorization: Bearer` (the Swagger "Authorize" flow). */
@@ -23,14 +24,16 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/auth/login', { schema: loginSchema, config: { rateLimit: loginThrottle.perClient } }, async (request) => {
     const { email, password } = request.body
-    await loginThrottle.assertAccountNotLocked(email)
+    await loginThrottle.admit(email, request.ip)
     const user = await users.findByEmail(email)
     const verified = await passwords.verify(user?.passwordHash, password)
     if (!user || !verified) {
-      await loginThrottle.recordFailure(email)
+      await loginThrottle.recordFailure(email, request.ip)
       throw unauthorized('Invalid email or password', 'INVALID_CREDENTIALS')
     }
-    await loginThrottle.clearFailures(email)
+    await loginThrottle.recordSuccess(email, request.ip)
+    // Said only to someone who proved the password: it reveals nothing to a guesser.
+    if (user.disabled) throw accountDisabled()
     return tokens.openSession(user)
   })
 

@@ -1,17 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { Role, type CreateUserBody, type PublicUser } from '@app/contracts'
+import { Role, type CreateUserBody } from '@app/contracts'
 import { conflict, notFound, verifyAccessToken } from '@app/platform'
-import type { UserDocument } from '../repositories/users.js'
-import { createUserSchema, currentUserSchema, updateRolesSchema } from '../schemas/users.js'
-
-/** The only shape in which an account leaves the service: never a hash. */
-const toPublicUser = (user: UserDocument): PublicUser => ({
-  id: user._id.toHexString(),
-  email: user.email,
-  roles: user.roles,
-  createdAt: user.createdAt.toISOString()
-})
+import { toPublicUser } from '../accounts.js'
+import { createUserSchema, currentUserSchema } from '../schemas/users.js'
 
 /** `roles` and the seed's single `role` together; neither means USER. */
 function requestedRoles({ roles = [], role }: CreateUserBody): Role[] {
@@ -26,8 +18,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // A token is optional here, but one that is sent must be valid: a silently ignored
     // expired ADMIN token would create a USER where the caller meant an OPERATOR.
     const caller = request.headers.authorization === undefined ? undefined : await verifyAccessToken(request)
-    const roles = caller?.roles.includes(Role.ADMIN) ? requestedRoles(request.body) : [Role.USER]
-    const passwordHash = await app.passwords.hash(request.body.password)
+    const byAdmin = caller?.roles.includes(Role.ADMIN) === true
+    if (!byAdmin) await app.signupLimit(request, reply)
+    const roles = byAdmin ? requestedRoles(request.body) : [Role.USER]
+    const passwordHash = await app.passwords.hash(request.body.password, byAdmin ? 'priority' : 'signup')
     const user = await users.create({ email: request.body.email, passwordHash, roles })
     if (!user) throw conflict('An account with this email already exists', 'EMAIL_TAKEN')
     return reply.code(201).send(toPublicUser(user))
@@ -36,17 +30,6 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/auth/users/me', { schema: currentUserSchema }, async (request) => {
     const user = await users.findById(new ObjectId(request.user.sub))
     if (!user) throw notFound('The account of this token no longer exists', 'USER_NOT_FOUND')
-    return toPublicUser(user)
-  })
-
-  app.patch('/auth/users/:id/roles', { schema: updateRolesSchema }, async (request) => {
-    const id = request.params.id.toLowerCase()
-    const { roles } = request.body
-    if (id === request.user.sub && !roles.includes(Role.ADMIN)) {
-      throw conflict('You cannot remove ADMIN from your own account', 'SELF_DEMOTION')
-    }
-    const user = await users.setRoles(new ObjectId(id), roles)
-    if (!user) throw notFound('No account with this id', 'USER_NOT_FOUND')
     return toPublicUser(user)
   })
 }

@@ -20,10 +20,13 @@ export const loginSchema = {
   tags: AUTH_TAGS,
   summary: 'Log in: email and password for a token pair',
   description:
-    'Opens a session. A wrong password and an unknown email get the same 401. Too many failures for one ' +
-    'account, or too many attempts from one client, are a 429 with Retry-After.',
+    'Opens a session. A wrong password and an unknown email get the same 401. Too many failures for one account ' +
+    'from your client (LOGIN_THROTTLED), or too many attempts from your client (RATE_LIMITED), are a 429 with ' +
+    'Retry-After; an account failing from many clients is only slowed down (by up to 3 s), never locked. A disabled ' +
+    'account with the right password is a 403 ACCOUNT_DISABLED. 503 with Retry-After when password hashing is saturated.',
+  security: [],
   body: LoginBody,
-  response: { 200: TokenPairReply, ...problemResponses(400, 401, 413, 415, 429) }
+  response: { 200: TokenPairReply, ...problemResponses(400, 401, 403, 413, 415, 429, 503) }
 }
 
 export const refreshSchema = {
@@ -31,11 +34,12 @@ export const refreshSchema = {
   summary: 'Rotate a refresh token for a new pair',
   description:
     'The refresh token goes in the body or as `Authorization: Bearer <refreshToken>` (then the body may be `{}` or ' +
-    'absent). It works once: presenting ' +
-    'it again revokes the whole session (every token rotated from the same login).',
+    'absent). It is rotated: the answer carries a new one. Presented again within REFRESH_REUSE_GRACE_SECONDS ' +
+    '(10 s) — a retry after a lost reply, two tabs at once — it gets another working pair of the same session; ' +
+    'later, it revokes the whole session (every token rotated from the same login). A disabled account: 403.',
   security: BEARER_AUTH,
   body: RefreshTokenBody,
-  response: { 200: TokenPairReply, ...problemResponses(400, 401, 413, 415) }
+  response: { 200: TokenPairReply, ...problemResponses(400, 401, 403, 413, 415) }
 }
 
 export const logoutSchema = {

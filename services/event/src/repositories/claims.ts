@@ -2,7 +2,7 @@ import { ObjectId, type Db, type Filter } from 'mongodb'
 import { isDuplicateKeyError, type IndexPlan, type RetiredIndexes } from '@app/platform'
 import type { ClaimStatus, DeliveryOutcome } from '../schemas/claims.js'
 import type { RewardContent } from '../schemas/rewards.js'
-import { findPage, type PageRequest } from '../pagination.js'
+import { findPage, type PageRequest } from '@app/platform'
 
 /** The delivery outbox, kept on the claim so a state change and its delivery bookkeeping are one write. */
 export interface DeliveryState {

@@ -1,7 +1,7 @@
 import type { Db, Filter, ObjectId } from 'mongodb'
 import type { IndexPlan } from '@app/platform'
 import type { Condition, ConditionType } from '../schemas/conditions.js'
-import { findPage, type PageRequest } from '../pagination.js'
+import { findPage, type PageRequest } from '@app/platform'
 
 export interface EventDoc {
   _id: ObjectId

@@ -1,6 +1,5 @@
 import type { Db } from 'mongodb'
-import type { IndexPlan, RetiredIndexes } from '@app/platform'
-import { auditLogIndexes, createAuditLogRepository } from './audit-log.js'
+import { auditLogIndexes, createAuditLogRepository, type IndexPlan, type RetiredIndexes } from '@app/platform'
 import { claimIndexes, createClaimRepository, retiredClaimIndexes } from './claims.js'
 import { createDeliverySettingsRepository } from './delivery-settings.js'
 import { createEventRepository, eventIndexes } from './events.js'

@@ -2,7 +2,7 @@ import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type Filter, 
 import { isDuplicateKeyError, type IndexPlan, type RetiredIndexes } from '@app/platform'
 import type { ProgressState, StateChange } from '../conditions/index.js'
 import type { ConditionType } from '../schemas/conditions.js'
-import { findPage, type PageRequest } from '../pagination.js'
+import { findPage, type PageRequest } from '@app/platform'
 
 /** A user's progress toward one event's conditions. */
 export interface ProgressDoc {

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The service's notion of now: windows, days, due deliveries. Tests may shift it. */
+    /** The service's notion of now: windows, days, due deliveries, grace periods. Tests may shift it. */
     clock: () => Date
   }
 }

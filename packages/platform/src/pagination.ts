@@ -1,5 +1,5 @@
 import { ObjectId, type Collection, type Document, type Filter, type WithId } from 'mongodb'
-import { badRequest } from '@app/platform'
+import { badRequest } from './errors.js'
 
 export interface PageRequest {
   limit?: number | undefined

@@ -1,0 +1,75 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ObjectId } from 'mongodb'
+import { Role } from '@app/contracts'
+import { conflict, notFound } from '@app/platform'
+import { toPublicUser } from '../accounts.js'
+import type { UserChange } from '../repositories/users.js'
+import { auditSchema, endSessionsSchema, revocationsSchema, updateRolesSchema, updateStatusSchema } from '../schemas/users.js'
+
+export interface AccountAdminOptions {
+  /** How long a revocation must be published: the access-token lifetime (older tokens have expired). */
+  accessTokenTtlSeconds: number
+}
+
+/**
+ * What staff do to accounts — roles, disabling, ending sessions — and what makes those changes
+ * take effect everywhere: each raises the account's token version and publishes the new
+ * minimum on the revocation feed that every service polls; each is written to the audit log.
+ */
+export const accountAdminRoutes: FastifyPluginAsyncTypebox<AccountAdminOptions> = async (app, { accessTokenTtlSeconds }) => {
+  const { users, sessions, revocations, auditLog } = app.repositories
+  const revocationLifetimeMs = accessTokenTtlSeconds * 1000
+
+  /** Publishes the change's new token version, then audits it. */
+  async function publish(change: UserChange, entry: { actor: string; action: string; before: Record<string, unknown>; after: Record<string, unknown> }, now: Date) {
+    const userId = change.after._id.toHexString()
+    await revocations.record(userId, change.after.tokenVersion ?? 0, now, revocationLifetimeMs)
+    await auditLog.record({ ...entry, at: now, entity: { type: 'user', id: userId } })
+  }
+
+  app.patch('/auth/users/:id/roles', { schema: updateRolesSchema }, async (request) => {
+    const id = request.params.id.toLowerCase()
+    const { roles } = request.body
+    if (id === request.user.sub && !roles.includes(Role.ADMIN)) {
+      throw conflict('You cannot remove ADMIN from your own account', 'SELF_DEMOTION')
+    }
+    const now = app.clock()
+    const change = await users.setRoles(new ObjectId(id), roles, now)
+    if (!change) throw notFound('No account with this id', 'USER_NOT_FOUND')
+    await publish(change, { actor: request.user.sub, action: 'user.roles', before: { roles: change.before.roles }, after: { roles } }, now)
+    return toPublicUser(change.after)
+  })
+
+  app.patch('/auth/users/:id/status', { schema: updateStatusSchema }, async (request) => {
+    const id = request.params.id.toLowerCase()
+    const { disabled } = request.body
+    if (id === request.user.sub && disabled) throw conflict('You cannot disable your own account', 'SELF_DISABLE')
+    const now = app.clock()
+    const change = await users.setDisabled(new ObjectId(id), disabled, now)
+    if (change === null) throw notFound('No account with this id', 'USER_NOT_FOUND')
+    if (change === 'unchanged') {
+      const user = await users.findById(new ObjectId(id))
+      if (!user) throw notFound('No account with this id', 'USER_NOT_FOUND')
+      return toPublicUser(user)
+    }
+    await publish(change, { actor: request.user.sub, action: 'user.status', before: { disabled: !disabled }, after: { disabled } }, now)
+    return toPublicUser(change.after)
+  })
+
+  app.delete('/auth/users/:id/sessions', { schema: endSessionsSchema }, async (request) => {
+    const id = new ObjectId(request.params.id.toLowerCase())
+    const now = app.clock()
+    const change = await users.endTokens(id, now)
+    if (!change) throw notFound('No account with this id', 'USER_NOT_FOUND')
+    const revoked = await sessions.revokeAllOf(id, 'staff', now)
+    await publish(change, { actor: request.user.sub, action: 'user.sessions', before: { openSessions: revoked }, after: { openSessions: 0 } }, now)
+    return { revoked }
+  })
+
+  app.get('/auth/audit', { schema: auditSchema }, async (request) => auditLog.list(request.query))
+
+  app.get('/internal/revocations', { schema: revocationsSchema }, async () => {
+    const now = app.clock()
+    return { entries: await revocations.active(now), generatedAt: now.toISOString() }
+  })
+}
