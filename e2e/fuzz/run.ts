@@ -18,20 +18,14 @@ import { randomInt } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ADMIN, client, startE2eSystem } from '../test/helpers.js'
+// Generous limits: the fuzzer is one client sending thousands of requests and logins.
+import { ADMIN, UNTHROTTLED, client, startE2eSystem } from '../test/helpers.js'
 
 const ROLES = ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE', 'DELIVERY'] as const
 const CHECKS = ['not_a_server_error', 'status_code_conformance', 'response_schema_conformance']
 const EXAMPLES = Number(process.env.FUZZ_EXAMPLES ?? 30)
 const SEED = process.env.FUZZ_SEED ?? String(randomInt(1, 2 ** 47))
 const SCHEMATHESIS = process.env.SCHEMATHESIS ?? 'schemathesis'
-/** Generous limits: the fuzzer is one client sending thousands of requests and logins. */
-const UNTHROTTLED = {
-  RATE_LIMIT_MAX: '10000000',
-  LOGIN_RATE_LIMIT_MAX: '10000000',
-  LOGIN_RATE_LIMIT_PER_CLIENT: '10000000',
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: '10000000'
-}
 
 interface RoleResult {
   role: string

@@ -1,13 +1,13 @@
-import { isDeepStrictEqual } from 'node:util'
-import { ProblemDetails } from '@app/contracts'
-import type { AccessRule, AccessTable } from '@app/platform'
+import { problemResponse } from '@app/contracts'
+import { hoistNamedSchemas, sameShape, type AccessRule, type AccessTable } from '@app/platform'
 import type { UpstreamMount } from './access.js'
 
 type JsonObject = Record<string, unknown>
 
 export interface OpenApiDocument extends JsonObject {
   openapi: string
-  info: { title: string; version: string; description?: string }
+  info: { title: string; version: string; description?: string; license?: { name: string; identifier?: string } }
+  servers?: Array<{ url: string; description?: string }>
   paths: Record<string, JsonObject>
   components: Record<string, Record<string, unknown>>
   tags?: Array<{ name: string } & JsonObject>
@@ -19,24 +19,26 @@ export type ServiceDocument = { mount: UpstreamMount } & ({ document: JsonObject
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 const BEARER_AUTH = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }
 
-/** The problem-details schema as plain JSON: TypeBox's `$id` means nothing inside an OpenAPI document. */
-const { $id: _problemId, ...problemSchema } = JSON.parse(JSON.stringify(ProblemDetails)) as JsonObject
-const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } }
-const gatewayProblem = (description: string, headers?: JsonObject): JsonObject => ({
-  description,
-  ...(headers ? { headers } : {}),
-  content: { 'application/problem+json': { schema: problemSchema } }
-})
 /**
  * What the gateway itself may answer on any route, whatever the service documents: a client
- * (and a contract checker) must find these statuses and their shape in each operation.
+ * (and a contract checker) must find these statuses and their shape in each operation. As plain
+ * JSON with the `Problem` schema as a named component, like the services' own documents.
  */
-const GATEWAY_RESPONSES: Record<string, JsonObject> = {
-  '429': gatewayProblem('Rate limited (per client; stricter on /auth/login)', retryAfter),
-  '502': gatewayProblem('The upstream service broke off the exchange'),
-  '503': gatewayProblem('The upstream service is unreachable or its circuit breaker is open', retryAfter),
-  '504': gatewayProblem('The upstream service did not answer in time')
+const { paths: gatewayPaths, components: gatewayComponents } = hoistNamedSchemas(
+  JSON.parse(
+    JSON.stringify({ paths: { responses: Object.fromEntries([429, 502, 503, 504].map((status) => [status, asOpenApiResponse(problemResponse(status))])) } })
+  ) as { paths: { responses: Record<string, JsonObject> }; components: Record<string, Record<string, unknown>> }
+)
+
+/** A route-schema response as OpenAPI has it: each header a `{description, schema}` (what @fastify/swagger does for the services). */
+function asOpenApiResponse({ headers, ...response }: ReturnType<typeof problemResponse>): JsonObject {
+  if (!headers) return response
+  return {
+    ...response,
+    headers: Object.fromEntries(Object.entries(headers).map(([name, { description, ...schema }]) => [name, { description, schema }]))
+  }
 }
+const GATEWAY_RESPONSES = gatewayPaths.responses
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -74,7 +76,7 @@ function mergeComponents(merged: OpenApiDocument['components'], upstream: string
   for (const [section, entries] of sections) {
     for (const [name, definition] of Object.entries(entries)) {
       const existing = merged[section]?.[name]
-      if (section === 'securitySchemes' || existing === undefined || isDeepStrictEqual(existing, definition)) continue
+      if (section === 'securitySchemes' || existing === undefined || sameShape(existing, definition)) continue
       renames.set(componentRef(section, name), componentRef(section, `${upstream}_${name}`))
     }
   }
@@ -86,6 +88,28 @@ function mergeComponents(merged: OpenApiDocument['components'], upstream: string
     }
   }
   return renames
+}
+
+/** Drops the schemas no forwarded operation reaches (a service's internal routes' shapes, say its JWKS). */
+function pruneUnusedSchemas(document: OpenApiDocument): void {
+  const schemas = document.components.schemas ?? {}
+  const prefix = componentRef('schemas', '')
+  const used = new Set<string>()
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit)
+    if (!isObject(value)) return
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === '$ref' && typeof inner === 'string' && inner.startsWith(prefix)) {
+        const name = inner.slice(prefix.length)
+        if (!used.has(name)) {
+          used.add(name)
+          visit(schemas[name])
+        }
+      } else visit(inner)
+    }
+  }
+  visit(document.paths)
+  document.components.schemas = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)))
 }
 
 /**
@@ -101,10 +125,11 @@ export function combineDocuments(services: ServiceDocument[], table: AccessTable
     })
   )
   const combined: OpenApiDocument = {
-    openapi: '3.0.3',
-    info: { title: 'Event & Reward Platform — public API', version: '1.0.0' },
+    openapi: '3.1.0',
+    info: { title: 'Event & Reward Platform — public API', version: '1.0.0', license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' } },
+    servers: [{ url: '/', description: 'The gateway serving this document' }],
     paths: {},
-    components: { securitySchemes: { bearerAuth: BEARER_AUTH } }
+    components: { securitySchemes: { bearerAuth: BEARER_AUTH }, schemas: { ...gatewayComponents.schemas } }
   }
   const tags = new Map<string, { name: string } & JsonObject>()
   const usedTags = new Set<string>()
@@ -151,6 +176,7 @@ export function combineDocuments(services: ServiceDocument[], table: AccessTable
   }
 
   combined.tags = [...usedTags].map((name) => tags.get(name) ?? { name })
+  pruneUnusedSchemas(combined)
   const layout = services
     .map(({ mount }) =>
       mount.gatewayPrefix === mount.upstreamPrefix

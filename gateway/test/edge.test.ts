@@ -74,6 +74,25 @@ describe('edge protections', () => {
     }
   })
 
+  it("the rate-limit headers a client sees are the gateway's, whatever the service sends; its Retry-After passes", async () => {
+    const system = await startSystem({ rateLimit: { max: 100, loginMax: 10, windowMs: 60_000 } })
+    try {
+      system.auth.behaviour = {
+        kind: 'status',
+        status: 429,
+        headers: { 'x-ratelimit-limit': '20', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '40', 'ratelimit-limit': '20', 'retry-after': '40' }
+      }
+      const login = await fetch(`${system.gateway.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      assert.equal(login.status, 429)
+      assert.equal(login.headers.get('x-ratelimit-limit'), '10', "the gateway's login budget")
+      assert.equal(login.headers.get('x-ratelimit-remaining'), '9')
+      assert.equal(login.headers.get('ratelimit-limit'), null)
+      assert.equal(login.headers.get('retry-after'), '40', "the service's own wait still reaches the client")
+    } finally {
+      await system.stop()
+    }
+  })
+
   it('/ready is 503 while an upstream is down and 200 once both answer /health', async () => {
     const system = await startSystem()
     try {

@@ -61,6 +61,12 @@ function groupRoutes(): RouteGroup[] {
   return [...groups.values()]
 }
 
+const RATE_LIMIT_HEADER = /^(x-)?ratelimit-/i
+
+export function withoutUpstreamRateLimitHeaders<T extends Record<string, unknown>>(headers: T): T {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !RATE_LIMIT_HEADER.test(name))) as T
+}
+
 const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | null | undefined)?.code
   return typeof code === 'string' ? code : ''
@@ -135,6 +141,10 @@ async function forward({ request, reply, dest, options, upstream, breaker, timeo
             ...body,
             timeout: timeoutMs,
             retryDelay: retryDelayFor(request.method),
+            // The rate-limit headers a client sees are the gateway's: a service's own (auth's login
+            // and sign-up limits) would overwrite them and tell the client a budget it does not have.
+            rewriteHeaders: (headers, request) =>
+              withoutUpstreamRateLimitHeaders(options.rewriteHeaders ? options.rewriteHeaders(headers, request) : headers),
             rewriteRequestHeaders: (original, headers) => ({
               ...headers,
               [REQUEST_ID_HEADER]: String(original.id),

@@ -16,12 +16,12 @@ export const AuditEntry = Type.Object(
         type: Type.String({ examples: ['user', 'delivery', 'claim'] }),
         id: Type.Union([Type.String(), Type.Null()], { description: 'null for a setting that has no id (say, delivery)' })
       },
-      { additionalProperties: false }
+      { additionalProperties: false, title: 'AuditEntity' }
     ),
     before: Snapshot,
     after: Snapshot
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'AuditEntry' }
 )
 export type AuditEntry = Static<typeof AuditEntry>
 
@@ -35,4 +35,4 @@ export const AuditQuery = Type.Object(
   { additionalProperties: false }
 )
 export type AuditQuery = Static<typeof AuditQuery>
-export const AuditPage = pageOf(AuditEntry)
+export const AuditPage = pageOf(AuditEntry, 'AuditPage')

@@ -22,6 +22,7 @@ export const CreateUserBody = Type.Object(
   },
   {
     additionalProperties: false,
+    title: 'UserInput',
     examples: [{ email: 'player1@example.com', password: 'correct-horse-battery' }]
   }
 )
@@ -29,13 +30,14 @@ export type CreateUserBody = Static<typeof CreateUserBody>
 
 export const LoginBody = Type.Object(
   { email: Email, password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }) },
-  { additionalProperties: false, examples: [{ email: 'admin@example.com', password: 'change-me-admin-password' }] }
+  // A placeholder, never a real credential: Swagger UI pre-fills "Try it out" with it.
+  { additionalProperties: false, title: 'LoginInput', examples: [{ email: 'player1@example.com', password: 'your-password' }] }
 )
 export type LoginBody = Static<typeof LoginBody>
 
 export const RefreshBody = Type.Object(
   { refreshToken: Type.Optional(Type.String({ minLength: 20, maxLength: 4096 })) },
-  { additionalProperties: false, description: 'The refresh token here, or as `Authorization: Bearer <refreshToken>`' }
+  { additionalProperties: false, title: 'RefreshInput', description: 'The refresh token here, or as `Authorization: Bearer <refreshToken>`' }
 )
 export type RefreshBody = Static<typeof RefreshBody>
 
@@ -46,7 +48,7 @@ export const TokenPair = Type.Object(
     expiresIn: Type.Integer({ description: 'Access token lifetime in seconds', examples: [900] }),
     tokenType: Type.Literal('Bearer')
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'TokenPair' }
 )
 export type TokenPair = Static<typeof TokenPair>
 
@@ -58,27 +60,30 @@ export const PublicUser = Type.Object(
     disabled: Type.Boolean({ description: 'A disabled account cannot log in, refresh, or use any token it holds' }),
     createdAt: DateTimeString
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'User' }
 )
 export type PublicUser = Static<typeof PublicUser>
 
 export const UpdateRolesBody = Type.Object(
   { roles: RolesSchema },
-  { additionalProperties: false, examples: [{ roles: ['OPERATOR'] }] }
+  { additionalProperties: false, title: 'RolesUpdate', examples: [{ roles: ['OPERATOR'] }] }
 )
 export type UpdateRolesBody = Static<typeof UpdateRolesBody>
 
-export const LogoutReply = Type.Object({ revoked: Type.Boolean() }, { additionalProperties: false })
+export const LogoutReply = Type.Object(
+  { revoked: Type.Boolean({ description: 'false: the session had ended already' }) },
+  { additionalProperties: false, title: 'LogoutResult' }
+)
 
 export const UpdateStatusBody = Type.Object(
   { disabled: Type.Boolean({ description: 'true: the account cannot log in, refresh or use its tokens (within 5 s everywhere); false: it can again' }) },
-  { additionalProperties: false, examples: [{ disabled: true }, { disabled: false }] }
+  { additionalProperties: false, title: 'StatusUpdate', examples: [{ disabled: true }, { disabled: false }] }
 )
 export type UpdateStatusBody = Static<typeof UpdateStatusBody>
 
 export const EndSessionsReply = Type.Object(
   { revoked: Type.Integer({ minimum: 0, description: 'Sessions that were open and are now ended' }) },
-  { additionalProperties: false, examples: [{ revoked: 2 }] }
+  { additionalProperties: false, title: 'EndedSessions', examples: [{ revoked: 2 }] }
 )
 export type EndSessionsReply = Static<typeof EndSessionsReply>
 
@@ -110,10 +115,10 @@ export const TOKEN_TYPE_REFRESH = 'refresh'
 export const RevocationFeed = Type.Object(
   {
     entries: Type.Array(
-      Type.Object({ userId: ObjectIdString, minVersion: Type.Integer({ minimum: 0 }) }, { additionalProperties: false })
+      Type.Object({ userId: ObjectIdString, minVersion: Type.Integer({ minimum: 0 }) }, { additionalProperties: false, title: 'Revocation' })
     ),
     generatedAt: DateTimeString
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'RevocationFeed' }
 )
 export type RevocationFeed = Static<typeof RevocationFeed>

@@ -16,8 +16,12 @@ export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' }))
 }
-export const pageOf = <T extends import('@sinclair/typebox').TSchema>(item: T) =>
+/** One page of a list, named `<Thing>Page`: `nextCursor` is null on the last page. */
+export const pageOf = <T extends import('@sinclair/typebox').TSchema>(item: T, title: string) =>
   Type.Object(
-    { items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) },
-    { additionalProperties: false }
+    {
+      items: Type.Array(item),
+      nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last one' })
+    },
+    { additionalProperties: false, title }
   )

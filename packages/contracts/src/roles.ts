@@ -18,7 +18,7 @@ export const ALL_ROLES: readonly Role[] = Object.values(Role)
 export const STAFF_ROLES: readonly Role[] = [Role.OPERATOR, Role.AUDITOR, Role.ADMIN, Role.SERVICE]
 
 /** One role as a plain string enum (what Ajv and OpenAPI see). */
-export const RoleEnum = Type.Unsafe<Role>({ type: 'string', enum: [...ALL_ROLES], examples: ['USER'] })
+export const RoleEnum = Type.Unsafe<Role>({ type: 'string', enum: [...ALL_ROLES], title: 'Role', examples: ['USER'] })
 export const RolesSchema = Type.Array(RoleEnum, {
   minItems: 1,
   maxItems: ALL_ROLES.length,

@@ -71,7 +71,8 @@ async function authApp(app: FastifyInstance, options: AuthAppOptions): Promise<v
   await app.register(metricsPlugin, { prefix: 'auth_' })
   await app.register(openApiPlugin, {
     title: 'Auth service',
-    description: 'Accounts, sessions and tokens of the event & reward platform. Access tokens are RS256 JWTs; keys at /.well-known/jwks.json.'
+    description: 'Accounts, sessions and tokens of the event & reward platform. Access tokens are RS256 JWTs; keys at /.well-known/jwks.json.',
+    tags: [{ name: 'auth', description: 'Accounts, sign-in, sessions and tokens' }]
   })
   await app.register(mongoPlugin, {
     url: options.mongoUrl,

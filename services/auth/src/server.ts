@@ -1,6 +1,8 @@
 import { createServer, exitOnEnvError, listenUntilSignalled, loadEnv, resolveDatabase } from '@app/platform'
 import authApp from './app.js'
 import { AuthEnv, assertConsistentEnv } from './env.js'
+import { randomBytes } from 'node:crypto'
+import { GENERATED_ADMIN_EMAIL, type BootstrapAdminOptions } from './plugins/bootstrap-admin.js'
 import { loadSigningKey, type SigningKey } from './signing-key.js'
 
 let env: AuthEnv
@@ -24,6 +26,7 @@ if (signingKey.generated) {
   app.log.warn('JWT_PRIVATE_KEY is not set: signing with a key generated for this process; tokens die with it and instances will not agree')
 }
 
+const bootstrapAdmin = bootstrapAdminFrom(env)
 await app.register(authApp, {
   mongoUrl: database.url,
   dbName: env.AUTH_DB_NAME,
@@ -43,6 +46,16 @@ await app.register(authApp, {
   },
   verifiedTokenCacheSize: env.ACCESS_TOKEN_CACHE_SIZE,
   ...(env.PASSWORD_HASH_CONCURRENCY ? { passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY } : {}),
-  ...(env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { bootstrapAdmin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } } : {})
+  ...(bootstrapAdmin ? { bootstrapAdmin } : {})
 })
+/**
+ * The configured first ADMIN; with none configured, outside production, one with a generated
+ * password (see the bootstrap plugin). Production without one starts with no ADMIN: set them.
+ */
+function bootstrapAdminFrom({ ADMIN_EMAIL, ADMIN_PASSWORD, NODE_ENV }: AuthEnv): BootstrapAdminOptions | undefined {
+  if (ADMIN_EMAIL && ADMIN_PASSWORD) return { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }
+  if (NODE_ENV === 'production') return undefined
+  return { email: GENERATED_ADMIN_EMAIL, password: randomBytes(15).toString('base64url'), generated: true }
+}
+
 await listenUntilSignalled(app, { port: env.AUTH_PORT, host: env.HOST, onClosed: database.stop })

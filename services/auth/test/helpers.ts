@@ -1,7 +1,9 @@
 import { createPrivateKey, sign } from 'node:crypto'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { createServer } from '@app/platform'
+import Fastify from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { createServer, serverOptions } from '@app/platform'
 import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/platform/testkit'
 import type { TokenPair } from '@app/contracts'
 import authApp, { type AuthAppOptions } from '../src/app.js'
@@ -31,10 +33,12 @@ export interface TestAuth {
 
 export interface TestAuthOptions extends Partial<AuthAppOptions> {
   trustProxy?: string
+  /** Where the service logs (at warn), for tests of what it says; default: silent. */
+  logStream?: { write(line: string): void }
 }
 
 /** A real auth service on an ephemeral port, on a fresh database unless `dbName` says otherwise. */
-export async function startAuth({ trustProxy, ...overrides }: TestAuthOptions = {}): Promise<TestAuth> {
+export async function startAuth({ trustProxy, logStream, ...overrides }: TestAuthOptions = {}): Promise<TestAuth> {
   database = await startTestMongo()
   const options: AuthAppOptions = {
     mongoUrl: database.url,
@@ -53,7 +57,9 @@ export async function startAuth({ trustProxy, ...overrides }: TestAuthOptions = 
     bootstrapAdmin: ADMIN,
     ...overrides
   }
-  const app = createServer({ name: 'auth-test', logLevel: 'silent', bodyLimit: BODY_LIMIT, trustProxy })
+  const app = logStream
+    ? Fastify({ ...serverOptions({ name: 'auth-test', logLevel: 'warn', bodyLimit: BODY_LIMIT, trustProxy }), logger: { level: 'warn', stream: logStream } }).withTypeProvider<TypeBoxTypeProvider>()
+    : createServer({ name: 'auth-test', logLevel: 'silent', bodyLimit: BODY_LIMIT, trustProxy })
   await app.register(authApp, options)
   const url = await listenOnFreePort(app)
   return { url, app, dbName: options.dbName, close: () => app.close() }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { GENERATED_ADMIN_EMAIL } from '../src/plugins/bootstrap-admin.js'
 import {
   ADMIN,
   BODY_LIMIT,
@@ -203,6 +204,38 @@ describe('bootstrap admin', () => {
     const admins = await auth.app.mongo.db.collection('users').find({ email: ADMIN.email }).toArray()
     assert.equal(admins.length, 1)
     assert.deepEqual(admins[0]?.roles, ['ADMIN'])
+  })
+
+  test('none configured: a first ADMIN with a generated password, said once in the log — and only while no ADMIN exists', async () => {
+    const lines: string[] = []
+    const logStream = { write: (line: string) => { lines.push(line) } }
+    const generated = { email: GENERATED_ADMIN_EMAIL, password: 'generated-x7Pq2-9kLm', generated: true }
+    const fresh = await startAuth({ bootstrapAdmin: generated, logStream })
+    try {
+      const said = lines.filter((line) => line.includes(generated.password))
+      assert.equal(said.length, 1, 'the password is in the log, once')
+      assert.match(said[0]!, /admin@platform\.local/)
+      const pair = await login(fresh.url, generated.email, generated.password)
+      assert.deepEqual((await call(fresh.url, 'GET', '/auth/users/me', { token: pair.accessToken })).body.roles, ['ADMIN'])
+    } finally {
+      await fresh.close()
+    }
+    // A restart generates another password; the account exists, so nothing is created or said.
+    lines.length = 0
+    const restarted = await startAuth({ dbName: fresh.dbName, bootstrapAdmin: { ...generated, password: 'another-generated-one' }, logStream })
+    try {
+      assert.equal(lines.filter((line) => line.includes('another-generated-one')).length, 0)
+      assert.equal((await call(restarted.url, 'POST', '/auth/login', { body: { email: generated.email, password: generated.password } })).status, 200)
+    } finally {
+      await restarted.close()
+    }
+    // A database that has an ADMIN already (the configured one) gets no generated one.
+    const configured = await startAuth({ dbName: auth.dbName, bootstrapAdmin: { ...generated, password: 'third-generated-one' }, logStream })
+    try {
+      assert.equal(await configured.app.mongo.db.collection('users').countDocuments({ email: GENERATED_ADMIN_EMAIL }), 0)
+    } finally {
+      await configured.close()
+    }
   })
 })
 

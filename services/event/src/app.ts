@@ -54,7 +54,14 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
     title: 'Event service',
     description:
       'Events, reward bundles, progress, claims and reward delivery. Served under `/event-gateway` by the gateway. ' +
-      'Every route needs an access token from the auth service (`Authorization: Bearer …`).'
+      'Every route needs an access token from the auth service (`Authorization: Bearer …`).',
+    tags: [
+      { name: 'events', description: 'Events: a time window, conditions, approval' },
+      { name: 'rewards', description: 'Reward bundles attached to events' },
+      { name: 'progress', description: 'Progress reports (game servers) and what players have achieved' },
+      { name: 'claims', description: 'Claims: made by players, decided by operators, delivered exactly once' },
+      { name: 'delivery', description: 'The reward-delivery system: its callback, the pause switch and the outbox' }
+    ]
   })
   await app.register(mongoPlugin, { url: mongoUrl, dbName: config.EVENT_DB_NAME, indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }), retiredIndexes })
   const revocations = createRevocationFeedClient(

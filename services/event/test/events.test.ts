@@ -216,28 +216,49 @@ describe('PATCH /event/:id', () => {
 })
 
 describe('OpenAPI', () => {
-  test('unions are oneOf + discriminator; the seed bodies are examples', async () => {
+  test('unions are oneOf + discriminator over named components, with a mapping; the seed bodies are examples', async () => {
     const doc = (await service.call('GET', '/api-docs/json')).body
+    assert.equal(doc.openapi, '3.1.0')
+    const schemas = doc.components.schemas
     const json = (path: string, method: string) => doc.paths[path][method].requestBody.content['application/json']
     // One example is rendered as `example`, several as `examples: {exampleN: {value}}`.
     const examples = (path: string) => {
       const content = json(path, 'post')
       return content.examples ? Object.values(content.examples).map((entry) => (entry as { value: unknown }).value) : [content.example]
     }
-    const conditions = json('/event', 'post').schema.properties.contents.items
-    assert.deepEqual(conditions.discriminator, { propertyName: 'type' })
-    assert.deepEqual(
-      conditions.oneOf.map((branch: { properties: { type: { enum: string[] } } }) => branch.properties.type.enum[0]),
-      ['attendance', 'login_streak', 'quest', 'invite', 'purchase']
-    )
-    const rewards = json('/rewards', 'post').schema.properties.contents.items
-    assert.deepEqual(rewards.discriminator, { propertyName: 'type' })
-    assert.equal(rewards.oneOf.length, 4)
+    const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+    assert.deepEqual(json('/event', 'post').schema, ref('EventInput'))
+    assert.deepEqual(schemas.EventInput.properties.contents.items, ref('Condition'))
+    assert.deepEqual(schemas.Event.properties.contents.items, ref('Condition'), 'requests and responses share one Condition')
+    const unions: Array<[string, string, Record<string, string>]> = [
+      ['Condition', 'type', { attendance: 'AttendanceCondition', login_streak: 'LoginStreakCondition', quest: 'QuestCondition', invite: 'InviteCondition', purchase: 'PurchaseCondition' }],
+      ['RewardContent', 'type', { item: 'ItemReward', point: 'PointReward', coupon: 'CouponReward', currency: 'CurrencyReward' }],
+      ['ProgressReport', 'eventType', { attendance: 'AttendanceReport', login_streak: 'LoginStreakReport', quest: 'QuestReport', invite: 'InviteReport', purchase: 'PurchaseReport' }],
+      ['DeliveryConfirmation', 'status', { completed: 'DeliveryCompleted', failed: 'DeliveryFailed' }]
+    ]
+    for (const [name, propertyName, branches] of unions) {
+      const mapping = Object.fromEntries(Object.entries(branches).map(([tag, component]) => [tag, ref(component).$ref]))
+      assert.deepEqual(schemas[name].discriminator, { propertyName, mapping }, name)
+      assert.deepEqual(schemas[name].oneOf, Object.values(branches).map(ref), name)
+      for (const [tag, component] of Object.entries(branches)) assert.deepEqual(schemas[component].properties[propertyName].enum, [tag])
+    }
+    assert.deepEqual(schemas.QuestReport.required, ['eventType', 'userId', 'value'], 'the quest rule is in the schema')
     assert.deepEqual(examples('/event')[0], SEED_EVENT)
     assert.deepEqual((examples('/rewards')[0] as { contents: unknown }).contents, [{ type: 'item', itemName: '슈퍼박스', quantity: 2 }])
     assert.deepEqual(examples('/user-events/process')[0], { eventType: 'attendance', userId: SEED_EVENT.userId, count: 1 })
     assert.deepEqual(Object.keys(examples('/user-reward-claims')[0] as object), ['userId', 'rewardsId'])
     assert.equal((await service.call('GET', '/api-docs')).status, 200)
+  })
+
+  test('every operation has a unique operationId; nullable fields are 3.1 `null` types', async () => {
+    const doc = (await service.call('GET', '/api-docs/json')).body as { paths: Record<string, Record<string, { operationId?: string }>>; components: { schemas: Record<string, any> } }
+    const ids = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).filter(([method]) => method !== 'parameters').map(([method, operation]) => operation.operationId ?? `missing: ${method} ${path}`)
+    )
+    assert.ok(ids.every((id) => /^[a-z][A-Za-z]+$/.test(id)), ids.join(', '))
+    assert.equal(new Set(ids).size, ids.length)
+    const from = doc.components.schemas.ClaimTransition.properties.from
+    assert.deepEqual(from.anyOf, [{ $ref: '#/components/schemas/ClaimStatus' }, { type: 'null' }], 'a created claim has from: null, and the schema says so')
   })
 
   test('errors are documented as the problem+json they are sent as; every route reading a body documents 413 and 415', async () => {

@@ -52,6 +52,8 @@ export function createUserRepository(db: Db) {
 
     findByEmail: (email: string) => users.findOne({ email: normalizeEmail(email) }),
 
+    anyWithRole: async (role: Role) => (await users.countDocuments({ roles: role }, { limit: 1 })) > 0,
+
     findById: (id: ObjectId) => users.findOne({ _id: id }),
 
     /** Replaces the roles and ends the tokens carrying the old ones. Null: no such account. */

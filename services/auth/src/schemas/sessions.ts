@@ -1,6 +1,6 @@
 import { CloneType } from '@sinclair/typebox'
 import { LoginBody, LogoutReply, RefreshBody, TokenPair, problemResponses } from '@app/contracts'
-import { AUTH_TAGS, BEARER_AUTH } from './openapi.js'
+import { AUTH_TAGS, OPTIONAL_BEARER_AUTH } from './openapi.js'
 
 const TokenPairReply = CloneType(TokenPair, {
   examples: [
@@ -18,6 +18,7 @@ const RefreshTokenBody = CloneType(RefreshBody, { examples: [{}, { refreshToken:
 
 export const loginSchema = {
   tags: AUTH_TAGS,
+  operationId: 'login',
   summary: 'Log in: email and password for a token pair',
   description:
     'Opens a session. A wrong password and an unknown email get the same 401. Too many failures for one account ' +
@@ -31,26 +32,28 @@ export const loginSchema = {
 
 export const refreshSchema = {
   tags: AUTH_TAGS,
+  operationId: 'refreshTokens',
   summary: 'Rotate a refresh token for a new pair',
   description:
     'The refresh token goes in the body or as `Authorization: Bearer <refreshToken>` (then the body may be `{}` or ' +
     'absent). It is rotated: the answer carries a new one. Presented again within REFRESH_REUSE_GRACE_SECONDS ' +
     '(10 s) — a retry after a lost reply, two tabs at once — it gets another working pair of the same session; ' +
     'later, it revokes the whole session (every token rotated from the same login). A disabled account: 403.',
-  security: BEARER_AUTH,
+  security: OPTIONAL_BEARER_AUTH,
   body: RefreshTokenBody,
   response: { 200: TokenPairReply, ...problemResponses(400, 401, 403, 413, 415) }
 }
 
 export const logoutSchema = {
   tags: AUTH_TAGS,
+  operationId: 'logout',
   summary: 'Log out: end the session of a refresh token',
   description:
     'The refresh token goes in the body or as `Authorization: Bearer <refreshToken>` (then the body may be `{}` or ' +
     'absent). Every refresh token of the ' +
     'session stops working; `revoked` is false when the session had ended already. Access tokens already issued ' +
     'stay valid until they expire.',
-  security: BEARER_AUTH,
+  security: OPTIONAL_BEARER_AUTH,
   body: RefreshTokenBody,
   response: { 200: CloneType(LogoutReply, { examples: [{ revoked: true }] }), ...problemResponses(400, 401, 413, 415) }
 }

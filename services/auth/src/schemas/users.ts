@@ -19,6 +19,7 @@ const UserReply = CloneType(PublicUser, {
 
 export const createUserSchema = {
   tags: AUTH_TAGS,
+  operationId: 'createUser',
   summary: 'Create an account',
   description:
     'Public sign-up always creates a USER: `roles` / `role` in the body are ignored, and it is limited per client ' +
@@ -32,6 +33,7 @@ export const createUserSchema = {
 
 export const currentUserSchema = {
   tags: AUTH_TAGS,
+  operationId: 'getCurrentUser',
   summary: 'The account of the access token',
   description: 'Every role but DELIVERY (the delivery system only confirms deliveries: 403).',
   security: BEARER_AUTH,
@@ -40,6 +42,7 @@ export const currentUserSchema = {
 
 export const updateRolesSchema = {
   tags: AUTH_TAGS,
+  operationId: 'updateUserRoles',
   summary: "Replace an account's roles (ADMIN)",
   description:
     'Tokens issued before the change are refused by every service within 5 s; the account\'s next refresh ' +
@@ -53,6 +56,7 @@ export const updateRolesSchema = {
 
 export const updateStatusSchema = {
   tags: AUTH_TAGS,
+  operationId: 'updateUserStatus',
   summary: 'Disable or enable an account (ADMIN)',
   description:
     'Disabled: the account cannot log in or refresh (403 ACCOUNT_DISABLED), and every service refuses the access ' +
@@ -66,7 +70,8 @@ export const updateStatusSchema = {
 
 export const endSessionsSchema = {
   tags: AUTH_TAGS,
-  summary: "End every session of an account (ADMIN)",
+  operationId: 'endUserSessions',
+  summary: 'End every session of an account (ADMIN)',
   description:
     'Its refresh tokens stop working at once and its access tokens are refused by every service within 5 s. ' +
     'The account may log in again. Audited.',
@@ -77,7 +82,8 @@ export const endSessionsSchema = {
 
 export const auditSchema = {
   tags: AUTH_TAGS,
-  summary: "The accounts audit log (AUDITOR, ADMIN): roles, status, sessions ended by staff",
+  operationId: 'listAccountAudit',
+  summary: 'The accounts audit log (AUDITOR, ADMIN): roles, status, sessions ended by staff',
   description: 'Newest first; filter by `entityId` (the account changed) or `actor` (who changed it).',
   security: BEARER_AUTH,
   querystring: AuditQuery,
@@ -86,6 +92,7 @@ export const auditSchema = {
 
 export const revocationsSchema = {
   tags: AUTH_TAGS,
+  operationId: 'getRevocations',
   summary: 'Token revocations, for the other services to poll (internal; not forwarded by the gateway)',
   description: 'Per account changed within the last access-token lifetime, the lowest token version still valid.',
   response: { 200: RevocationFeed }

@@ -9,7 +9,13 @@ import type { ProgressReportBody, ProgressReportReply } from '../schemas/progres
 /** Clocks drift; anything further ahead than this is a bug or a forgery, not a report. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000
 
-export interface ReportInput extends ProgressReportBody {
+/** A report as the route read it, whoever sent it: the body's fields, the reporter, the key. */
+export interface ReportInput {
+  eventType: ProgressReportBody['eventType']
+  userId: string
+  count?: number | undefined
+  value?: string | undefined
+  occurredAt?: string | undefined
   reportedBy: string
   idempotencyKey?: string | undefined
 }

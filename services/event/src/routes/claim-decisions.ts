@@ -49,6 +49,7 @@ export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'approveClaim',
         summary: 'Approve a pending claim: pending → processing, then delivery',
         description: 'Not on a claim of your own account (403 SELF_APPROVAL).',
         params: IdParams,
@@ -68,6 +69,7 @@ export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'rejectClaim',
         summary: 'Reject a pending claim, with a reason',
         description: 'The reason is for staff; the player is told only that the claim was not approved. Not on a claim of your own account (403 SELF_APPROVAL).',
         params: IdParams,
@@ -88,6 +90,7 @@ export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'retryClaim',
         summary: 'Retry a failed claim: failed → processing, then delivery under the same Idempotency-Key',
         description:
           'The grant is sent again with the claim id as its Idempotency-Key, as on every earlier attempt, so a ' +
@@ -119,6 +122,7 @@ export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'resolveClaim',
         summary: 'Resolve a failed claim by hand: failed → completed, with a note',
         description:
           'For when you have confirmed that the grant did land (say, outcome `unknown` and the game shows it). ' +

@@ -54,6 +54,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'createClaim',
         summary: 'Claim a reward bundle (for yourself)',
         description:
           'Checked in this order: the reward exists (404), its event is active (409 EVENT_INACTIVE) and inside ' +
@@ -129,6 +130,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'listClaims',
         summary: 'All claims (the reward history), newest first',
         description: '`from` (inclusive) and `to` (exclusive) bound the claim time.',
         querystring: ClaimListQuery,
@@ -144,6 +146,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'listMyClaims',
         summary: 'Your own claims, newest first',
         querystring: MyClaimsQuery,
         response: { 200: ClaimPage, ...problemResponses(400, 401, 403) }
@@ -158,6 +161,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'getClaim',
         summary: 'One claim with its audit trail (yours, or any for staff)',
         params: IdParams,
         response: { 200: ClaimDetail, ...problemResponses(400, 401, 403, 404) }

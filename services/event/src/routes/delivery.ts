@@ -20,6 +20,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'confirmDelivery',
         summary: 'Delivery system (DELIVERY role): confirm or refuse a grant it accepted with 202',
         description:
           '`{status: "completed"}` moves a `processing` claim — or a `failed` one whose outcome is `unknown` — to ' +
@@ -80,6 +81,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'getDeliveryStatus',
         summary: 'Delivery status: paused or not, the outbox, the circuit',
         response: { 200: DeliveryStatus, ...problemResponses(401, 403) }
       }
@@ -93,6 +95,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'setDeliveryPaused',
         summary: 'Pause or resume delivery (ADMIN)',
         description:
           'Paused: claims still enter `processing` and queue; nothing is sent, nothing fails, and the retry budgets ' +

@@ -39,6 +39,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'createEvent',
         summary: 'Create an event',
         description: 'The author is the caller (token `sub`); a `userId` in the body is accepted and ignored.',
         body: CreateEventBody,
@@ -75,6 +76,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'listEvents',
         summary: 'List events, newest first',
         querystring: EventListQuery,
         response: { 200: EventPage, ...problemResponses(400, 401, 403) }
@@ -93,6 +95,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'getEvent',
         summary: 'One event',
         params: IdParams,
         response: { 200: Event, ...problemResponses(400, 401, 403, 404) }
@@ -111,6 +114,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'updateEvent',
         summary: 'Update an event (activate, window, name, description)',
         description: 'Conditions and time zone are fixed once progress may have been counted against them.',
         params: IdParams,

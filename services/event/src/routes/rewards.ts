@@ -25,6 +25,7 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'createReward',
         summary: 'Attach a reward bundle to an event',
         description: 'The author is the caller (token `sub`); a `userId` in the body is accepted and ignored.',
         body: CreateRewardBody,
@@ -50,6 +51,7 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'listRewards',
         summary: 'List reward bundles, newest first',
         querystring: RewardListQuery,
         response: { 200: RewardPage, ...problemResponses(400, 401, 403) }
@@ -68,6 +70,7 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'getReward',
         summary: 'One reward bundle',
         params: IdParams,
         response: { 200: Reward, ...problemResponses(400, 401, 403, 404) }

@@ -18,6 +18,7 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'listUserEvents',
         summary: 'Progress per user and event',
         description:
           'Each condition with its current value, target and whether it holds. A USER sees only their own ' +
@@ -54,6 +55,7 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'reportProgress',
         summary: 'Report progress for a user (game servers, operators)',
         description:
           'Counts toward every active event whose window contains `occurredAt` and which has a condition of type ' +
@@ -82,6 +84,7 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         ...bearer,
+        operationId: 'checkIn',
         summary: 'Check in for today (attendance, for yourself)',
         description: "One attendance on today's date, in each event's own time zone. Needs no body.",
         headers: IdempotencyHeaders,

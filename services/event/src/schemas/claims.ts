@@ -5,7 +5,7 @@ import { discriminatedUnion } from './union.js'
 
 export const CLAIM_STATUSES = ['pending', 'processing', 'completed', 'rejected', 'failed'] as const
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number]
-export const ClaimStatusSchema = Type.Unsafe<ClaimStatus>({ type: 'string', enum: [...CLAIM_STATUSES], examples: ['pending'] })
+export const ClaimStatusSchema = Type.Unsafe<ClaimStatus>({ type: 'string', enum: [...CLAIM_STATUSES], title: 'ClaimStatus', examples: ['pending'] })
 /** Why a failed claim failed: `refused` — the receiver said no for good; `unknown` — the budget ran out, it may have been granted. */
 export const DELIVERY_OUTCOMES = ['refused', 'unknown'] as const
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number]
@@ -17,13 +17,13 @@ export const CreateClaimBody = Type.Object(
     userId: Type.Optional(ObjectIdString),
     rewardsId: ObjectIdString
   },
-  { additionalProperties: false, examples: [{ userId: '682c1aaa6fb6c7f00ae8ae33', rewardsId: '682c1ccc6fb6c7f00ae8ae51' }] }
+  { additionalProperties: false, title: 'ClaimInput', examples: [{ userId: '682c1aaa6fb6c7f00ae8ae33', rewardsId: '682c1ccc6fb6c7f00ae8ae51' }] }
 )
 export type CreateClaimBody = Static<typeof CreateClaimBody>
 
 export const RejectClaimBody = Type.Object(
   { reason: Type.String({ minLength: 1, maxLength: 500, examples: ['Duplicate account'] }) },
-  { additionalProperties: false, examples: [{ reason: 'Duplicate account' }] }
+  { additionalProperties: false, title: 'ClaimRejection', examples: [{ reason: 'Duplicate account' }] }
 )
 export type RejectClaimBody = Static<typeof RejectClaimBody>
 
@@ -31,7 +31,7 @@ const ReasonText = Type.String({ minLength: 1, maxLength: 1000, examples: ['Inve
 export const DeliveryConfirmationBody = discriminatedUnion(
   'status',
   [
-    Type.Object({ status: Type.Literal('completed') }, { additionalProperties: false, title: 'completed' }),
+    Type.Object({ status: Type.Literal('completed') }, { additionalProperties: false, title: 'DeliveryCompleted' }),
     Type.Object(
       {
         status: Type.Literal('failed'),
@@ -39,10 +39,12 @@ export const DeliveryConfirmationBody = discriminatedUnion(
         /** The first version's name for `reason`; accepted so existing delivery systems keep working. */
         error: Type.Optional({ ...ReasonText, deprecated: true, description: 'Deprecated: send `reason`' })
       },
-      { additionalProperties: false, title: 'failed', anyOf: [{ required: ['reason'] }, { required: ['error'] }] }
+      // `status` and one of `reason` / `error`: there are no other properties.
+      { additionalProperties: false, title: 'DeliveryFailed', minProperties: 2 }
     )
   ],
   {
+    title: 'DeliveryConfirmation',
     description: 'The delivery system confirms or refuses a grant it accepted earlier (answered 202)',
     examples: [{ status: 'completed' }, { status: 'failed', reason: 'Inventory full' }]
   }
@@ -58,7 +60,7 @@ export const ResolveClaimBody = Type.Object(
       examples: ['Checked the game ledger: 500 GOLD granted on 2026-11-30, ticket OPS-4411']
     })
   },
-  { additionalProperties: false, examples: [{ note: 'Checked the game ledger: 500 GOLD granted, ticket OPS-4411' }] }
+  { additionalProperties: false, title: 'ClaimResolution', examples: [{ note: 'Checked the game ledger: 500 GOLD granted, ticket OPS-4411' }] }
 )
 export type ResolveClaimBody = Static<typeof ResolveClaimBody>
 
@@ -77,14 +79,14 @@ const ClaimDelivery = Type.Object(
       Type.Union([Type.String(), Type.Null()], { description: "Staff only: the delivery system's last non-final answer" })
     ),
     outcome: Type.Optional(
-      Type.Union([Type.Unsafe<DeliveryOutcome>({ type: 'string', enum: [...DELIVERY_OUTCOMES] }), Type.Null()], {
+      Type.Union([Type.Unsafe<DeliveryOutcome>({ type: 'string', enum: [...DELIVERY_OUTCOMES], title: 'DeliveryOutcome' }), Type.Null()], {
         description:
           'Staff only, on failed claims: `refused` — the delivery system refused it for good; `unknown` — retries ran ' +
           'out without a final answer, so it may have been granted (check before retrying or resolving)'
       })
     )
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'ClaimDelivery' }
 )
 
 export const Claim = Type.Object(
@@ -103,7 +105,7 @@ export const Claim = Type.Object(
     createdAt: DateTimeString,
     updatedAt: DateTimeString
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'Claim' }
 )
 export type Claim = Static<typeof Claim>
 
@@ -118,13 +120,13 @@ export const ClaimTransition = Type.Object(
     at: DateTimeString,
     reason: Type.Union([Type.String(), Type.Null()], { description: 'Rejection reason, error or resolve note (staff only; null for the player)' })
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'ClaimTransition' }
 )
 export type ClaimTransition = Static<typeof ClaimTransition>
 
 export const ClaimDetail = Type.Object(
   { ...Claim.properties, transitions: Type.Array(ClaimTransition, { description: 'Audit trail, oldest first' }) },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'ClaimDetail' }
 )
 export type ClaimDetail = Static<typeof ClaimDetail>
 
@@ -142,11 +144,14 @@ export const ClaimListQuery = Type.Object(
 export type ClaimListQuery = Static<typeof ClaimListQuery>
 export const MyClaimsQuery = Type.Object(HistoryFilters, { additionalProperties: false })
 export type MyClaimsQuery = Static<typeof MyClaimsQuery>
-export const ClaimPage = pageOf(Claim)
+export const ClaimPage = pageOf(Claim, 'ClaimPage')
 
 export const DeliveryStatus = Type.Object(
   {
-    mode: Type.Union([Type.Literal('http'), Type.Literal('ledger')], {
+    mode: Type.Unsafe<'http' | 'ledger'>({
+      type: 'string',
+      enum: ['http', 'ledger'],
+      title: 'DeliveryMode',
       description: '`http`: grants go to REWARD_DELIVERY_URL; `ledger`: to the built-in ledger'
     }),
     paused: Type.Boolean(),
@@ -156,16 +161,19 @@ export const DeliveryStatus = Type.Object(
     oldestProcessingAgeSeconds: Type.Union([Type.Number(), Type.Null()], {
       description: 'How long the longest-waiting `processing` claim has waited (null: none)'
     }),
-    circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')], {
+    circuit: Type.Unsafe<'closed' | 'open' | 'half-open'>({
+      type: 'string',
+      enum: ['closed', 'open', 'half-open'],
+      title: 'CircuitState',
       description: "The answering instance's circuit breaker in front of the delivery system"
     })
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'DeliveryStatus' }
 )
 export type DeliveryStatus = Static<typeof DeliveryStatus>
 
 export const SetDeliveryBody = Type.Object(
   { paused: Type.Boolean({ description: 'true: stop sending (claims queue as `processing`, budgets stop); false: resume' }) },
-  { additionalProperties: false, examples: [{ paused: true }, { paused: false }] }
+  { additionalProperties: false, title: 'DeliveryPause', examples: [{ paused: true }, { paused: false }] }
 )
 export type SetDeliveryBody = Static<typeof SetDeliveryBody>

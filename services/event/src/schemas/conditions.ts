@@ -9,27 +9,27 @@ const AttendanceCondition = Type.Object(
     type: Type.Literal('attendance'),
     count: Type.Integer({ minimum: 1, maximum: MAX_DAYS, description: 'Distinct check-in days needed', examples: [3] })
   },
-  { additionalProperties: false, title: 'attendance' }
+  { additionalProperties: false, title: 'AttendanceCondition' }
 )
 const LoginStreakCondition = Type.Object(
   {
     type: Type.Literal('login_streak'),
     days: Type.Integer({ minimum: 1, maximum: MAX_DAYS, description: 'Consecutive login days needed', examples: [7] })
   },
-  { additionalProperties: false, title: 'login_streak' }
+  { additionalProperties: false, title: 'LoginStreakCondition' }
 )
 /** Quest ids become part of a state key in the progress document, hence the narrow alphabet. */
 const QuestId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', examples: ['q-17'] })
 const QuestCondition = Type.Object(
   { type: Type.Literal('quest'), questId: QuestId },
-  { additionalProperties: false, title: 'quest' }
+  { additionalProperties: false, title: 'QuestCondition' }
 )
 const InviteCondition = Type.Object(
   {
     type: Type.Literal('invite'),
     count: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Friends invited, in total', examples: [5] })
   },
-  { additionalProperties: false, title: 'invite' }
+  { additionalProperties: false, title: 'InviteCondition' }
 )
 const PurchaseCondition = Type.Object(
   {
@@ -41,14 +41,14 @@ const PurchaseCondition = Type.Object(
       examples: [10_000]
     })
   },
-  { additionalProperties: false, title: 'purchase' }
+  { additionalProperties: false, title: 'PurchaseCondition' }
 )
 
 /** One entry of `event.contents`; all of an event's conditions must hold (AND). */
 export const Condition = discriminatedUnion(
   'type',
   [AttendanceCondition, LoginStreakCondition, QuestCondition, InviteCondition, PurchaseCondition],
-  { description: 'A condition, chosen by `type`' }
+  { title: 'Condition', description: 'A condition, chosen by `type`' }
 )
 export type Condition = Static<typeof Condition>
 export type ConditionType = Condition['type']

@@ -45,6 +45,7 @@ export const CreateEventBody = Type.Object(
   },
   {
     additionalProperties: false,
+    title: 'EventInput',
     examples: [
       SEED_EVENT,
       {
@@ -71,7 +72,7 @@ export const UpdateEventBody = Type.Object(
     startedAt: Type.Optional(DateTimeString),
     endedAt: Type.Optional(DateTimeString)
   },
-  { additionalProperties: false, minProperties: 1, examples: [{ activate: false }, { endedAt: '2025-05-31T06:09:53.361Z' }] }
+  { additionalProperties: false, minProperties: 1, title: 'EventUpdate', examples: [{ activate: false }, { endedAt: '2025-05-31T06:09:53.361Z' }] }
 )
 export type UpdateEventBody = Static<typeof UpdateEventBody>
 
@@ -91,7 +92,7 @@ export const Event = Type.Object(
     createdAt: DateTimeString,
     updatedAt: DateTimeString
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'Event' }
 )
 export type Event = Static<typeof Event>
 
@@ -104,4 +105,4 @@ export const EventListQuery = Type.Object(
   { additionalProperties: false }
 )
 export type EventListQuery = Static<typeof EventListQuery>
-export const EventPage = pageOf(Event)
+export const EventPage = pageOf(Event, 'EventPage')

@@ -1,24 +1,43 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DateTimeString, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
 import { CONDITION_TYPES, type ConditionType } from './conditions.js'
+import { discriminatedUnion } from './union.js'
 
-export const ProgressReportBody = Type.Object(
+const Count = Type.Integer({
+  minimum: 1,
+  maximum: 1_000_000_000_000,
+  default: 1,
+  description: 'invite: friends invited; purchase: amount spent in minor units; attendance, login_streak, quest: ignored'
+})
+const QuestValue = Type.String({ minLength: 1, maxLength: 128, description: 'quest: the completed questId', examples: ['q-17'] })
+const OccurredAt = Type.String({ format: 'date-time', description: 'When it happened (default: now, as first received)' })
+
+/** One branch per condition type, so what each needs is in the schema: a quest report needs `value`. */
+function reportOf<const T extends ConditionType>(eventType: T, title: string, { needsValue = false } = {}) {
+  return Type.Object(
+    {
+      eventType: Type.Literal(eventType),
+      userId: ObjectIdString,
+      count: Type.Optional(Count),
+      ...(needsValue ? { value: QuestValue } : { value: Type.Optional({ ...QuestValue, description: 'Ignored for this type' }) }),
+      occurredAt: Type.Optional(OccurredAt)
+    },
+    { additionalProperties: false, title }
+  )
+}
+
+export const ProgressReportBody = discriminatedUnion(
+  'eventType',
+  [
+    reportOf('attendance', 'AttendanceReport'),
+    reportOf('login_streak', 'LoginStreakReport'),
+    reportOf('quest', 'QuestReport', { needsValue: true }),
+    reportOf('invite', 'InviteReport'),
+    reportOf('purchase', 'PurchaseReport')
+  ],
   {
-    eventType: Type.Unsafe<ConditionType>({ type: 'string', enum: [...CONDITION_TYPES], examples: ['attendance'] }),
-    userId: ObjectIdString,
-    count: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 1_000_000_000_000,
-        default: 1,
-        description: 'invite: friends invited; purchase: amount spent in minor units; ignored otherwise'
-      })
-    ),
-    value: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'quest: the completed questId', examples: ['q-17'] })),
-    occurredAt: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened (default: now)' }))
-  },
-  {
-    additionalProperties: false,
+    title: 'ProgressReport',
+    description: 'A progress report, chosen by `eventType`',
     examples: [
       { eventType: 'attendance', userId: '682c1aaa6fb6c7f00ae8ae33', count: 1 },
       { eventType: 'quest', userId: '682c1aaa6fb6c7f00ae8ae33', value: 'q-17', occurredAt: '2025-05-12T10:00:00.000Z' }
@@ -50,12 +69,12 @@ export const ProgressReportReply = Type.Object(
     updates: Type.Array(
       Type.Object(
         { eventId: ObjectIdString, conditions: Type.Array(Type.String({ examples: ['attendance'] })) },
-        { additionalProperties: false }
+        { additionalProperties: false, title: 'ProgressUpdate' }
       ),
       { description: 'The events whose progress this report counted toward, with the condition states it touched' }
     )
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'ProgressReportResult' }
 )
 export type ProgressReportReply = Static<typeof ProgressReportReply>
 
@@ -67,7 +86,7 @@ export const ConditionProgress = Type.Object(
     target: Type.Number({ examples: [3] }),
     holds: Type.Boolean()
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'ConditionProgress' }
 )
 export type ConditionProgress = Static<typeof ConditionProgress>
 
@@ -81,7 +100,7 @@ export const UserEvent = Type.Object(
     conditions: Type.Array(ConditionProgress),
     updatedAt: Type.Union([DateTimeString, Type.Null()])
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'UserEvent' }
 )
 export type UserEvent = Static<typeof UserEvent>
 
@@ -95,4 +114,4 @@ export const UserEventsQuery = Type.Object(
   { additionalProperties: false }
 )
 export type UserEventsQuery = Static<typeof UserEventsQuery>
-export const UserEventPage = pageOf(UserEvent)
+export const UserEventPage = pageOf(UserEvent, 'UserEventPage')

@@ -7,16 +7,16 @@ const Amount = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, exam
 
 const ItemReward = Type.Object(
   { type: Type.Literal('item'), itemName: Type.String({ minLength: 1, maxLength: 100, examples: ['슈퍼박스'] }), quantity: Quantity },
-  { additionalProperties: false, title: 'item' }
+  { additionalProperties: false, title: 'ItemReward' }
 )
-const PointReward = Type.Object({ type: Type.Literal('point'), amount: Amount }, { additionalProperties: false, title: 'point' })
+const PointReward = Type.Object({ type: Type.Literal('point'), amount: Amount }, { additionalProperties: false, title: 'PointReward' })
 const CouponReward = Type.Object(
   {
     type: Type.Literal('coupon'),
     couponCode: Type.String({ minLength: 1, maxLength: 64, examples: ['WELCOME-2025'] }),
     quantity: Quantity
   },
-  { additionalProperties: false, title: 'coupon' }
+  { additionalProperties: false, title: 'CouponReward' }
 )
 const CurrencyReward = Type.Object(
   {
@@ -24,10 +24,11 @@ const CurrencyReward = Type.Object(
     currency: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'Game currency code', examples: ['GOLD'] }),
     amount: Amount
   },
-  { additionalProperties: false, title: 'currency' }
+  { additionalProperties: false, title: 'CurrencyReward' }
 )
 
 export const RewardContent = discriminatedUnion('type', [ItemReward, PointReward, CouponReward, CurrencyReward], {
+  title: 'RewardContent',
   description: 'One part of a reward bundle, chosen by `type`'
 })
 export type RewardContent = Static<typeof RewardContent>
@@ -46,7 +47,7 @@ export const CreateRewardBody = Type.Object(
     userId: Type.Optional(ObjectIdString),
     contents: RewardContents
   },
-  { additionalProperties: false, examples: [SEED_REWARD] }
+  { additionalProperties: false, title: 'RewardInput', examples: [SEED_REWARD] }
 )
 export type CreateRewardBody = Static<typeof CreateRewardBody>
 
@@ -58,7 +59,7 @@ export const Reward = Type.Object(
     createdBy: Type.String(),
     createdAt: DateTimeString
   },
-  { additionalProperties: false }
+  { additionalProperties: false, title: 'Reward' }
 )
 export type Reward = Static<typeof Reward>
 
@@ -66,4 +67,4 @@ export const RewardListQuery = Type.Object(
   { eventId: Type.Optional(ObjectIdString), ...PageQuery },
   { additionalProperties: false }
 )
-export const RewardPage = pageOf(Reward)
+export const RewardPage = pageOf(Reward, 'RewardPage')

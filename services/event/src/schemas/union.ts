@@ -9,7 +9,7 @@ import { Type, type Static, type TObject, type TUnsafe } from '@sinclair/typebox
 export function discriminatedUnion<const Branches extends TObject[]>(
   tag: string,
   branches: Branches,
-  options: { description?: string; examples?: unknown[] } = {}
+  options: { title?: string; description?: string; examples?: unknown[] } = {}
 ): TUnsafe<Static<Branches[number]>> {
   return Type.Unsafe<Static<Branches[number]>>({
     type: 'object',

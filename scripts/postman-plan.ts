@@ -1,0 +1,143 @@
+/**
+ * The Postman collection's run, step by step: every public operation once, in a working order
+ * (admin login → a player → an event → its reward → progress → the player logs in → claims →
+ * approval → the claim with its trail → …), each with what it must answer. Written by hand
+ * from the SPEC; `buildPostmanCollection` refuses a document with an operation this plan lacks,
+ * so a new route comes with its step.
+ *
+ * Bodies may use `{{variables}}`: `runId` (unique per run, so a second run against the same
+ * database makes new accounts), `startedAt`/`endedAt` (a window around now), and the ids the
+ * steps capture.
+ */
+
+/** Whose token a step sends (collection-level Bearer auth on `{{accessToken}}`). */
+export type Actor = 'admin' | 'player' | 'delivery'
+
+export interface PlanStep {
+  operationId: string
+  name: string
+  as: Actor
+  /** Path parameters by name, usually `{{someId}}`. */
+  params?: Record<string, string>
+  query?: Record<string, string>
+  headers?: Record<string, string>
+  body?: unknown
+  status: number
+  /** Further assertions, as Postman test script lines (`json` is the parsed reply). */
+  checks?: string[]
+  /** Collection variables to set from the reply: name → expression over `json`. */
+  capture?: Record<string, string>
+}
+
+const SEED_CONTENTS = [{ type: 'item', itemName: '슈퍼박스', quantity: 2 }]
+
+export const POSTMAN_PLAN: readonly PlanStep[] = [
+  {
+    operationId: 'login', name: 'Log in as the admin', as: 'admin',
+    body: { email: '{{adminEmail}}', password: '{{adminPassword}}' }, status: 200,
+    checks: ["pm.expect(json.tokenType).to.eql('Bearer')"],
+    capture: { adminToken: 'json.accessToken', adminRefreshToken: 'json.refreshToken' }
+  },
+  { operationId: 'getCurrentUser', name: 'The admin account', as: 'admin', status: 200, checks: ["pm.expect(json.roles).to.include('ADMIN')"], capture: { adminId: 'json.id' } },
+  {
+    operationId: 'createUser', name: 'Create a player (an ADMIN may create any account)', as: 'admin',
+    body: { email: 'player-{{runId}}@example.com', password: 'player-password-{{runId}}' }, status: 201,
+    checks: ["pm.expect(json.roles).to.eql(['USER'])"], capture: { playerId: 'json.id' }
+  },
+  {
+    operationId: 'createUser', name: 'Create the delivery system’s account (DELIVERY)', as: 'admin',
+    body: { email: 'delivery-{{runId}}@example.com', password: 'delivery-password-{{runId}}', roles: ['DELIVERY'] }, status: 201,
+    checks: ["pm.expect(json.roles).to.eql(['DELIVERY'])"], capture: { deliveryId: 'json.id' }
+  },
+  {
+    operationId: 'createEvent', name: "Create the seed's event (one check-in, approval)", as: 'admin',
+    body: {
+      name: '이벤트1', activate: true, description: '이벤트입니다', startedAt: '{{startedAt}}', endedAt: '{{endedAt}}',
+      userId: '{{adminId}}', requireApproval: true, contents: [{ type: 'attendance', count: 1 }]
+    },
+    status: 201, checks: ['pm.expect(json.requireApproval).to.eql(true)'], capture: { eventId: 'json.id' }
+  },
+  { operationId: 'listEvents', name: 'List events', as: 'admin', query: { limit: '5' }, status: 200, checks: ['pm.expect(json.items).to.be.an("array")'] },
+  { operationId: 'getEvent', name: 'The event', as: 'admin', params: { id: '{{eventId}}' }, status: 200, checks: ["pm.expect(json.id).to.eql(pm.collectionVariables.get('eventId'))"] },
+  {
+    operationId: 'updateEvent', name: 'Edit its description', as: 'admin', params: { id: '{{eventId}}' },
+    body: { description: 'Edited by the Postman run {{runId}}' }, status: 200, checks: ["pm.expect(json.description).to.include('Postman')"]
+  },
+  {
+    operationId: 'createReward', name: "Attach the seed's reward", as: 'admin',
+    body: { eventId: '{{eventId}}', userId: '{{adminId}}', contents: SEED_CONTENTS }, status: 201, capture: { rewardId: 'json.id' }
+  },
+  {
+    operationId: 'listRewards', name: "The event's rewards", as: 'admin', query: { eventId: '{{eventId}}' }, status: 200,
+    checks: ["pm.expect(json.items.map((reward) => reward.id)).to.include(pm.collectionVariables.get('rewardId'))"]
+  },
+  { operationId: 'getReward', name: 'The reward', as: 'admin', params: { id: '{{rewardId}}' }, status: 200, checks: ["pm.expect(json.contents[0].itemName).to.eql('슈퍼박스')"] },
+  {
+    operationId: 'reportProgress', name: 'Report a check-in for the player (as a game server would)', as: 'admin',
+    headers: { 'Idempotency-Key': 'postman-{{runId}}' }, body: { eventType: 'attendance', userId: '{{playerId}}', count: 1 }, status: 200,
+    checks: ["pm.expect(json.updates.map((update) => update.eventId)).to.include(pm.collectionVariables.get('eventId'))"]
+  },
+  {
+    operationId: 'login', name: 'Log in as the player', as: 'player',
+    body: { email: 'player-{{runId}}@example.com', password: 'player-password-{{runId}}' }, status: 200,
+    capture: { playerToken: 'json.accessToken', playerRefreshToken: 'json.refreshToken' }
+  },
+  { operationId: 'checkIn', name: 'The player checks in', as: 'player', status: 200, checks: ['pm.expect(json.duplicate).to.eql(false)'] },
+  {
+    operationId: 'listUserEvents', name: "The player's progress in the event", as: 'player', query: { eventId: '{{eventId}}' }, status: 200,
+    checks: ['pm.expect(json.items[0].satisfied).to.eql(true)']
+  },
+  {
+    operationId: 'createClaim', name: 'The player claims the reward (pending: the event asks for approval)', as: 'player',
+    body: { userId: '{{playerId}}', rewardsId: '{{rewardId}}' }, status: 201, checks: ["pm.expect(json.status).to.eql('pending')"], capture: { claimId: 'json.id' }
+  },
+  {
+    operationId: 'createClaim', name: 'Claiming again: 409 ALREADY_CLAIMED names the claim', as: 'player',
+    body: { rewardsId: '{{rewardId}}' }, status: 409,
+    checks: ["pm.expect(json.code).to.eql('ALREADY_CLAIMED')", "pm.expect(json.claimId).to.eql(pm.collectionVariables.get('claimId'))"]
+  },
+  {
+    operationId: 'listMyClaims', name: "The player's claims", as: 'player', status: 200,
+    checks: ["pm.expect(json.items.map((claim) => claim.id)).to.include(pm.collectionVariables.get('claimId'))"]
+  },
+  { operationId: 'listClaims', name: "All claims of the event (staff)", as: 'admin', query: { eventId: '{{eventId}}' }, status: 200, checks: ['pm.expect(json.items.length).to.eql(1)'] },
+  { operationId: 'approveClaim', name: 'Approve it (delivered by the built-in ledger)', as: 'admin', params: { id: '{{claimId}}' }, status: 200, checks: ["pm.expect(json.status).to.eql('completed')"] },
+  {
+    operationId: 'getClaim', name: 'The claim with its audit trail', as: 'player', params: { id: '{{claimId}}' }, status: 200,
+    checks: ["pm.expect(json.transitions.map((step) => step.to)).to.eql(['pending', 'processing', 'completed'])"]
+  },
+  {
+    operationId: 'rejectClaim', name: 'Rejecting a completed claim: 409', as: 'admin', params: { id: '{{claimId}}' }, body: { reason: 'too late' }, status: 409,
+    checks: ["pm.expect(json.code).to.eql('INVALID_TRANSITION')"]
+  },
+  { operationId: 'retryClaim', name: 'Retrying a claim that did not fail: 409', as: 'admin', params: { id: '{{claimId}}' }, status: 409, checks: ["pm.expect(json.code).to.eql('INVALID_TRANSITION')"] },
+  {
+    operationId: 'resolveClaim', name: 'Resolving a claim that did not fail: 409', as: 'admin', params: { id: '{{claimId}}' }, body: { note: 'nothing to resolve' }, status: 409,
+    checks: ["pm.expect(json.code).to.eql('INVALID_TRANSITION')"]
+  },
+  {
+    operationId: 'login', name: 'Log in as the delivery system', as: 'delivery',
+    body: { email: 'delivery-{{runId}}@example.com', password: 'delivery-password-{{runId}}' }, status: 200, capture: { deliveryToken: 'json.accessToken' }
+  },
+  {
+    operationId: 'confirmDelivery', name: 'The delivery system confirms (a repeat: a 200 that changes nothing)', as: 'delivery', params: { id: '{{claimId}}' },
+    body: { status: 'completed' }, status: 200, checks: ["pm.expect(json.status).to.eql('completed')"]
+  },
+  { operationId: 'getDeliveryStatus', name: 'Delivery status', as: 'admin', status: 200, checks: ["pm.expect(json.mode).to.eql('ledger')"] },
+  { operationId: 'setDeliveryPaused', name: 'Resume delivery (it was not paused: nothing changes)', as: 'admin', body: { paused: false }, status: 200, checks: ['pm.expect(json.paused).to.eql(false)'] },
+  {
+    operationId: 'refreshTokens', name: "Rotate the player's refresh token", as: 'player', body: { refreshToken: '{{playerRefreshToken}}' }, status: 200,
+    capture: { playerToken: 'json.accessToken', playerRefreshToken: 'json.refreshToken' }
+  },
+  { operationId: 'updateUserStatus', name: 'Enable the player (already enabled: nothing changes)', as: 'admin', params: { id: '{{playerId}}' }, body: { disabled: false }, status: 200, checks: ['pm.expect(json.disabled).to.eql(false)'] },
+  {
+    operationId: 'updateUserRoles', name: "Set the delivery account's roles", as: 'admin', params: { id: '{{deliveryId}}' }, body: { roles: ['DELIVERY'] }, status: 200,
+    checks: ["pm.expect(json.roles).to.eql(['DELIVERY'])"]
+  },
+  { operationId: 'endUserSessions', name: "End the delivery account's sessions", as: 'admin', params: { id: '{{deliveryId}}' }, status: 200, checks: ['pm.expect(json.revoked).to.eql(1)'] },
+  {
+    operationId: 'listAccountAudit', name: 'The accounts audit log for it', as: 'admin', query: { entityId: '{{deliveryId}}' }, status: 200,
+    checks: ["pm.expect(json.items.map((entry) => entry.action)).to.eql(['user.sessions', 'user.roles'])"]
+  },
+  { operationId: 'logout', name: 'The player logs out', as: 'player', body: { refreshToken: '{{playerRefreshToken}}' }, status: 200, checks: ['pm.expect(json.revoked).to.eql(true)'] }
+]
