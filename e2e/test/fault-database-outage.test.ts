@@ -147,6 +147,10 @@ test('while the database is away: every request is a clean 503 within bounded ti
       assert.equal(ready.body.status, 'not ready', name)
       assert.notEqual(ready.body.checks?.mongo, 'ok', name)
     }
+    // On-call reads /metrics most during an outage: its database-read gauges keep their last value.
+    const metrics = await fetch(`${system.url('event')}/metrics`, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(metrics.status, 200, 'event /metrics answers while the database is away')
+    assert.match(await metrics.text(), /event_delivery_outbox_depth \d+/)
   }))
 
 test('when the database is back, service resumes by itself with the data intact', () =>

@@ -1,5 +1,19 @@
 import fp from 'fastify-plugin'
+import type { FastifyBaseLogger } from 'fastify'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/**
+ * For gauges read from the database at scrape time: a read that fails (the database is
+ * unreachable) keeps the gauge's last value, so one failing gauge does not turn the whole of
+ * /metrics into an error just when on-call needs the rest of it.
+ */
+export async function readOrKeepLast(log: FastifyBaseLogger, what: string, read: () => Promise<void>): Promise<void> {
+  try {
+    await read()
+  } catch (error) {
+    log.warn({ err: error }, `metrics: could not read ${what}; keeping the last value`)
+  }
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { Gauge } from 'prom-client'
+import { readOrKeepLast } from '@app/platform'
 import { CLAIM_STATUSES } from '../schemas/claims.js'
 
 /**
@@ -10,30 +11,36 @@ import { CLAIM_STATUSES } from '../schemas/claims.js'
 export const claimMetricsPlugin = fp(
   async (app) => {
     const { claims } = app.repositories
+    const fromDatabase = (what: string, read: () => Promise<void>) => readOrKeepLast(app.log, what, read)
     new Gauge({
       name: 'event_claims',
       help: 'Claims by status',
       labelNames: ['status'],
       registers: [app.metrics],
       async collect() {
-        const counts = await claims.countByStatus()
-        for (const status of CLAIM_STATUSES) this.set({ status }, counts.get(status) ?? 0)
+        await fromDatabase('claims by status', async () => {
+          const counts = await claims.countByStatus()
+          for (const status of CLAIM_STATUSES) this.set({ status }, counts.get(status) ?? 0)
+        })
       }
     })
-    const outbox = () => claims.outboxStats()
     new Gauge({
       name: 'event_delivery_outbox_depth',
       help: 'Claims in processing: queued, waiting for a retry or a callback, or being sent',
       registers: [app.metrics],
-      async collect() { this.set((await outbox()).depth) }
+      async collect() {
+        await fromDatabase('the outbox depth', async () => this.set((await claims.outboxStats()).depth))
+      }
     })
     new Gauge({
       name: 'event_delivery_oldest_processing_age_seconds',
       help: 'How long the longest-waiting processing claim has waited (0: none)',
       registers: [app.metrics],
       async collect() {
-        const { oldestQueuedAt } = await outbox()
-        this.set(oldestQueuedAt ? Math.max(0, (app.clock().getTime() - oldestQueuedAt.getTime()) / 1000) : 0)
+        await fromDatabase('the outbox age', async () => {
+          const { oldestQueuedAt } = await claims.outboxStats()
+          this.set(oldestQueuedAt ? Math.max(0, (app.clock().getTime() - oldestQueuedAt.getTime()) / 1000) : 0)
+        })
       }
     })
     new Gauge({

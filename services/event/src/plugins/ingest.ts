@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
+import { readOrKeepLast } from '@app/platform'
 import type { IngestDeps, IngestFailurePoints, ReportOutcome } from '../progress/ingest.js'
 
 declare module 'fastify' {
@@ -26,7 +27,9 @@ export const ingestPlugin = fp<{ failurePoints?: IngestFailurePoints | undefined
       name: 'event_progress_reports_unapplied',
       help: 'Reports stored but not applied yet (the sweeper finishes them; sustained > 0: it cannot)',
       registers: [app.metrics],
-      async collect() { this.set(await progress.countUnapplied()) }
+      async collect() {
+        await readOrKeepLast(app.log, 'unapplied reports', async () => this.set(await progress.countUnapplied()))
+      }
     })
     app.decorate('ingest', { events, progress, failurePoints, onOutcome: (outcome: ReportOutcome) => reports.inc({ outcome }) })
   },
