@@ -307,6 +307,9 @@ describe('audit trail across a crash', () => {
     const { claimId, ...entry } = completion!
     assert.ok(entry._id && claimId)
     await claimsOf().updateOne({ _id: id }, { $set: { auditPending: [entry] } })
+    // Readers see it at once, copied or not: the state is never shown without its transition.
+    const detail = await fast.call('GET', `/user-reward-claims/${id.toHexString()}`, { token: operator.token })
+    assert.deepEqual(detail.body.transitions.map((t: { from: string; to: string }) => `${t.from}→${t.to}`), ['null→processing', 'processing→completed'])
 
     await until(async () => (await trailOf(id)).length === 2, 'the lost transition in the trail')
     const trail = await trailOf(id)

@@ -90,8 +90,16 @@ const trailOf = async (service: TestService, id: string) =>
     (step) => `${step.from}→${step.to}`
   )
 const staffView = async (service: TestService, id: string) => (await service.call('GET', `/user-reward-claims/${id}`, { token: operator.token })).body
+/** Until the claim is in `status` and that transition is in the audit trail (the second of its two writes). */
 const until = (service: TestService, id: string, status: string, timeoutMs = 5_000) =>
-  eventually(async () => (await statusOf(service, id)) === status, timeoutMs, `claim ${id} ${status}`)
+  eventually(
+    async () => {
+      const claim = await claimDoc(service, id)
+      return claim?.status === status && (claim.auditPending ?? []).length === 0
+    },
+    timeoutMs,
+    `claim ${id} ${status}`
+  )
 
 describe('delivery over HTTP: the receiver-answer table', () => {
   const receiver = new DeliveryReceiver()

@@ -173,7 +173,18 @@ export function createClaimRepository(db: Db) {
       return findPage(claims, filter, page)
     },
 
-    transitionsOf: (claimId: ObjectId) => transitions.find({ claimId }).sort({ at: 1, _id: 1 }).toArray(),
+    /**
+     * A claim's audit trail, oldest first — including the transitions still waiting on the claim
+     * to be copied (the moment between a state change and its audit row, or a crash in it), so a
+     * reader never sees a state without the transition that made it.
+     */
+    async trailOf(claim: Pick<ClaimDoc, '_id' | 'auditPending'>): Promise<TransitionDoc[]> {
+      const copied = await transitions.find({ claimId: claim._id }).sort({ at: 1, _id: 1 }).toArray()
+      const pending = (claim.auditPending ?? [])
+        .filter((entry) => !copied.some((row) => (entry._id ? row._id.equals(entry._id) : row.to === entry.to && row.at.getTime() === entry.at.getTime())))
+        .map((entry): TransitionDoc => ({ ...entry, _id: entry._id ?? new ObjectId(), claimId: claim._id }))
+      return [...copied, ...pending].sort((a, b) => a.at.getTime() - b.at.getTime())
+    },
 
     /**
      * Moves a claim from `from` to `to` in one conditional update, then records it. Null when

@@ -172,7 +172,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!claim) throw notFound('No such claim', 'CLAIM_NOT_FOUND')
       if (claim.userId !== request.user.sub && !isStaff(request.user)) throw forbidden('Not your claim', 'NOT_YOUR_CLAIM')
       const reader = readerOf(request.user)
-      const transitions = await claims.transitionsOf(claim._id)
+      const transitions = await claims.trailOf(claim)
       return { ...toClaim(claim, reader), transitions: transitions.map((entry) => toTransition(entry, claim, reader)) }
     }
   )
