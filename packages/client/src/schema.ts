@@ -408,7 +408,7 @@ export interface paths {
         put?: never;
         /**
          * Claim a reward bundle (for yourself)
-         * @description Checked in this order: the reward exists (404), its event is active (409 EVENT_INACTIVE) and inside its window (409 EVENT_NOT_STARTED / EVENT_ENDED), every condition holds (409 CONDITIONS_NOT_MET, naming them), and you have not claimed this event before (409 ALREADY_CLAIMED, with the `claimId` of the claim you have: a retry after a lost reply can follow it). The claim is `pending` when the event requires approval, otherwise `processing` and delivered right away; if that first delivery does not finish, the claim stays `processing` and the sweeper delivers it.
+         * @description The reward must exist (404). If you have claimed this event before, that is the answer: 409 ALREADY_CLAIMED with the `claimId` of the claim you have, even once the event has ended — a retry after a lost reply can follow it. Otherwise the event must be active (409 EVENT_INACTIVE) and inside its window (409 EVENT_NOT_STARTED / EVENT_ENDED), and every condition must hold (409 CONDITIONS_NOT_MET, naming them). The claim is `pending` when the event requires approval, otherwise `processing` and delivered right away; if that first delivery does not finish, the claim stays `processing` and the sweeper delivers it.
          *
          *     Roles allowed by the gateway: USER.
          */
@@ -809,7 +809,7 @@ export interface components {
              */
             at: string;
             /**
-             * @description User id of the actor, or `system:delivery`; to the player, `staff` stands for any staff member or the delivery system
+             * @description User id of the actor, or `system:delivery` (the delivery worker). The player sees their own id and `system:delivery` as they are, and `staff` for every other account (operators, the delivery system's callback)
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             by: string;

@@ -30,7 +30,7 @@ export const PUBLIC: AccessRule = { public: true }
 export const allow = (...roles: Role[]): AccessRule => ({ roles })
 
 /** Infrastructure routes every service exposes without a token. */
-const INFRASTRUCTURE_PREFIXES = ['/api-docs', '/health', '/ready', '/metrics', '/.well-known/', '/internal/']
+const INFRASTRUCTURE_PREFIXES = ['/api-docs', '/health', '/ready', '/metrics', '/.well-known/']
 
 export interface AuthenticateOptions {
   issuer: string

@@ -27,22 +27,13 @@ const INDEX_OPTIONS_CONFLICT = 85
 const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code
 
 /**
- * Drops retired indexes, then creates the plan. Both are idempotent, so this runs safely at every
+ * Creates the plan, then drops retired indexes. Both are idempotent, so this runs safely at every
  * start of every instance. An index whose only change is its TTL (`expireAfterSeconds`, say a new
  * retention setting) is changed in place with `collMod`; any other change to an existing index
  * stops the start with its name, since silently dropping a unique index would open a window
  * without the guarantee it gives.
  */
 export async function ensureIndexes(db: Db, plan: IndexPlan, retired: RetiredIndexes = {}): Promise<void> {
-  for (const [collection, names] of Object.entries(retired)) {
-    for (const name of names) {
-      try {
-        await db.collection(collection).dropIndex(name)
-      } catch (error) {
-        if (codeOf(error) !== INDEX_NOT_FOUND && codeOf(error) !== NAMESPACE_NOT_FOUND) throw error
-      }
-    }
-  }
   for (const [collection, indexes] of Object.entries(plan)) {
     for (const index of indexes) {
       try {
@@ -52,6 +43,16 @@ export async function ensureIndexes(db: Db, plan: IndexPlan, retired: RetiredInd
           throw new Error(`Index ${collection}.${index.name ?? JSON.stringify(index.key)} exists with other options: ${(error as Error).message}`)
         }
         await db.command({ collMod: collection, index: { name: index.name, expireAfterSeconds: index.expireAfterSeconds } })
+      }
+    }
+  }
+  // Only once their replacements exist, so no moment goes without the guarantee they gave.
+  for (const [collection, names] of Object.entries(retired)) {
+    for (const name of names) {
+      try {
+        await db.collection(collection).dropIndex(name)
+      } catch (error) {
+        if (codeOf(error) !== INDEX_NOT_FOUND && codeOf(error) !== NAMESPACE_NOT_FOUND) throw error
       }
     }
   }

@@ -16,5 +16,8 @@ export const accessTable: AccessTable = {
   'GET /auth/audit': allow(Role.AUDITOR, Role.ADMIN),
   'POST /auth/login': PUBLIC,
   'POST /auth/refresh': PUBLIC,
-  'POST /auth/logout': PUBLIC
+  'POST /auth/logout': PUBLIC,
+  // For the other services, like the JWKS: which accounts changed lately (ids and versions, no
+  // more). Not forwarded by the gateway; reachable only where auth's own port is.
+  'GET /internal/revocations': PUBLIC
 }

@@ -238,6 +238,22 @@ describe('brute-force throttling', () => {
     }
   })
 
+  test('20 parallel wrong passwords from one client with a limit of 10: exactly 10 are checked, 10 get 429', async () => {
+    const throttled = await startAuth({ trustProxy: 'loopback', loginThrottle: { maxFailuresPerAccount: 10, maxAttemptsPerClient: 1000, windowSeconds: 60 } })
+    try {
+      const user = await signUp(throttled.url)
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          call(throttled.url, 'POST', '/auth/login', { body: { email: user.email, password: 'wrong-password' }, headers: from('198.51.100.30') })
+        )
+      )
+      const statuses = replies.map((reply) => reply.status).sort()
+      assert.deepEqual(statuses, [...Array(10).fill(401), ...Array(10).fill(429)], 'counted before the check: parallel guesses cannot slip past it')
+    } finally {
+      await throttled.close()
+    }
+  })
+
   test('an unknown email and a wrong password are throttled alike (the answers never tell which accounts exist)', async () => {
     const throttled = await startAuth({ trustProxy: 'loopback', loginThrottle: { maxFailuresPerAccount: 3, maxAttemptsPerClient: 1000, windowSeconds: 60 } })
     try {

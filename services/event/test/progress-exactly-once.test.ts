@@ -95,6 +95,36 @@ describe('a failure between storing a report and applying it', () => {
   })
 })
 
+test('a report that keeps failing does not hold up the others: the sweeper finishes them and retries it each tick', async () => {
+  let poisoned: ObjectId | undefined
+  let strandNext = 0
+  const service = await start({
+    env: { SWEEPER_INTERVAL_MS: '100' },
+    failurePoints: {
+      afterReportStored: (id) => {
+        if (strandNext <= 0) return
+        strandNext -= 1
+        throw new Error('injected crash')
+      },
+      afterEffectsApplied: (id) => {
+        if (poisoned?.equals(id)) throw new Error('still broken')
+      }
+    }
+  })
+  const inviteEvent = await createEvent(service, [{ type: 'invite', count: 100 }])
+  const players = [actor('USER'), actor('USER'), actor('USER')]
+  strandNext = 3
+  for (const player of players) assert.equal((await report(service, player.id, { eventType: 'invite', count: 2 }, 'stranded')).status, 500)
+  poisoned = (await reportsOf(service, players[0]!.id))[0]?._id
+  for (const player of players.slice(1)) {
+    await eventually(async () => (await currentOf(service, player.id, inviteEvent)) === 2, 5_000, 'the healthy reports applied')
+  }
+  assert.equal((await reportsOf(service, players[0]!.id))[0]?.appliedAt, null, 'the failing one is still waiting')
+  poisoned = undefined
+  await eventually(async () => (await reportsOf(service, players[0]!.id))[0]?.appliedAt, 5_000, 'applied once it works again')
+  assert.equal(await currentOf(service, players[0]!.id, inviteEvent), 2)
+})
+
 test('a retry of a partially applied report after 200 newer reports for the same player and event counts once', async () => {
   const crash = crashPoint()
   const service = await start({ env: NO_SWEEPER, failurePoints: { afterEffectsApplied: crash.fire } })

@@ -33,7 +33,7 @@ export interface LoginThrottle {
    * this account; otherwise waits out the slowdown the account is due, whoever asks.
    */
   admit(email: string, client: string): Promise<void>
-  recordFailure(email: string, client: string): Promise<void>
+  recordFailure(email: string): Promise<void>
   recordSuccess(email: string, client: string): Promise<void>
 }
 
@@ -64,17 +64,20 @@ export const loginThrottlePlugin = fp<LoginThrottleOptions>(
       perClient: { max: maxAttemptsPerClient, timeWindow: windowMs },
       async admit(email, client) {
         const now = app.clock()
-        const counts = await loginFailures.countsFor(normalizeEmail(email), client, now)
-        if (counts.fromClient >= maxFailuresPerAccount && counts.fromClientWindowEndsAt) {
-          const retryAfter = Math.max(1, Math.ceil((counts.fromClientWindowEndsAt.getTime() - now.getTime()) / 1000))
+        const account = normalizeEmail(email)
+        // Counted before the password is checked, so parallel guesses cannot all pass the check.
+        const fromClient = await loginFailures.countAttemptFromClient(account, client, windowMs, now)
+        if (fromClient.failures > maxFailuresPerAccount) {
+          const retryAfter = Math.max(1, Math.ceil((fromClient.windowEndsAt.getTime() - now.getTime()) / 1000))
           throw new HttpProblem(429, `Too many failed logins for this account from here; retry in ${retryAfter} s`, 'LOGIN_THROTTLED', {
             'retry-after': String(retryAfter)
           })
         }
-        const delay = slowdownFor(counts.account, maxFailuresPerAccount, slowdown)
+        const delay = slowdownFor(await loginFailures.accountFailures(account, now), maxFailuresPerAccount, slowdown)
         if (delay > 0) await sleep(delay)
       },
-      recordFailure: (email, client) => loginFailures.record(normalizeEmail(email), client, windowMs, app.clock()),
+      // The attempt from this client is counted already (admit); what remains is the account's tally.
+      recordFailure: (email) => loginFailures.recordAccountFailure(normalizeEmail(email), windowMs, app.clock()),
       recordSuccess: (email, client) => loginFailures.clearFromClient(normalizeEmail(email), client)
     } satisfies LoginThrottle)
   },

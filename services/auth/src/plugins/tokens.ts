@@ -5,6 +5,7 @@ import type { ObjectId } from 'mongodb'
 import { TOKEN_TYPE_ACCESS, type TokenPair } from '@app/contracts'
 import { forbidden, unauthorized } from '@app/platform'
 import type { SigningKey } from '../signing-key.js'
+import type { SessionDocument } from '../repositories/sessions.js'
 import type { UserDocument } from '../repositories/users.js'
 
 declare module 'fastify' {
@@ -69,12 +70,23 @@ export const tokensPlugin = fp<TokenOptions>(
       }
     }
 
-    /** A new pair in a session that is still open, for an account that may still sign in; extends the session. */
-    async function continueSession(sessionId: ObjectId, now: Date): Promise<TokenPair> {
-      const session = await sessions.findActive(sessionId, now)
-      const user = session && (await users.findById(session.userId))
+    /**
+     * The session and its account, if the session is open and the account may sign in. The
+     * account is read *before* the session is checked: staff end an account's sessions before
+     * they raise its token version, so an account read after the raise always meets a session
+     * already revoked — a refresh racing "end every session" never gets a token of the new version.
+     */
+    async function openSessionOf(sessionId: ObjectId, now: Date): Promise<{ session: SessionDocument; user: UserDocument }> {
+      const owner = await sessions.ownerOf(sessionId)
+      const user = owner && (await users.findById(owner))
+      const session = user && (await sessions.findActive(sessionId, now))
       if (!session || !user) throw invalidRefreshToken()
       if (user.disabled) throw accountDisabled()
+      return { session, user }
+    }
+
+    /** A new pair in the session; the session lives on for another refresh-token lifetime. */
+    async function issueInSession({ session, user }: { session: SessionDocument; user: UserDocument }, now: Date): Promise<TokenPair> {
       const expiresAt = new Date(now.getTime() + refreshTtlMs)
       await sessions.extend(session._id, expiresAt)
       return issuePair(user, session._id, expiresAt)
@@ -87,7 +99,7 @@ export const tokensPlugin = fp<TokenOptions>(
      * family dies.
      */
     async function reused(sessionId: ObjectId, usedAt: Date | null, now: Date): Promise<TokenPair> {
-      if (usedAt && now.getTime() - usedAt.getTime() < graceMs) return continueSession(sessionId, now)
+      if (usedAt && now.getTime() - usedAt.getTime() < graceMs) return issueInSession(await openSessionOf(sessionId, now), now)
       if (await sessions.revoke(sessionId, 'reuse', now)) {
         app.log.warn({ sessionId: sessionId.toHexString() }, 'refresh token reused: session revoked')
       }
@@ -110,17 +122,12 @@ export const tokensPlugin = fp<TokenOptions>(
         if (presented.usedAt) return reused(presented.sessionId, presented.usedAt, now)
         // Checked before the token is consumed, so a refused refresh (disabled account, ended
         // session) does not use it up.
-        const session = await sessions.findActive(presented.sessionId, now)
-        const user = session && (await users.findById(session.userId))
-        if (!session || !user) throw invalidRefreshToken()
-        if (user.disabled) throw accountDisabled()
+        const open = await openSessionOf(presented.sessionId, now)
         if (!(await refreshTokens.consume(tokenHash, now))) {
           // A concurrent rotation of this same token used it a moment ago.
           return reused(presented.sessionId, (await refreshTokens.findByHash(tokenHash))?.usedAt ?? null, now)
         }
-        const expiresAt = new Date(now.getTime() + refreshTtlMs)
-        await sessions.extend(session._id, expiresAt)
-        return issuePair(user, session._id, expiresAt)
+        return issueInSession(open, now)
       },
 
       async endSession(refreshToken) {

@@ -2,22 +2,15 @@ import type { Db } from 'mongodb'
 import { isDuplicateKeyError, type IndexPlan } from '@app/platform'
 
 /**
- * Failed logins within a window that starts at the first failure, counted twice: for the
- * account from anywhere (`_id` = the normalized email) and for the account from one client
- * (`_id` = email, a space, the client address — an email cannot contain a space).
+ * Login counts within a window that starts at the first one: failed logins of the account from
+ * anywhere (`_id` = the normalized email), and attempts of the account from one client that have
+ * not ended in a success (`_id` = email, a space, the client address — an email cannot contain
+ * a space).
  */
 export interface LoginFailureDocument {
   _id: string
   failures: number
   windowEndsAt: Date
-}
-
-export interface FailureCounts {
-  /** Failures of the account, from every client, in its current window. */
-  account: number
-  /** Failures of the account from this client, and when that window ends. */
-  fromClient: number
-  fromClientWindowEndsAt: Date | null
 }
 
 const LOGIN_FAILURES = 'login_failures'
@@ -32,19 +25,17 @@ const pairKey = (email: string, client: string) => `${email} ${client}`
 export function createLoginFailureRepository(db: Db) {
   const failures = db.collection<LoginFailureDocument>(LOGIN_FAILURES)
 
-  async function count(key: string, windowMs: number, now: Date): Promise<void> {
+  /** Adds one to the key's count in its open window (starting one if there is none) and returns the count. */
+  async function count(key: string, windowMs: number, now: Date): Promise<LoginFailureDocument> {
     for (;;) {
-      const counted = await failures.updateOne({ _id: key, windowEndsAt: { $gt: now } }, { $inc: { failures: 1 } })
-      if (counted.matchedCount === 1) return
+      const counted = await failures.findOneAndUpdate({ _id: key, windowEndsAt: { $gt: now } }, { $inc: { failures: 1 } }, { returnDocument: 'after' })
+      if (counted) return counted
       try {
-        // No open window: start one. If a concurrent failure just started it, the upsert
+        // No open window: start one. If a concurrent attempt just started it, the upsert
         // collides on _id and the loop counts into that window instead.
-        await failures.updateOne(
-          { _id: key, windowEndsAt: { $lte: now } },
-          { $set: { failures: 1, windowEndsAt: new Date(now.getTime() + windowMs) } },
-          { upsert: true }
-        )
-        return
+        const started = { failures: 1, windowEndsAt: new Date(now.getTime() + windowMs) }
+        await failures.updateOne({ _id: key, windowEndsAt: { $lte: now } }, { $set: started }, { upsert: true })
+        return { _id: key, ...started }
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error
       }
@@ -52,16 +43,20 @@ export function createLoginFailureRepository(db: Db) {
   }
 
   return {
-    /** Both counts in one query; a window that has passed counts nothing. */
-    async countsFor(email: string, client: string, now: Date): Promise<FailureCounts> {
-      const docs = await failures.find({ _id: { $in: [email, pairKey(email, client)] }, windowEndsAt: { $gt: now } }).toArray()
-      const account = docs.find((doc) => doc._id === email)
-      const fromClient = docs.find((doc) => doc._id !== email)
-      return { account: account?.failures ?? 0, fromClient: fromClient?.failures ?? 0, fromClientWindowEndsAt: fromClient?.windowEndsAt ?? null }
+    /**
+     * Counts this attempt of the account from this client *before* its password is checked, and
+     * returns the count with it: parallel attempts each see their own number, so none slips past
+     * the limit that a check-then-count would let through. A successful login clears it.
+     */
+    countAttemptFromClient: (email: string, client: string, windowMs: number, now: Date) => count(pairKey(email, client), windowMs, now),
+
+    /** Failed logins of the account from every client in its current window. */
+    async accountFailures(email: string, now: Date): Promise<number> {
+      return (await failures.findOne({ _id: email, windowEndsAt: { $gt: now } }))?.failures ?? 0
     },
 
-    async record(email: string, client: string, windowMs: number, now: Date): Promise<void> {
-      await Promise.all([count(email, windowMs, now), count(pairKey(email, client), windowMs, now)])
+    recordAccountFailure: async (email: string, windowMs: number, now: Date): Promise<void> => {
+      await count(email, windowMs, now)
     },
 
     /**

@@ -33,6 +33,11 @@ export function createSessionRepository(db: Db) {
 
     findActive: (id: ObjectId, now = new Date()) => sessions.findOne({ _id: id, revokedAt: null, expiresAt: { $gt: now } }),
 
+    /** Whose session this is (revoked or not); null when there is none. */
+    async ownerOf(id: ObjectId): Promise<ObjectId | null> {
+      return (await sessions.findOne({ _id: id }, { projection: { userId: 1 } }))?.userId ?? null
+    },
+
     async extend(id: ObjectId, expiresAt: Date): Promise<void> {
       await sessions.updateOne({ _id: id, expiresAt: { $lt: expiresAt } }, { $set: { expiresAt } })
     },

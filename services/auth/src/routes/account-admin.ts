@@ -18,7 +18,9 @@ export interface AccountAdminOptions {
  */
 export const accountAdminRoutes: FastifyPluginAsyncTypebox<AccountAdminOptions> = async (app, { accessTokenTtlSeconds }) => {
   const { users, sessions, revocations, auditLog } = app.repositories
-  const revocationLifetimeMs = accessTokenTtlSeconds * 1000
+  // One access-token lifetime, plus a minute for a token signed with the old version by a login or
+  // refresh that read the account just before the change and finished just after it.
+  const revocationLifetimeMs = accessTokenTtlSeconds * 1000 + 60_000
 
   /** Publishes the change's new token version, then audits it. */
   async function publish(change: UserChange, entry: { actor: string; action: string; before: Record<string, unknown>; after: Record<string, unknown> }, now: Date) {
@@ -50,6 +52,9 @@ export const accountAdminRoutes: FastifyPluginAsyncTypebox<AccountAdminOptions> 
     if (change === 'unchanged') {
       const user = await users.findById(new ObjectId(id))
       if (!user) throw notFound('No account with this id', 'USER_NOT_FOUND')
+      // A repeat of a disable whose first try failed after the change but before its revocation
+      // was published: publish it now (again is harmless). Nothing is audited twice.
+      if (user.disabled) await revocations.record(user._id.toHexString(), user.tokenVersion ?? 0, now, revocationLifetimeMs)
       return toPublicUser(user)
     }
     await publish(change, { actor: request.user.sub, action: 'user.status', before: { disabled: !disabled }, after: { disabled } }, now)
@@ -59,9 +64,12 @@ export const accountAdminRoutes: FastifyPluginAsyncTypebox<AccountAdminOptions> 
   app.delete('/auth/users/:id/sessions', { schema: endSessionsSchema }, async (request) => {
     const id = new ObjectId(request.params.id.toLowerCase())
     const now = app.clock()
+    if (!(await users.findById(id))) throw notFound('No account with this id', 'USER_NOT_FOUND')
+    // Sessions first, then the version (see the tokens plugin: a racing refresh reads the account
+    // before it checks the session, so it cannot get a token of the new version).
+    const revoked = await sessions.revokeAllOf(id, 'staff', now)
     const change = await users.endTokens(id, now)
     if (!change) throw notFound('No account with this id', 'USER_NOT_FOUND')
-    const revoked = await sessions.revokeAllOf(id, 'staff', now)
     await publish(change, { actor: request.user.sub, action: 'user.sessions', before: { openSessions: revoked }, after: { openSessions: 0 } }, now)
     return { revoked }
   })

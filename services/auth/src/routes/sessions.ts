@@ -28,7 +28,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const user = await users.findByEmail(email)
     const verified = await passwords.verify(user?.passwordHash, password)
     if (!user || !verified) {
-      await loginThrottle.recordFailure(email, request.ip)
+      await loginThrottle.recordFailure(email)
       throw unauthorized('Invalid email or password', 'INVALID_CREDENTIALS')
     }
     await loginThrottle.recordSuccess(email, request.ip)

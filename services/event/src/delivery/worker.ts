@@ -32,11 +32,22 @@ export interface DeliveryWorkerOptions {
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>
 
 /** The fields that end a lease and every planned attempt, on a state change out of `processing`. */
-export const SETTLED = {
+const SETTLED = {
   'delivery.nextAttemptAt': null,
   'delivery.leaseUntil': null,
   'delivery.leaseOwner': null
 } as const
+
+/** What a claim that is granted (by an answer, the callback, or an operator's resolve) sets with its transition. */
+export const completionFields = (now: Date) => ({ ...SETTLED, 'delivery.completedAt': now, 'delivery.lastError': null, 'delivery.outcome': null })
+
+/** What a claim that fails sets with its transition: the reason (staff only) and why it failed. */
+export const failureFields = (outcome: DeliveryOutcome, detail: string) => ({
+  ...SETTLED,
+  reason: detail,
+  'delivery.lastError': detail,
+  'delivery.outcome': outcome
+})
 
 /**
  * Delivers `processing` claims under the delivery contract (SPEC, "Claims and the delivery
@@ -73,7 +84,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       by: DELIVERY_ACTOR,
       now,
       where: { 'delivery.leaseOwner': owner },
-      set: { ...SETTLED, 'delivery.completedAt': now, 'delivery.lastError': null, 'delivery.outcome': null }
+      set: completionFields(now)
     })
     // Null: the callback confirmed it meanwhile, or our lease ran out and the next holder will
     // re-send under the same Idempotency-Key. Either way nothing is left to do here.
@@ -91,7 +102,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       now: clock(),
       reason: detail,
       where: { 'delivery.leaseOwner': owner },
-      set: { ...SETTLED, reason: detail, 'delivery.lastError': detail, 'delivery.outcome': outcome }
+      set: failureFields(outcome, detail)
     })
   }
 

@@ -12,6 +12,12 @@ export const claimMetricsPlugin = fp(
   async (app) => {
     const { claims } = app.repositories
     const fromDatabase = (what: string, read: () => Promise<void>) => readOrKeepLast(app.log, what, read)
+    // The depth and the age gauges come from one look at the outbox per scrape.
+    let outbox: { at: number; stats: ReturnType<typeof claims.outboxStats> } | undefined
+    const outboxStats = () => {
+      if (!outbox || Date.now() - outbox.at > 1_000) outbox = { at: Date.now(), stats: claims.outboxStats() }
+      return outbox.stats
+    }
     new Gauge({
       name: 'event_claims',
       help: 'Claims by status',
@@ -29,7 +35,7 @@ export const claimMetricsPlugin = fp(
       help: 'Claims in processing: queued, waiting for a retry or a callback, or being sent',
       registers: [app.metrics],
       async collect() {
-        await fromDatabase('the outbox depth', async () => this.set((await claims.outboxStats()).depth))
+        await fromDatabase('the outbox depth', async () => this.set((await outboxStats()).depth))
       }
     })
     new Gauge({
@@ -38,7 +44,7 @@ export const claimMetricsPlugin = fp(
       registers: [app.metrics],
       async collect() {
         await fromDatabase('the outbox age', async () => {
-          const { oldestQueuedAt } = await claims.outboxStats()
+          const { oldestQueuedAt } = await outboxStats()
           this.set(oldestQueuedAt ? Math.max(0, (app.clock().getTime() - oldestQueuedAt.getTime()) / 1000) : 0)
         })
       }

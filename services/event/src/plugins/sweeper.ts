@@ -39,7 +39,7 @@ export const sweeperPlugin = fp<SweeperOptions>(
       await part('delivery', () => app.delivery.sweep(() => stopped), (tried) => app.log.debug({ tried }, 'delivery sweep'))
       await part(
         'progress',
-        () => finishUnappliedReports(app.ingest, app.clock, { leaseMs: graceMs }),
+        () => finishUnappliedReports(app.ingest, app.clock, { leaseMs: graceMs, log: app.log }),
         (finished) => app.log.warn({ finished }, 'applied progress reports that were stored but not applied')
       )
       await part(

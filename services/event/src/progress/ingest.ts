@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
 import { ObjectId } from 'mongodb'
 import { badRequest, conflict } from '@app/platform'
 import { changesFor, reportProblem, type ProgressReport } from '../conditions/index.js'
@@ -122,18 +123,32 @@ export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInp
   }
 }
 
+/** A report unapplied this long is stranded (its request crashed or failed): a live request applies its own in milliseconds. */
+export const STRANDED_AFTER_MS = 1_000
+
 /**
  * The sweeper's part: finishes reports stored but never applied (a crashed request, a database
  * that failed between the writes), each under a short lease so several instances share the
- * work rather than repeat it — repeating it would be harmless. Returns how many it finished.
+ * work rather than repeat it — repeating it would be harmless. A report that fails again is
+ * logged and left for the next tick; the others go on. Returns how many it finished.
  */
-export async function finishUnappliedReports(deps: IngestDeps, now: () => Date, { limit = 200, leaseMs }: { limit?: number; leaseMs: number }): Promise<number> {
+export async function finishUnappliedReports(
+  deps: IngestDeps,
+  now: () => Date,
+  { limit = 200, leaseMs, log }: { limit?: number; leaseMs: number; log: FastifyBaseLogger }
+): Promise<number> {
   let finished = 0
-  for (const { _id } of await deps.progress.unapplied(limit)) {
+  for (const { _id } of await deps.progress.unapplied(new Date(now().getTime() - STRANDED_AFTER_MS), limit)) {
     const report = await deps.progress.leaseUnapplied(_id, now(), leaseMs)
     if (!report) continue
-    await applyReport(deps, report, now())
-    finished += 1
+    try {
+      await applyReport(deps, report, now())
+      finished += 1
+    } catch (error) {
+      log.error({ err: error, reportId: _id.toHexString() }, 'could not apply a stranded progress report; the next tick retries it')
+      // A failure is not a crash: free it for the next tick rather than wait out the lease.
+      await deps.progress.releaseUnapplied(_id).catch(() => {})
+    }
   }
   return finished
 }

@@ -210,8 +210,9 @@ export function createProgressRepository(db: Db) {
     markApplied: (reportId: ObjectId, now: Date) =>
       reports.updateOne({ _id: reportId, appliedAt: null }, { $set: { appliedAt: now, sweepLeaseUntil: null } }),
 
-    /** Reports stored but not (yet) applied: a crash between the two, or a request still at it. */
-    unapplied: (limit: number) => reports.find({ appliedAt: null }, { projection: { _id: 1 } }).sort({ createdAt: 1 }).limit(limit).toArray(),
+    /** Reports stored before `createdBefore` and not applied: a crash between the two writes. */
+    unapplied: (createdBefore: Date, limit: number) =>
+      reports.find({ appliedAt: null, createdAt: { $lt: createdBefore } }, { projection: { _id: 1 } }).sort({ createdAt: 1 }).limit(limit).toArray(),
 
     /** Takes an unapplied report for `leaseMs` unless another sweeper holds it; null: applied meanwhile, or taken. */
     leaseUnapplied: (id: ObjectId, now: Date, leaseMs: number) =>
@@ -220,6 +221,8 @@ export function createProgressRepository(db: Db) {
         { $set: { sweepLeaseUntil: new Date(now.getTime() + leaseMs) } },
         { returnDocument: 'after' }
       ),
+
+    releaseUnapplied: (id: ObjectId) => reports.updateOne({ _id: id, appliedAt: null }, { $set: { sweepLeaseUntil: null } }),
 
     countUnapplied: () => reports.countDocuments({ appliedAt: null }),
 

@@ -3,6 +3,7 @@ import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { conflict, forbidden, notFound, type HttpProblem } from '@app/platform'
 import { toClaim } from '../claims/view.js'
+import { completionFields } from '../delivery/worker.js'
 import type { ClaimDoc, ClaimRepository, TransitionRequest } from '../repositories/claims.js'
 import { Claim, RejectClaimBody, ResolveClaimBody, type ClaimStatus } from '../schemas/claims.js'
 import { bearer } from './openapi.js'
@@ -135,21 +136,29 @@ export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { note } = request.body
       const now = app.clock()
+      const id = new ObjectId(request.params.id)
+      // What the audit log keeps as "before": the failure being resolved (the decision clears it).
+      const failure = await claims.findById(id)
       const resolved = await decide({
-        id: new ObjectId(request.params.id),
+        id,
         from: 'failed',
         to: 'completed',
         by: request.user.sub,
         now,
         reason: note,
-        set: { 'delivery.completedAt': now, 'delivery.nextAttemptAt': null }
+        set: completionFields(now)
       })
       await auditLog.record({
         at: now,
         actor: request.user.sub,
         action: 'claim.resolve',
         entity: { type: 'claim', id: resolved._id.toHexString() },
-        before: { status: 'failed', outcome: resolved.delivery.outcome ?? 'unknown', reason: resolved.reason },
+        before: {
+          status: 'failed',
+          outcome: failure?.delivery.outcome ?? 'unknown',
+          reason: failure?.reason ?? null,
+          attempts: failure?.delivery.attempts ?? null
+        },
         after: { status: 'completed', note }
       })
       return toClaim(resolved, 'staff')

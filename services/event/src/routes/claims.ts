@@ -57,12 +57,13 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'createClaim',
         summary: 'Claim a reward bundle (for yourself)',
         description:
-          'Checked in this order: the reward exists (404), its event is active (409 EVENT_INACTIVE) and inside ' +
-          'its window (409 EVENT_NOT_STARTED / EVENT_ENDED), every condition holds (409 CONDITIONS_NOT_MET, ' +
-          'naming them), and you have not claimed this event before (409 ALREADY_CLAIMED, with the `claimId` of ' +
-          'the claim you have: a retry after a lost reply can follow it). The claim is `pending` when the event ' +
-          'requires approval, otherwise `processing` and delivered right away; if that first delivery does not ' +
-          'finish, the claim stays `processing` and the sweeper delivers it.',
+          'The reward must exist (404). If you have claimed this event before, that is the answer: 409 ' +
+          'ALREADY_CLAIMED with the `claimId` of the claim you have, even once the event has ended — a retry ' +
+          'after a lost reply can follow it. Otherwise the event must be active (409 EVENT_INACTIVE) and inside ' +
+          'its window (409 EVENT_NOT_STARTED / EVENT_ENDED), and every condition must hold (409 ' +
+          'CONDITIONS_NOT_MET, naming them). The claim is `pending` when the event requires approval, otherwise ' +
+          '`processing` and delivered right away; if that first delivery does not finish, the claim stays ' +
+          '`processing` and the sweeper delivers it.',
         body: CreateClaimBody,
         response: { 201: Claim, ...problemResponses(400, 401, 403, 404, 409, 413, 415) }
       }

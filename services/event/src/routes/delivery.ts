@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { conflict, notFound } from '@app/platform'
 import { toClaim } from '../claims/view.js'
-import { SETTLED } from '../delivery/worker.js'
+import { completionFields, failureFields } from '../delivery/worker.js'
 import { Claim, DeliveryConfirmationBody, DeliveryStatus, SetDeliveryBody } from '../schemas/claims.js'
 import { bearer } from './openapi.js'
 
@@ -37,7 +37,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const by = request.user.sub
       const confirmation = request.body
       if (confirmation.status === 'completed') {
-        const completion = { ...SETTLED, 'delivery.completedAt': now, 'delivery.lastError': null, 'delivery.outcome': null }
+        const completion = completionFields(now)
         const completed =
           (await claims.transition({ id, from: 'processing', to: 'completed', by, now, set: completion })) ??
           // A claim that ran out of budget may have been granted after all: the receiver says so now.
@@ -60,7 +60,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           by,
           now,
           reason,
-          set: { ...SETTLED, reason, 'delivery.lastError': reason, 'delivery.outcome': 'refused' }
+          set: failureFields('refused', reason)
         })
         if (failed) return toClaim(failed, 'staff')
       }

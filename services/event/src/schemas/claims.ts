@@ -114,7 +114,9 @@ export const ClaimTransition = Type.Object(
     from: Type.Union([ClaimStatusSchema, Type.Null()], { description: 'null: the claim was created' }),
     to: ClaimStatusSchema,
     by: Type.String({
-      description: 'User id of the actor, or `system:delivery`; to the player, `staff` stands for any staff member or the delivery system',
+      description:
+        'User id of the actor, or `system:delivery` (the delivery worker). The player sees their own id and ' +
+        '`system:delivery` as they are, and `staff` for every other account (operators, the delivery system\'s callback)',
       examples: ['682c1aaa6fb6c7f00ae8ae33']
     }),
     at: DateTimeString,
