@@ -616,6 +616,26 @@ describe('operator recovery, pause, and decisions on one’s own claim', () => {
     assert.equal(await service.db.collection('audit_log').countDocuments({ 'entity.type': 'delivery' }), 2, 'and not logged again')
   })
 
+  test('10 parallel pauses, then 10 parallel resumes: one change each, audited once, the paused time counted once', async () => {
+    const before = await service.db.collection('audit_log').countDocuments({ 'entity.type': 'delivery' })
+    const pauses = await Promise.all(Array.from({ length: 10 }, () => setPaused(true)))
+    assert.ok(pauses.every((reply) => reply.status === 200 && reply.body.paused === true))
+    clock.advance(60_000)
+    const resumes = await Promise.all(Array.from({ length: 10 }, () => setPaused(false)))
+    assert.ok(resumes.every((reply) => reply.status === 200 && reply.body.paused === false))
+    const logged = await service.db.collection('audit_log').find({ 'entity.type': 'delivery' }).sort({ _id: 1 }).toArray()
+    assert.deepEqual(logged.slice(before).map((entry) => entry.action), ['delivery.pause', 'delivery.resume'])
+    const settings = await service.db.collection('settings').findOne({ _id: 'delivery' as never })
+    const pausedBefore = settings!.pausedMsTotal as number
+    // Pause and resume once more, for exactly a minute of clock: the total grows by that minute, not by ten.
+    await setPaused(true)
+    clock.advance(60_000)
+    await Promise.all(Array.from({ length: 10 }, () => setPaused(false)))
+    const after = await service.db.collection('settings').findOne({ _id: 'delivery' as never })
+    const added = (after!.pausedMsTotal as number) - pausedBefore
+    assert.ok(added >= 60_000 && added < 61_000, `paused time counted once: ${added} ms`)
+  })
+
   test('a lost reply is safe to retry: 409 ALREADY_CLAIMED names the claim, even once the event has ended', async () => {
     receiver.behaviour = () => 'hang' // the first delivery does not finish within the request
     const claim = await qualifiedClaim(service, rewardId)
