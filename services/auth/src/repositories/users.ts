@@ -60,13 +60,14 @@ export function createUserRepository(db: Db) {
     setRoles: (id: ObjectId, roles: Role[], now: Date) => change(id, { $set: { roles, updatedAt: now } }),
 
     /**
-     * Disables (ending every token) or enables the account. Null: no such account, or it was so
-     * already (`unchanged`), so a repeat writes nothing and audits nothing.
+     * Disables (ending every token) or enables the account. Null: no such account; `unchanged`
+     * (with the account as it is): it was so already, so a repeat writes nothing and audits nothing.
      */
-    async setDisabled(id: ObjectId, disabled: boolean, now: Date): Promise<UserChange | 'unchanged' | null> {
+    async setDisabled(id: ObjectId, disabled: boolean, now: Date): Promise<UserChange | { unchanged: UserDocument } | null> {
       const changed = await change(id, { $set: { disabled, updatedAt: now } }, { disabled: disabled ? { $ne: true } : true })
       if (changed) return changed
-      return (await users.countDocuments({ _id: id }, { limit: 1 })) > 0 ? 'unchanged' : null
+      const user = await users.findOne({ _id: id })
+      return user ? { unchanged: user } : null
     },
 
     /** Ends every token of the account issued so far (its sessions are revoked separately). */

@@ -49,9 +49,8 @@ export const accountAdminRoutes: FastifyPluginAsyncTypebox<AccountAdminOptions> 
     const now = app.clock()
     const change = await users.setDisabled(new ObjectId(id), disabled, now)
     if (change === null) throw notFound('No account with this id', 'USER_NOT_FOUND')
-    if (change === 'unchanged') {
-      const user = await users.findById(new ObjectId(id))
-      if (!user) throw notFound('No account with this id', 'USER_NOT_FOUND')
+    if ('unchanged' in change) {
+      const user = change.unchanged
       // A repeat of a disable whose first try failed after the change but before its revocation
       // was published: publish it now (again is harmless). Nothing is audited twice.
       if (user.disabled) await revocations.record(user._id.toHexString(), user.tokenVersion ?? 0, now, revocationLifetimeMs)

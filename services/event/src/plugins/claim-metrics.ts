@@ -15,7 +15,7 @@ export const claimMetricsPlugin = fp(
     // The depth and the age gauges come from one look at the outbox per scrape.
     let outbox: { at: number; stats: ReturnType<typeof claims.outboxStats> } | undefined
     const outboxStats = () => {
-      if (!outbox || Date.now() - outbox.at > 1_000) outbox = { at: Date.now(), stats: claims.outboxStats() }
+      if (!outbox || Date.now() - outbox.at > 1_000) outbox = { at: Date.now(), stats: claims.outboxStats(app.clock()) }
       return outbox.stats
     }
     new Gauge({
@@ -44,8 +44,7 @@ export const claimMetricsPlugin = fp(
       registers: [app.metrics],
       async collect() {
         await fromDatabase('the outbox age', async () => {
-          const { oldestQueuedAt } = await outboxStats()
-          this.set(oldestQueuedAt ? Math.max(0, (app.clock().getTime() - oldestQueuedAt.getTime()) / 1000) : 0)
+          this.set((await outboxStats()).oldestAgeSeconds ?? 0)
         })
       }
     })

@@ -123,8 +123,8 @@ export interface ReleaseOutcome {
 export interface OutboxStats {
   /** Claims in `processing`: queued, waiting for a retry or a callback, or being sent. */
   depth: number
-  /** When the longest-waiting of them entered `processing`; null when there is none. */
-  oldestQueuedAt: Date | null
+  /** How long the longest-waiting of them has been in `processing`, in seconds; null when there is none. */
+  oldestAgeSeconds: number | null
 }
 
 export function createClaimRepository(db: Db) {
@@ -257,7 +257,7 @@ export function createClaimRepository(db: Db) {
       )
     },
 
-    async outboxStats(): Promise<OutboxStats> {
+    async outboxStats(now: Date): Promise<OutboxStats> {
       const [depth, oldest] = await Promise.all([
         claims.countDocuments({ status: 'processing' }),
         claims.findOne(
@@ -265,7 +265,8 @@ export function createClaimRepository(db: Db) {
           { sort: { 'delivery.queuedAt': 1 }, projection: { 'delivery.queuedAt': 1, updatedAt: 1 } }
         )
       ])
-      return { depth, oldestQueuedAt: oldest ? (oldest.delivery?.queuedAt ?? oldest.updatedAt) : null }
+      const queuedAt = oldest ? (oldest.delivery?.queuedAt ?? oldest.updatedAt) : null
+      return { depth, oldestAgeSeconds: queuedAt ? Math.max(0, (now.getTime() - queuedAt.getTime()) / 1000) : null }
     },
 
     /** Claims per status, for the metrics (every status present, zeros included). */

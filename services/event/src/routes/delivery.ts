@@ -124,14 +124,14 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   async function status(): Promise<DeliveryStatus> {
     const settings = app.delivery.settings()
-    const outbox = await claims.outboxStats()
+    const outbox = await claims.outboxStats(app.clock())
     return {
       mode: app.delivery.mode,
       paused: settings.paused,
       pausedAt: settings.pausedAt?.toISOString() ?? null,
       pausedBy: settings.pausedBy,
       outboxDepth: outbox.depth,
-      oldestProcessingAgeSeconds: outbox.oldestQueuedAt ? Math.max(0, (app.clock().getTime() - outbox.oldestQueuedAt.getTime()) / 1000) : null,
+      oldestProcessingAgeSeconds: outbox.oldestAgeSeconds,
       circuit: app.delivery.circuit()
     }
   }
