@@ -13,19 +13,19 @@ export interface BenchSize {
   loginRate: number
   listRate: number
   meRate: number
-  /** Scenario 3/4: players (each costs two argon2 operations to seed) and events to claim. */
+  /** Scenario 3/4: players (each costs two argon2 operations to seed) and the tiered event's bundles (day 1…N) to claim. */
   players: number
-  claimEvents: number
+  claimTiers: number
 }
 
 export const SIZES: Record<BenchSize['name'], BenchSize> = {
   full: {
     name: 'full', warmupSeconds: 3, durationSeconds: 15, connections: 20, fixedRate: 500,
-    loginRate: 20, listRate: 200, meRate: 50, players: 200, claimEvents: 5
+    loginRate: 20, listRate: 200, meRate: 50, players: 200, claimTiers: 5
   },
   quick: {
     name: 'quick', warmupSeconds: 1, durationSeconds: 3, connections: 10, fixedRate: 500,
-    loginRate: 20, listRate: 200, meRate: 50, players: 40, claimEvents: 3
+    loginRate: 20, listRate: 200, meRate: 50, players: 40, claimTiers: 3
   }
 }
 

@@ -187,6 +187,35 @@ export async function createEventWithReward(
   return { eventId, rewardId: (reward as { id: string }).id }
 }
 
+/**
+ * A tiered attendance event, the way live-ops runs them: one event, a bundle per milestone
+ * (day 1, day 2 … day `days`: attendance ≥ k), each claimable once per player.
+ */
+export async function createTieredAttendanceEvent(
+  gateway: string,
+  operatorToken: string,
+  { name, days }: { name: string; days: number }
+): Promise<{ eventId: string; rewardIds: string[] }> {
+  const event = await expectOk(`create event ${name}`, call(gateway, 'POST', '/event-gateway/event', {
+    token: operatorToken,
+    body: {
+      name, activate: true, contents: [{ type: 'attendance', count: 1 }],
+      startedAt: new Date(Date.now() - (days + 1) * DAY_MS).toISOString(),
+      endedAt: new Date(Date.now() + 7 * DAY_MS).toISOString()
+    }
+  }))
+  const eventId = (event as { id: string }).id
+  const rewardIds: string[] = []
+  for (let day = 1; day <= days; day++) {
+    const reward = await expectOk(`create day-${day} bundle for ${name}`, call(gateway, 'POST', '/event-gateway/rewards', {
+      token: operatorToken,
+      body: { eventId, name: `Day ${day}`, conditions: [{ type: 'attendance', count: day }], contents: [{ type: 'point', amount: 10 * day }] }
+    }))
+    rewardIds.push((reward as { id: string }).id)
+  }
+  return { eventId, rewardIds }
+}
+
 /** Resident set size per service from its own Prometheus metrics (the process, not a wrapper). */
 export async function serviceMemory(system: RunningSystem): Promise<Record<ServiceName, { rssMiB: number; heapUsedMiB: number }>> {
   const entries = await Promise.all([...system.services.values()].map(async (service) => {

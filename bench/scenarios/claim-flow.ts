@@ -1,13 +1,14 @@
 /**
- * Scenario 3: the whole reward path through the gateway. Every player gets one attendance
- * report (SERVICE), then claims each event's reward (auto-approved → delivered to the built-in
- * ledger). Afterwards the database must hold exactly one claim and exactly one grant for every
- * 201 the players saw — speed that loses or doubles a reward does not count.
+ * Scenario 3: the whole reward path through the gateway, on a tiered attendance event (bundles
+ * for day 1 … day N). Every player checks in on N days (SERVICE reports), then claims every
+ * bundle (auto-approved → delivered to the built-in ledger). Afterwards the database must hold
+ * exactly one claim and exactly one grant for every 201 the players saw — speed that loses or
+ * doubles a reward does not count.
  */
 import { ObjectId } from 'mongodb'
 import { runLoad } from '../lib/load.js'
 import { ms, type Scenario, type ScenarioContext } from '../lib/scenario.js'
-import { BENCH_DB, createEventWithReward, createUsers, type Player } from '../lib/system-under-test.js'
+import { BENCH_DB, createTieredAttendanceEvent, createUsers, type Player } from '../lib/system-under-test.js'
 
 const SETTLE_TIMEOUT_MS = 60_000
 
@@ -26,29 +27,31 @@ export async function seededPlayers({ sut, size, shared, log }: ScenarioContext)
 export const claimFlow: Scenario = async (context) => {
   const { sut, size, log } = context
   const players = await seededPlayers(context)
-  const events: Array<{ eventId: string; rewardId: string }> = []
-  for (let index = 0; index < size.claimEvents; index++) {
-    events.push(await createEventWithReward(sut.gateway, sut.tokens.operator, { name: `claim-${index}`, contents: [{ type: 'attendance', count: 1 }] }))
-  }
+  const days = size.claimTiers
+  const tiered = await createTieredAttendanceEvent(sut.gateway, sut.tokens.operator, { name: `${days}-day attendance`, days })
 
-  // One attendance report per player counts toward every attendance event at once.
+  // N check-ins per player, one on each of the last N days: enough for every bundle.
+  const checkIns = players.flatMap((player) => Array.from({ length: days }, (_, day) => ({ player, day })))
   let nextReport = 0
   const progress = await runLoad({
     title: 'progress: attendance report',
     url: `${sut.gateway}/event-gateway/user-events/process`,
     connections: size.connections,
-    amount: players.length,
+    amount: checkIns.length,
     headers: { authorization: `Bearer ${sut.tokens.service}` },
     requests: [{
       method: 'POST',
       setupRequest: (request) => ({
         ...request,
-        body: JSON.stringify({ eventType: 'attendance', userId: players[nextReport++ % players.length]!.id, count: 1 })
+        body: (() => {
+          const { player, day } = checkIns[nextReport++ % checkIns.length]!
+          return JSON.stringify({ eventType: 'attendance', userId: player.id, occurredAt: new Date(Date.now() - day * 24 * 60 * 60 * 1000).toISOString() })
+        })()
       })
     }]
   })
 
-  const pairs = players.flatMap((player) => events.map((event) => ({ player, rewardId: event.rewardId })))
+  const pairs = players.flatMap((player) => tiered.rewardIds.map((rewardId) => ({ player, rewardId })))
   let nextClaim = 0
   const createdIds = new Set<string>()
   const claimsStarted = performance.now()
@@ -75,7 +78,6 @@ export const claimFlow: Scenario = async (context) => {
 
   // Delivery runs after the 201; wait until nothing is left in flight.
   const db = sut.mongo.db(BENCH_DB.event)
-  const eventIds = events.map((event) => event.eventId)
   const inFlight = () => db.collection('claims').countDocuments({ status: { $in: ['pending', 'processing'] } })
   const deadline = Date.now() + SETTLE_TIMEOUT_MS
   while ((await inFlight()) > 0 && Date.now() < deadline) await new Promise((resolveWait) => setTimeout(resolveWait, 50))
@@ -90,14 +92,14 @@ export const claimFlow: Scenario = async (context) => {
   ]).toArray()
   const claimsWithOneGrant = grantsPerClaim.filter((group) => group.grants === 1).length
   const duplicateGrants = grantsPerClaim.filter((group) => group.grants > 1).length
-  const strayClaims = await db.collection('claims').countDocuments({ eventId: { $in: eventIds.map((id) => new ObjectId(id)) }, _id: { $nin: claimIds } })
+  const strayClaims = await db.collection('claims').countDocuments({ eventId: new ObjectId(tiered.eventId), _id: { $nin: claimIds } })
   const exactlyOnce = storedClaims === createdIds.size && claimsWithOneGrant === createdIds.size && duplicateGrants === 0 && strayClaims === 0
   const expected = pairs.length
 
   return {
     id: 'claim-flow',
-    title: '3. Claim flow — progress report, then claim with auto-approval and ledger delivery, through the gateway',
-    setup: `${players.length} players × ${events.length} events = ${expected} claims; ${size.connections} connections; database: ${sut.machine.database}.`,
+    title: '3. Claim flow — progress reports, then claims of a tiered event\'s bundles with auto-approval and ledger delivery, through the gateway',
+    setup: `${players.length} players × ${days} check-in days, then × ${days} bundles (day 1…${days}) of one event = ${expected} claims; ${size.connections} connections; database: ${sut.machine.database}.`,
     runs: [progress, claims],
     figures: {
       claimsPerSecond: claims.requestsPerSecond,

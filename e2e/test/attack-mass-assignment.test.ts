@@ -101,7 +101,7 @@ const ROUTES: BodyRoute[] = [
   },
   {
     name: 'create event', method: 'POST', path: () => '/event-gateway/event', caller: 'OPERATOR', valid: eventBody,
-    forbidden: { ...OWNERSHIP, status: 'approved', role: 'ADMIN', author: NO_SUCH_ID }
+    forbidden: { ...OWNERSHIP, status: 'approved', role: 'ADMIN', author: NO_SUCH_ID, countedConditions: [{ type: 'quest', questId: 'q-1' }] }
   },
   {
     name: 'update event', method: 'PATCH', path: () => `/event-gateway/event/${fixture.approvalEventId}`, caller: 'OPERATOR', valid: () => ({ description: 'mass' }),
@@ -110,7 +110,7 @@ const ROUTES: BodyRoute[] = [
   {
     name: 'create reward', method: 'POST', path: () => '/event-gateway/rewards', caller: 'OPERATOR',
     valid: () => ({ eventId: fixture.autoEventId, contents: [{ type: 'point', amount: 1 }] }),
-    forbidden: { ...OWNERSHIP, status: 'granted', role: 'ADMIN' }
+    forbidden: { ...OWNERSHIP, status: 'granted', role: 'ADMIN', stockLeft: 1_000_000 }
   },
   {
     name: 'report progress', method: 'POST', path: () => '/event-gateway/user-events/process', caller: 'SERVICE',
@@ -122,7 +122,8 @@ const ROUTES: BodyRoute[] = [
     name: 'claim', method: 'POST', path: () => '/event-gateway/user-reward-claims', caller: 'USER', valid: () => ({ rewardsId: fixture.autoRewardId }),
     forbidden: {
       ...OWNERSHIP, status: 'completed', eventId: fixture.autoEventId, rewards: [{ type: 'point', amount: 1_000_000 }],
-      delivery: { attempts: 0, completedAt: '2020-01-01T00:00:00.000Z' }, reason: 'x', role: 'ADMIN'
+      delivery: { attempts: 0, completedAt: '2020-01-01T00:00:00.000Z' }, reason: 'x', role: 'ADMIN',
+      slot: 'reward:forged:all', periodKey: 'forged', stockTaken: true
     }
   },
   {
@@ -317,9 +318,9 @@ describe('API3: fields the SPEC accepts and ignores', () => {
     // [collection, fields every document has, fields the service may add (the claim's audit outbox)]
     const shapes: Array<[string, () => Promise<Document[]>, string[], string[]]> = [
       ['users', () => db.auth.collection('users').find().toArray(), ['_id', 'email', 'passwordHash', 'roles', 'createdAt', 'updatedAt'], []],
-      ['events', () => db.event.collection('events').find().toArray(), ['_id', 'name', 'description', 'activate', 'startedAt', 'endedAt', 'timezone', 'requireApproval', 'contents', 'createdBy', 'createdAt', 'updatedAt'], []],
-      ['rewards', () => db.event.collection('rewards').find().toArray(), ['_id', 'eventId', 'contents', 'createdBy', 'createdAt'], []],
-      ['claims', () => db.event.collection('claims').find().toArray(), ['_id', 'userId', 'eventId', 'rewardId', 'status', 'rewards', 'reason', 'delivery', 'createdAt', 'updatedAt'], ['auditPending']]
+      ['events', () => db.event.collection('events').find().toArray(), ['_id', 'name', 'description', 'activate', 'startedAt', 'endedAt', 'timezone', 'requireApproval', 'exclusiveRewards', 'contents', 'countedConditions', 'createdBy', 'createdAt', 'updatedAt'], []],
+      ['rewards', () => db.event.collection('rewards').find().toArray(), ['_id', 'eventId', 'name', 'contents', 'conditions', 'active', 'stock', 'stockLeft', 'createdBy', 'createdAt'], []],
+      ['claims', () => db.event.collection('claims').find().toArray(), ['_id', 'userId', 'eventId', 'rewardId', 'slot', 'periodKey', 'status', 'rewards', 'reason', 'delivery', 'createdAt', 'updatedAt'], ['auditPending', 'stockTaken']]
     ]
     for (const [collection, read, required, optional] of shapes) {
       await tally.check(`${collection}: no field beyond the service's own`, async () => {

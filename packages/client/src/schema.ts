@@ -294,7 +294,7 @@ export interface paths {
         put?: never;
         /**
          * Attach a reward bundle to an event
-         * @description The author is the caller (token `sub`); a `userId` in the body is accepted and ignored.
+         * @description A bundle is claimed once per player (with the event's `exclusiveRewards`, one bundle of the event per player). `conditions` make it a milestone: claimable when the event's conditions and its own hold, so one 7-day attendance event can carry bundles for day 1, 3 and 7; the event counts reports of those condition types from now on. `stock` limits the grants across all players; it is never oversold. The author is the caller (token `sub`); a `userId` in the body is accepted and ignored.
          *
          *     Roles allowed by the gateway: OPERATOR, ADMIN.
          */
@@ -408,7 +408,7 @@ export interface paths {
         put?: never;
         /**
          * Claim a reward bundle (for yourself)
-         * @description The reward must exist (404). If you have claimed this event before, that is the answer: 409 ALREADY_CLAIMED with the `claimId` of the claim you have, even once the event has ended — a retry after a lost reply can follow it. Otherwise the event must be active (409 EVENT_INACTIVE) and inside its window (409 EVENT_NOT_STARTED / EVENT_ENDED), and every condition must hold (409 CONDITIONS_NOT_MET, naming them). The claim is `pending` when the event requires approval, otherwise `processing` and delivered right away; if that first delivery does not finish, the claim stays `processing` and the sweeper delivers it.
+         * @description Each bundle once per player; with the event's `exclusiveRewards`, one bundle of the event per player. The checks, in order: the reward and its event exist (404). If you hold a claim in that slot already, that is the answer: 409 ALREADY_CLAIMED with its `claimId`, even once the event has ended or the stock has run out — a retry after a lost reply can follow it. The event must be active (409 EVENT_INACTIVE), inside its window (409 EVENT_NOT_STARTED / EVENT_ENDED) and the bundle active (409 REWARD_INACTIVE); the event's conditions and the bundle's must hold (409 CONDITIONS_NOT_MET, each listed in `unmet`); a unit of stock must be left (409 OUT_OF_STOCK). The claim is `pending` when the event requires approval, otherwise `processing` and delivered right away; if that first delivery does not finish, the claim stays `processing` and the sweeper delivers it.
          *
          *     Roles allowed by the gateway: USER.
          */
@@ -498,7 +498,7 @@ export interface paths {
         head?: never;
         /**
          * Reject a pending claim, with a reason
-         * @description The reason is for staff; the player is told only that the claim was not approved. Not on a claim of your own account (403 SELF_APPROVAL).
+         * @description The reason is for staff; the player is told only that the claim was not approved. A bundle with stock gets the unit back; the player's slot stays taken (a rejection is final). Not on a claim of your own account (403 SELF_APPROVAL).
          *
          *     Roles allowed by the gateway: OPERATOR, ADMIN.
          */
@@ -687,6 +687,11 @@ export interface components {
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             id: string;
+            /**
+             * @description The period claimed in: `all` for an event without recurrence
+             * @example all
+             */
+            periodKey: string;
             /** @description Why it was rejected or failed: to staff in the words given, to the player a generic sentence */
             reason: string | null;
             /**
@@ -741,6 +746,11 @@ export interface components {
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             id: string;
+            /**
+             * @description The period claimed in: `all` for an event without recurrence
+             * @example all
+             */
+            periodKey: string;
             /** @description Why it was rejected or failed: to staff in the words given, to the player a generic sentence */
             reason: string | null;
             /**
@@ -945,6 +955,8 @@ export interface components {
              * @example 2025-05-11T06:09:53.361Z
              */
             endedAt: string;
+            /** @description true: a player may claim at most one bundle of the event; false: each bundle once */
+            exclusiveRewards: boolean;
             /**
              * @description ObjectId (24 hex characters)
              * @example 682c1aaa6fb6c7f00ae8ae33
@@ -983,6 +995,11 @@ export interface components {
              * @example 2025-05-11T06:09:53.361Z
              */
             endedAt: string;
+            /**
+             * @description true: a player may claim at most one bundle of the event; false: each bundle once
+             * @default false
+             */
+            exclusiveRewards?: boolean;
             /** @example 이벤트1 */
             name: string;
             /**
@@ -1172,6 +1189,8 @@ export interface components {
             title: string;
             /** @description Always `about:blank`: `code` says what happened */
             type: string;
+            /** @description CONDITIONS_NOT_MET: each condition that does not hold (the event's and the bundle's) */
+            unmet?: components["schemas"]["UnmetCondition"][];
         };
         /** ProblemField */
         ProblemField: {
@@ -1297,6 +1316,10 @@ export interface components {
         };
         /** Reward */
         Reward: {
+            /** @description Off → the bundle cannot be claimed (409 REWARD_INACTIVE); pending claims stay approvable */
+            active: boolean;
+            /** @description The milestone (empty: the event's conditions alone) */
+            conditions: components["schemas"]["Condition"][];
             contents: components["schemas"]["RewardContent"][];
             /**
              * Format: date-time
@@ -1314,6 +1337,11 @@ export interface components {
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             id: string;
+            name: string | null;
+            /** @description Total grants allowed (null: unlimited) */
+            stock: number | null;
+            /** @description stock − claims not rejected (null: unlimited). A rejection gives its unit back; nothing else does. */
+            stockLeft: number | null;
         };
         /**
          * RewardContent
@@ -1322,12 +1350,29 @@ export interface components {
         RewardContent: components["schemas"]["ItemReward"] | components["schemas"]["PointReward"] | components["schemas"]["CouponReward"] | components["schemas"]["CurrencyReward"];
         /** RewardInput */
         RewardInput: {
+            /**
+             * @description Off → the bundle cannot be claimed (409 REWARD_INACTIVE); pending claims stay approvable
+             * @default true
+             */
+            active?: boolean;
+            /** @description The bundle's own milestone: claimable when the event's conditions and all of these hold (AND). The event counts reports of these types from the moment the bundle exists. */
+            conditions?: components["schemas"]["Condition"][];
             contents: components["schemas"]["RewardContent"][];
             /**
              * @description ObjectId (24 hex characters)
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             eventId: string;
+            /**
+             * @description What operators and players call the bundle
+             * @example Day 3
+             */
+            name?: string;
+            /**
+             * @description How many times the bundle may be granted in total, across all players. Absent: unlimited.
+             * @example 1000
+             */
+            stock?: number;
             /**
              * @description ObjectId (24 hex characters)
              * @example 682c1aaa6fb6c7f00ae8ae33
@@ -1371,6 +1416,15 @@ export interface components {
             refreshToken: string;
             /** @enum {string} */
             tokenType: "Bearer";
+        };
+        /** UnmetCondition */
+        UnmetCondition: {
+            /** @description Where the player stands */
+            current: number;
+            /** @description The condition, as progress names it: attendance, quest:q-17… */
+            name: string;
+            /** @description What the condition asks for */
+            target: number;
         };
         /** User */
         User: {
@@ -4828,19 +4882,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "eventId": "682c1bbb6fb6c7f00ae8ae40",
-                 *       "userId": "682c1aaa6fb6c7f00ae8ae33",
-                 *       "contents": [
-                 *         {
-                 *           "type": "item",
-                 *           "itemName": "슈퍼박스",
-                 *           "quantity": 2
-                 *         }
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["RewardInput"];
             };
         };

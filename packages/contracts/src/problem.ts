@@ -16,6 +16,19 @@ export const ProblemDetails = Type.Object(
     requestId: Type.String({ description: 'Quote it when asking about this error (also in `x-request-id`)' }),
     /** 409 ALREADY_CLAIMED: the claim that holds the slot, so a client retrying after a lost reply can follow it. */
     claimId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{24}$', description: 'ALREADY_CLAIMED: the claim you already have' })),
+    unmet: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ description: 'The condition, as progress names it: attendance, quest:q-17…' }),
+            current: Type.Number({ description: 'Where the player stands' }),
+            target: Type.Number({ description: 'What the condition asks for' })
+          },
+          { additionalProperties: false, title: 'UnmetCondition' }
+        ),
+        { description: 'CONDITIONS_NOT_MET: each condition that does not hold (the event\'s and the bundle\'s)' }
+      )
+    ),
     errors: Type.Optional(
       Type.Array(
         Type.Object(

@@ -17,6 +17,12 @@ export interface MongoPluginOptions {
   dbName: string
   indexes?: IndexPlan
   retiredIndexes?: RetiredIndexes
+  /**
+   * Brings data written by earlier versions up to date, before the indexes are ensured (a new
+   * unique index may need the fields it fills in). Runs at every start of every instance, so it
+   * must be idempotent and safe to run twice at once.
+   */
+  migrate?: (db: Db) => Promise<void>
 }
 
 /** Server error codes: no such index / collection; an index of that name exists with other options. */
@@ -69,11 +75,17 @@ export function createMongoClient(url: string): MongoClient {
 }
 
 export const mongoPlugin = fp<MongoPluginOptions>(
-  async (app, { url, dbName, indexes = {}, retiredIndexes = {} }) => {
+  async (app, { url, dbName, indexes = {}, retiredIndexes = {}, migrate }) => {
     const client = createMongoClient(url)
     await client.connect()
     const db = client.db(dbName)
-    await ensureIndexes(db, indexes, retiredIndexes)
+    try {
+      await migrate?.(db)
+      await ensureIndexes(db, indexes, retiredIndexes)
+    } catch (error) {
+      await client.close()
+      throw error
+    }
     app.decorate('mongo', { client, db })
     app.addHook('onClose', async () => client.close())
   },

@@ -90,7 +90,7 @@ describe('POST /user-reward-claims', () => {
     assert.equal(forOther.body.code, 'NOT_YOUR_USER_ID')
   })
 
-  test('one claim per user and event: 50 in parallel → exactly 1 created, 49 × 409', async () => {
+  test('one claim per player and bundle: 50 in parallel → exactly 1 created, 49 × 409', async () => {
     const { eventId, rewardId } = await setUpEvent()
     const player = actor('USER')
     await checkIn(player)
@@ -103,18 +103,27 @@ describe('POST /user-reward-claims', () => {
     assert.equal(await service.db.collection('claims').countDocuments({ userId: player.id, eventId: new ObjectId(eventId) }), 1)
   })
 
-  test("another reward of the same event counts as the same claim", async () => {
-    const { eventId, rewardId } = await setUpEvent()
-    const second = await service.call('POST', '/rewards', {
-      token: operator.token,
-      body: { eventId, contents: [{ type: 'coupon', couponCode: 'X', quantity: 1 }] }
-    })
-    const player = actor('USER')
-    await checkIn(player)
-    assert.equal((await claim(player, rewardId)).status, 201)
-    const again = await claim(player, second.body.id)
-    assert.equal(again.status, 409)
-    assert.equal(again.body.code, 'ALREADY_CLAIMED')
+  test('each bundle of an event once; with exclusiveRewards, one bundle of the event', async () => {
+    for (const exclusiveRewards of [false, true]) {
+      const { eventId, rewardId } = await setUpEvent({ exclusiveRewards })
+      const second = await service.call('POST', '/rewards', {
+        token: operator.token,
+        body: { eventId, contents: [{ type: 'coupon', couponCode: 'X', quantity: 1 }] }
+      })
+      const player = actor('USER')
+      await checkIn(player)
+      const first = await claim(player, rewardId)
+      assert.equal(first.status, 201)
+      const other = await claim(player, second.body.id)
+      if (exclusiveRewards) {
+        assert.equal(other.status, 409)
+        assert.equal(other.body.code, 'ALREADY_CLAIMED')
+        assert.equal(other.body.claimId, first.body.id)
+      } else {
+        assert.equal(other.status, 201, JSON.stringify(other.body))
+        assert.equal((await claim(player, second.body.id)).body.claimId, other.body.id)
+      }
+    }
   })
 })
 

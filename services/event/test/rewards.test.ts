@@ -83,3 +83,36 @@ test('detail: 400 for a bad id, 404 for an unknown one', async () => {
   assert.equal(missing.status, 404)
   assert.equal(missing.body.code, 'REWARD_NOT_FOUND')
 })
+
+test('a bundle reads back with its name, milestone, switch and stock; defaults for what was left out', async () => {
+  const full = await createReward({
+    eventId,
+    name: 'Day 3',
+    conditions: [{ type: 'attendance', count: 3 }],
+    stock: 500,
+    active: false,
+    contents: [{ type: 'point', amount: 30 }]
+  })
+  assert.equal(full.status, 201, JSON.stringify(full.body))
+  const read = await service.call('GET', `/rewards/${full.body.id}`, { token: auditor.token })
+  assert.deepEqual(
+    { name: read.body.name, conditions: read.body.conditions, stock: read.body.stock, stockLeft: read.body.stockLeft, active: read.body.active },
+    { name: 'Day 3', conditions: [{ type: 'attendance', count: 3 }], stock: 500, stockLeft: 500, active: false }
+  )
+  const plain = await createReward({ eventId, contents: [{ type: 'point', amount: 1 }] })
+  assert.deepEqual(
+    { name: plain.body.name, conditions: plain.body.conditions, stock: plain.body.stock, stockLeft: plain.body.stockLeft, active: plain.body.active },
+    { name: null, conditions: [], stock: null, stockLeft: null, active: true }
+  )
+  // The event now counts the milestone's condition too (attendance it counted already: no change).
+  const event = await service.db.collection('events').findOne({ _id: new ObjectId(eventId) })
+  assert.deepEqual(event?.countedConditions, [{ type: 'attendance', count: 1 }, { type: 'attendance', count: 3 }])
+})
+
+test('metrics: stock left per limited bundle', async () => {
+  const limited = await createReward({ eventId, stock: 7, contents: [{ type: 'point', amount: 1 }] })
+  const metrics = await (await fetch(`${service.url}/metrics`)).text()
+  assert.match(metrics, new RegExp(`event_reward_stock_left\\{reward_id="${limited.body.id}",event_id="${eventId}"\\} 7\\b`))
+  const series = metrics.split('\n').filter((line) => line.startsWith('event_reward_stock_left{'))
+  assert.equal(series.length, 2, 'only the bundles with a stock (500 and 7)')
+})

@@ -30,6 +30,7 @@ export function toClaim(claim: ClaimDoc, reader: ClaimReader): Claim {
     userId: claim.userId,
     eventId: claim.eventId.toHexString(),
     rewardId: claim.rewardId.toHexString(),
+    periodKey: claim.periodKey,
     status: claim.status,
     rewards: claim.rewards,
     reason: staff ? claim.reason : (PLAYER_REASONS[claim.status] ?? null),

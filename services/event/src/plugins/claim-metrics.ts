@@ -3,14 +3,17 @@ import { Gauge } from 'prom-client'
 import { readOrKeepLast } from '@app/platform'
 import { CLAIM_STATUSES } from '../schemas/claims.js'
 
+/** Stocked bundles reported, newest first: a label set per bundle, so bounded. */
+const STOCK_SERIES_LIMIT = 200
+
 /**
  * Gauges read from the database at scrape time, so every instance reports the same, true
  * figures: claims by status, the outbox (claims in `processing`) and how long its oldest
- * claim has waited — what the alert rules watch.
+ * claim has waited — what the alert rules watch — and the stock left per limited bundle.
  */
 export const claimMetricsPlugin = fp(
   async (app) => {
-    const { claims } = app.repositories
+    const { claims, rewards } = app.repositories
     const fromDatabase = (what: string, read: () => Promise<void>) => readOrKeepLast(app.log, what, read)
     // The depth and the age gauges come from one look at the outbox per scrape.
     let outbox: { at: number; stats: ReturnType<typeof claims.outboxStats> } | undefined
@@ -45,6 +48,19 @@ export const claimMetricsPlugin = fp(
       async collect() {
         await fromDatabase('the outbox age', async () => {
           this.set((await outboxStats()).oldestAgeSeconds ?? 0)
+        })
+      }
+    })
+    new Gauge({
+      name: 'event_reward_stock_left',
+      help: `Units left of each bundle with a stock (the newest ${STOCK_SERIES_LIMIT})`,
+      labelNames: ['reward_id', 'event_id'],
+      registers: [app.metrics],
+      async collect() {
+        await fromDatabase('stock levels', async () => {
+          const levels = await rewards.stockLevels(STOCK_SERIES_LIMIT)
+          this.reset()
+          for (const { _id, eventId, stockLeft } of levels) this.set({ reward_id: _id.toHexString(), event_id: eventId.toHexString() }, stockLeft ?? 0)
         })
       }
     })

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { ObjectId } from 'mongodb'
 import { badRequest, conflict } from '@app/platform'
 import { changesFor, reportProblem, type ProgressReport } from '../conditions/index.js'
-import type { EventRepository } from '../repositories/events.js'
+import { countedConditionsOf, type EventRepository } from '../repositories/events.js'
 import type { ProgressRepository, ReportDoc, ReportEffect } from '../repositories/progress.js'
 import type { ProgressReportBody, ProgressReportReply } from '../schemas/progress.js'
 
@@ -68,8 +68,8 @@ export async function applyReport(deps: IngestDeps, report: ReportDoc, now: Date
 }
 
 /**
- * Counts a report toward every active event whose window contains `occurredAt` and which has
- * a condition of the report's type. What it changes is decided once, when the report is first
+ * Counts a report toward every active event whose window contains `occurredAt` and which counts
+ * the report's type (a condition of its own or of one of its bundles). What it changes is decided once, when the report is first
  * stored under its idempotency scope (reporting account, user, key); every delivery of that
  * report — the first, a parallel duplicate, a retry after a crash, the sweeper — then applies
  * those same effects, and answers with them.
@@ -85,7 +85,7 @@ export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInp
 
   const events = await deps.events.findCountingAt(report.eventType, occurredAt)
   const effects: ReportEffect[] = events
-    .map((event) => ({ eventId: event._id, changes: changesFor(event.contents, report, event.timezone) }))
+    .map((event) => ({ eventId: event._id, changes: changesFor(countedConditionsOf(event), report, event.timezone) }))
     .filter((effect) => effect.changes.length > 0)
 
   const id = new ObjectId()

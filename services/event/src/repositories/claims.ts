@@ -2,6 +2,7 @@ import { ObjectId, type Db, type Filter } from 'mongodb'
 import { isDuplicateKeyError, type IndexPlan, type RetiredIndexes } from '@app/platform'
 import type { ClaimStatus, DeliveryOutcome } from '../schemas/claims.js'
 import type { RewardContent } from '../schemas/rewards.js'
+import { WHOLE_EVENT, eventSlot } from '../claims/slots.js'
 import { findPage, type PageRequest } from '@app/platform'
 
 /** The delivery outbox, kept on the claim so a state change and its delivery bookkeeping are one write. */
@@ -35,6 +36,12 @@ export interface ClaimDoc {
   userId: string
   eventId: ObjectId
   rewardId: ObjectId
+  /** What the claim occupies, unique per user (see `claims/slots.ts`): a bundle, or the event, in a period. */
+  slot: string
+  /** The period claimed in (`all`: the whole event). */
+  periodKey: string
+  /** A unit of the bundle's stock was taken for it: a rejection gives it back. */
+  stockTaken?: boolean
   status: ClaimStatus
   /** The bundle as it was when claimed: what gets delivered. */
   rewards: RewardContent[]
@@ -68,7 +75,8 @@ export type PendingTransition = Omit<TransitionDoc, 'claimId' | '_id'> & { _id?:
 
 export const claimIndexes: IndexPlan = {
   claims: [
-    { key: { userId: 1, eventId: 1 }, name: 'one_claim_per_user_event', unique: true },
+    // Each slot once per player; concurrent claims of one slot yield exactly one claim.
+    { key: { userId: 1, slot: 1 }, name: 'one_claim_per_slot', unique: true },
     { key: { status: 1, 'delivery.nextAttemptAt': 1 }, name: 'due_deliveries' },
     { key: { status: 1, 'delivery.queuedAt': 1 }, name: 'outbox_age' },
     { key: { userId: 1, _id: -1 }, name: 'by_user' },
@@ -83,7 +91,10 @@ export const retiredClaimIndexes: RetiredIndexes = {
   // A claim entered each state at most once while `failed` was final; with operator retry
   // (failed → processing) it may enter `processing` and `failed` again. Duplicates are now
   // refused by the transition's own `_id`.
-  claim_transitions: ['one_entry_per_state']
+  claim_transitions: ['one_entry_per_state'],
+  // One claim per (user, event) whichever bundle: replaced by slots (a bundle, or the event when
+  // it is exclusive). The migration gives the claims it guarded the `event:` slot they held.
+  claims: ['one_claim_per_user_event']
 }
 
 export interface ClaimFilter {
@@ -149,7 +160,7 @@ export function createClaimRepository(db: Db) {
   }
 
   return {
-    /** Throws a duplicate-key error when the user has claimed this event already. */
+    /** Throws a duplicate-key error when the user holds a claim in this slot already. */
     async insert(claim: Omit<ClaimDoc, '_id'>, by: string): Promise<ClaimDoc> {
       const entry: PendingTransition = { _id: new ObjectId(), from: null, to: claim.status, by, at: claim.createdAt, reason: null }
       const { insertedId } = await claims.insertOne({ ...claim, auditPending: [entry] } as ClaimDoc)
@@ -159,8 +170,26 @@ export function createClaimRepository(db: Db) {
 
     findById: (id: ObjectId) => claims.findOne({ _id: id }),
 
-    /** The claim that holds a user's place in an event (what a duplicate claim lost to). */
-    findFor: (userId: string, eventId: ObjectId) => claims.findOne({ userId, eventId }, { projection: { _id: 1 } }),
+    /** The claim that holds a user's slot, if any (what a duplicate claim loses to). */
+    findInSlot: (userId: string, slot: string) => claims.findOne({ userId, slot }, { projection: { _id: 1 } }),
+
+    /** Claims written before slots, for the start-up migration. */
+    withoutSlot: (limit: number) => claims.find({ slot: { $exists: false } }, { projection: { eventId: 1 } }).limit(limit).toArray(),
+
+    /**
+     * Gives claims written before slots the slot they held: their event's, once per player (the
+     * old unique index). Never overwrites a slot, so running it again changes nothing.
+     */
+    async setLegacySlots(legacy: readonly Pick<ClaimDoc, '_id' | 'eventId'>[]): Promise<number> {
+      if (legacy.length === 0) return 0
+      const { modifiedCount } = await claims.bulkWrite(
+        legacy.map(({ _id, eventId }) => ({
+          updateOne: { filter: { _id, slot: { $exists: false } }, update: { $set: { slot: eventSlot(eventId, WHOLE_EVENT), periodKey: WHOLE_EVENT } } }
+        })),
+        { ordered: false }
+      )
+      return modifiedCount
+    },
 
     list({ userId, eventId, status, from, to }: ClaimFilter, page: PageRequest) {
       const filter: Filter<ClaimDoc> = {}

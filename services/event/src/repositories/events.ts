@@ -1,5 +1,5 @@
 import type { Db, Filter, ObjectId } from 'mongodb'
-import type { IndexPlan } from '@app/platform'
+import type { IndexPlan, RetiredIndexes } from '@app/platform'
 import type { Condition, ConditionType } from '../schemas/conditions.js'
 import { findPage, type PageRequest } from '@app/platform'
 
@@ -13,16 +13,36 @@ export interface EventDoc {
   endedAt: Date
   timezone: string
   requireApproval: boolean
+  /**
+   * At most one bundle per player (per period). Absent on events written before bundles had
+   * slots: those allowed one claim per player and event, and keep that rule (see `claims/slots.ts`).
+   */
+  exclusiveRewards?: boolean
   contents: Condition[]
+  /**
+   * Every leaf condition whose reports the event counts: its own and its bundles' milestones.
+   * Grows when a bundle with conditions is added (that bundle counts reports from then on).
+   * Absent on events written before milestones until the start-up migration fills it in.
+   */
+  countedConditions?: Condition[]
   createdBy: string
   createdAt: Date
   updatedAt: Date
 }
 
 export const eventIndexes: IndexPlan = {
-  // A progress report looks for active events with a condition of its type.
-  events: [{ key: { 'contents.type': 1, activate: 1, startedAt: 1 }, name: 'by_condition_type' }]
+  // A progress report looks for active events counting its type (their own or a bundle's condition).
+  events: [{ key: { 'countedConditions.type': 1, activate: 1, startedAt: 1 }, name: 'by_counted_type' }]
 }
+
+export const retiredEventIndexes: RetiredIndexes = {
+  // Looked at the event's own conditions only; bundles' milestones count too now.
+  events: ['by_condition_type']
+}
+
+/** The conditions an event counts reports for. */
+export const countedConditionsOf = (event: Pick<EventDoc, 'contents' | 'countedConditions'>): Condition[] =>
+  event.countedConditions ?? event.contents
 
 export interface EventListFilter {
   active?: boolean | undefined
@@ -32,6 +52,10 @@ export interface EventListFilter {
 
 export function createEventRepository(db: Db) {
   const events = db.collection<EventDoc>('events')
+
+  /** Fills in what an event written before milestones counts: its own conditions (never overwriting). */
+  const setCountedConditions = (eventId: ObjectId, conditions: readonly Condition[]) =>
+    events.updateOne({ _id: eventId, countedConditions: { $exists: false } }, { $set: { countedConditions: [...conditions] } })
 
   return {
     async insert(event: Omit<EventDoc, '_id'>): Promise<EventDoc> {
@@ -63,11 +87,34 @@ export function createEventRepository(db: Db) {
       )
     },
 
-    /** Active events with a condition of this type whose window contains `occurredAt`. */
+    /**
+     * From now on the event counts reports for these conditions too (a bundle's milestone). A
+     * set: adding conditions it counts already (or none) changes nothing. False: no such event.
+     */
+    async countAlso(eventId: ObjectId, conditions: readonly Condition[]): Promise<boolean> {
+      for (;;) {
+        const { matchedCount } = await events.updateOne(
+          { _id: eventId, countedConditions: { $exists: true } },
+          { $addToSet: { countedConditions: { $each: [...conditions] } } }
+        )
+        if (matchedCount === 1) return true
+        const event = await events.findOne({ _id: eventId }, { projection: { contents: 1 } })
+        if (!event) return false
+        // Written before milestones (and not migrated yet): it counts its own conditions first.
+        await setCountedConditions(eventId, event.contents)
+      }
+    },
+
+    /** Active events counting this type whose window contains `occurredAt`. */
     findCountingAt: (eventType: ConditionType, occurredAt: Date) =>
       events
-        .find({ 'contents.type': eventType, activate: true, startedAt: { $lte: occurredAt }, endedAt: { $gt: occurredAt } })
-        .toArray()
+        .find({ 'countedConditions.type': eventType, activate: true, startedAt: { $lte: occurredAt }, endedAt: { $gt: occurredAt } })
+        .toArray(),
+
+    /** Events written before `countedConditions` existed, for the start-up migration. */
+    withoutCountedConditions: () => events.find({ countedConditions: { $exists: false } }, { projection: { contents: 1 } }).toArray(),
+
+    setCountedConditions
   }
 }
 export type EventRepository = ReturnType<typeof createEventRepository>

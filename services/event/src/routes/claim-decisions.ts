@@ -29,7 +29,7 @@ async function decisionRefusal(claims: ClaimRepository, id: ObjectId, actor: str
  * race either), with its row in the audit trail; a lost race is a 409, never a second decision.
  */
 export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { claims, auditLog } = app.repositories
+  const { claims, rewards, auditLog } = app.repositories
 
   async function decide(request: Omit<TransitionRequest, 'now' | 'where'> & { now?: Date }): Promise<ClaimDoc> {
     const { id, by, from } = request
@@ -72,7 +72,9 @@ export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...bearer,
         operationId: 'rejectClaim',
         summary: 'Reject a pending claim, with a reason',
-        description: 'The reason is for staff; the player is told only that the claim was not approved. Not on a claim of your own account (403 SELF_APPROVAL).',
+        description:
+          'The reason is for staff; the player is told only that the claim was not approved. A bundle with stock gets ' +
+          'the unit back; the player\'s slot stays taken (a rejection is final). Not on a claim of your own account (403 SELF_APPROVAL).',
         params: IdParams,
         body: RejectClaimBody,
         response: { 200: Claim, ...decisionErrors }
@@ -81,6 +83,8 @@ export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { reason } = request.body
       const rejected = await decide({ id: new ObjectId(request.params.id), from: 'pending', to: 'rejected', by: request.user.sub, reason, set: { reason } })
+      // Only a rejection gives a unit of stock back; the conditional transition lets one rejection win, so it is given once.
+      if (rejected.stockTaken) await rewards.returnStock(rejected.rewardId)
       return toClaim(rejected, 'staff')
     }
   )

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { badRequest, conflict, notFound } from '@app/platform'
+import { isExclusive } from '../claims/slots.js'
 import { isKnownTimezone } from '../conditions/calendar.js'
 import type { EventDoc } from '../repositories/events.js'
 import { CreateEventBody, Event, EventListQuery, EventPage, UpdateEventBody } from '../schemas/events.js'
@@ -19,6 +20,7 @@ function toEvent(event: EventDoc): Event {
     endedAt: event.endedAt.toISOString(),
     timezone: event.timezone,
     requireApproval: event.requireApproval,
+    exclusiveRewards: isExclusive(event),
     contents: event.contents,
     createdBy: event.createdBy,
     createdAt: event.createdAt.toISOString(),
@@ -47,7 +49,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request, reply) => {
-      const { name, description = '', activate = true, timezone = 'UTC', requireApproval = false, contents } = request.body
+      const { name, description = '', activate = true, timezone = 'UTC', requireApproval = false, exclusiveRewards = false, contents } = request.body
       if (!isKnownTimezone(timezone)) throw badRequest(`body.timezone ${timezone} is not a known IANA time zone`, 'UNKNOWN_TIMEZONE')
       const startedAt = new Date(request.body.startedAt)
       const endedAt = new Date(request.body.endedAt)
@@ -61,7 +63,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         endedAt,
         timezone,
         requireApproval,
+        exclusiveRewards,
         contents,
+        countedConditions: contents,
         createdBy: request.user.sub,
         createdAt: now,
         updatedAt: now

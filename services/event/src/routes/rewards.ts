@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { notFound } from '@app/platform'
-import type { RewardDoc } from '../repositories/rewards.js'
+import { isActive, type RewardDoc } from '../repositories/rewards.js'
 import { CreateRewardBody, Reward, RewardListQuery, RewardPage } from '../schemas/rewards.js'
 import { bearer } from './openapi.js'
 
@@ -11,7 +11,12 @@ const tags = ['rewards']
 const toReward = (reward: RewardDoc): Reward => ({
   id: reward._id.toHexString(),
   eventId: reward.eventId.toHexString(),
+  name: reward.name ?? null,
   contents: reward.contents,
+  conditions: reward.conditions ?? [],
+  active: isActive(reward),
+  stock: reward.stock ?? null,
+  stockLeft: reward.stockLeft ?? null,
   createdBy: reward.createdBy,
   createdAt: reward.createdAt.toISOString()
 })
@@ -27,17 +32,30 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...bearer,
         operationId: 'createReward',
         summary: 'Attach a reward bundle to an event',
-        description: 'The author is the caller (token `sub`); a `userId` in the body is accepted and ignored.',
+        description:
+          'A bundle is claimed once per player (with the event\'s `exclusiveRewards`, one bundle of the event per player). ' +
+          '`conditions` make it a milestone: claimable when the event\'s conditions and its own hold, so one 7-day ' +
+          'attendance event can carry bundles for day 1, 3 and 7; the event counts reports of those condition types ' +
+          'from now on. `stock` limits the grants across all players; it is never oversold. ' +
+          'The author is the caller (token `sub`); a `userId` in the body is accepted and ignored.',
         body: CreateRewardBody,
         response: { 201: Reward, ...problemResponses(400, 401, 403, 404, 413, 415) }
       }
     },
     async (request, reply) => {
+      const { name = null, contents, conditions = [], stock = null, active = true } = request.body
       const eventId = new ObjectId(request.body.eventId)
-      if (!(await events.findById(eventId))) throw notFound('No such event', 'EVENT_NOT_FOUND')
+      // The event counts the milestone's reports before the bundle exists, so no report is missed
+      // between the two writes; if the second fails, the event merely counts something unused.
+      if (!(await events.countAlso(eventId, conditions))) throw notFound('No such event', 'EVENT_NOT_FOUND')
       const reward = await rewards.insert({
         eventId,
-        contents: request.body.contents,
+        name,
+        contents,
+        conditions,
+        active,
+        stock,
+        stockLeft: stock,
         createdBy: request.user.sub,
         createdAt: app.clock()
       })

@@ -95,6 +95,7 @@ export const Claim = Type.Object(
     userId: ObjectIdString,
     eventId: ObjectIdString,
     rewardId: ObjectIdString,
+    periodKey: Type.String({ description: 'The period claimed in: `all` for an event without recurrence', examples: ['all'] }),
     status: ClaimStatusSchema,
     /** The bundle as it was when claimed: what gets delivered. */
     rewards: RewardContents,

@@ -17,6 +17,9 @@ export const SEED_EVENT = {
 const Name = Type.String({ minLength: 1, maxLength: 200, examples: ['이벤트1'] })
 const descriptionOptions = { maxLength: 2000, examples: ['이벤트입니다'] }
 const activateOptions = { description: 'Off → no progress is counted and nothing can be claimed' }
+const exclusiveOptions = {
+  description: 'true: a player may claim at most one bundle of the event; false: each bundle once'
+}
 export const Conditions = Type.Array(Condition, { minItems: 1, maxItems: 20, description: 'All must hold (AND)' })
 
 export const CreateEventBody = Type.Object(
@@ -39,6 +42,7 @@ export const CreateEventBody = Type.Object(
     requireApproval: Type.Optional(
       Type.Boolean({ default: false, description: 'Claims wait for an operator (`pending`) instead of going straight to delivery' })
     ),
+    exclusiveRewards: Type.Optional(Type.Boolean({ ...exclusiveOptions, default: false })),
     /** The seed sends the author; the token's `sub` is recorded instead. */
     userId: Type.Optional(ObjectIdString),
     contents: Conditions
@@ -58,6 +62,14 @@ export const CreateEventBody = Type.Object(
           { type: 'quest', questId: 'q-17' },
           { type: 'purchase', amount: 10000 }
         ]
+      },
+      {
+        name: '7-day attendance',
+        description: 'Bundles for day 1, day 3 and day 7 (each claimed once, see the bundles)',
+        startedAt: '2026-12-01T00:00:00.000+09:00',
+        endedAt: '2026-12-15T00:00:00.000+09:00',
+        timezone: 'Asia/Seoul',
+        contents: [{ type: 'attendance', count: 1 }]
       }
     ]
   }
@@ -87,6 +99,7 @@ export const Event = Type.Object(
     endedAt: DateTimeString,
     timezone: Type.String(),
     requireApproval: Type.Boolean(),
+    exclusiveRewards: Type.Boolean(exclusiveOptions),
     contents: Conditions,
     createdBy: Type.String(),
     createdAt: DateTimeString,

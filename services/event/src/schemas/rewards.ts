@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DateTimeString, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
+import { Condition } from './conditions.js'
 import { discriminatedUnion } from './union.js'
 
 const Quantity = Type.Integer({ minimum: 1, maximum: 1_000_000, examples: [2] })
@@ -40,14 +41,52 @@ const SEED_REWARD = {
   contents: [{ type: 'item', itemName: '슈퍼박스', quantity: 2 }]
 }
 
+const BundleName = Type.String({ minLength: 1, maxLength: 100, description: 'What operators and players call the bundle', examples: ['Day 3'] })
+const BundleConditions = Type.Array(Condition, {
+  minItems: 1,
+  maxItems: 20,
+  description:
+    "The bundle's own milestone: claimable when the event's conditions and all of these hold (AND). " +
+    'The event counts reports of these types from the moment the bundle exists.'
+})
+const Stock = Type.Integer({
+  minimum: 1,
+  maximum: 100_000_000,
+  description: 'How many times the bundle may be granted in total, across all players. Absent: unlimited.',
+  examples: [1000]
+})
+const activeOptions = { description: 'Off → the bundle cannot be claimed (409 REWARD_INACTIVE); pending claims stay approvable' }
+
 export const CreateRewardBody = Type.Object(
   {
     eventId: ObjectIdString,
     /** The seed sends the author; the token's `sub` is recorded instead. */
     userId: Type.Optional(ObjectIdString),
-    contents: RewardContents
+    name: Type.Optional(BundleName),
+    contents: RewardContents,
+    conditions: Type.Optional(BundleConditions),
+    stock: Type.Optional(Stock),
+    active: Type.Optional(Type.Boolean({ ...activeOptions, default: true }))
   },
-  { additionalProperties: false, title: 'RewardInput', examples: [SEED_REWARD] }
+  {
+    additionalProperties: false,
+    title: 'RewardInput',
+    examples: [
+      SEED_REWARD,
+      {
+        eventId: '682c1bbb6fb6c7f00ae8ae40',
+        name: 'Day 3',
+        conditions: [{ type: 'attendance', count: 3 }],
+        contents: [{ type: 'currency', currency: 'GOLD', amount: 300 }]
+      },
+      {
+        eventId: '682c1bbb6fb6c7f00ae8ae40',
+        name: 'First 1,000 players: a skin',
+        stock: 1000,
+        contents: [{ type: 'item', itemName: 'Founder skin', quantity: 1 }]
+      }
+    ]
+  }
 )
 export type CreateRewardBody = Static<typeof CreateRewardBody>
 
@@ -55,7 +94,14 @@ export const Reward = Type.Object(
   {
     id: ObjectIdString,
     eventId: ObjectIdString,
+    name: Type.Union([Type.String(), Type.Null()]),
     contents: RewardContents,
+    conditions: Type.Array(Condition, { description: 'The milestone (empty: the event\'s conditions alone)' }),
+    active: Type.Boolean(activeOptions),
+    stock: Type.Union([Type.Integer(), Type.Null()], { description: 'Total grants allowed (null: unlimited)' }),
+    stockLeft: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'stock − claims not rejected (null: unlimited). A rejection gives its unit back; nothing else does.'
+    }),
     createdBy: Type.String(),
     createdAt: DateTimeString
   },
