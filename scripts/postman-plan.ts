@@ -68,6 +68,11 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
     body: { eventId: '{{eventId}}', userId: '{{adminId}}', contents: SEED_CONTENTS }, status: 201, capture: { rewardId: 'json.id' }
   },
   {
+    operationId: 'createReward', name: 'A milestone bundle: claimable after 3 check-in days, 100 in stock', as: 'admin',
+    body: { eventId: '{{eventId}}', name: 'Day 3', conditions: [{ type: 'attendance', count: 3 }], stock: 100, contents: [{ type: 'point', amount: 300 }] },
+    status: 201, checks: ['pm.expect(json.stockLeft).to.eql(100)'], capture: { milestoneRewardId: 'json.id' }
+  },
+  {
     operationId: 'listRewards', name: "The event's rewards", as: 'admin', query: { eventId: '{{eventId}}' }, status: 200,
     checks: ["pm.expect(json.items.map((reward) => reward.id)).to.include(pm.collectionVariables.get('rewardId'))"]
   },
@@ -90,6 +95,11 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
   {
     operationId: 'createClaim', name: 'The player claims the reward (pending: the event asks for approval)', as: 'player',
     body: { userId: '{{playerId}}', rewardsId: '{{rewardId}}' }, status: 201, checks: ["pm.expect(json.status).to.eql('pending')"], capture: { claimId: 'json.id' }
+  },
+  {
+    operationId: 'createClaim', name: 'The milestone is not reached yet: 409 CONDITIONS_NOT_MET lists it', as: 'player',
+    body: { rewardsId: '{{milestoneRewardId}}' }, status: 409,
+    checks: ["pm.expect(json.code).to.eql('CONDITIONS_NOT_MET')", "pm.expect(json.unmet).to.eql([{ name: 'attendance', current: 1, target: 3 }])"]
   },
   {
     operationId: 'createClaim', name: 'Claiming again: 409 ALREADY_CLAIMED names the claim', as: 'player',
