@@ -17,12 +17,45 @@ export interface MongoPluginOptions {
   dbName: string
   indexes?: IndexPlan
   retiredIndexes?: RetiredIndexes
-  /**
-   * Brings data written by earlier versions up to date, before the indexes are ensured (a new
-   * unique index may need the fields it fills in). Runs at every start of every instance, so it
-   * must be idempotent and safe to run twice at once.
-   */
-  migrate?: (db: Db) => Promise<void>
+  /** Data migrations, run in order before the indexes are ensured (see `runMigrations`). */
+  migrations?: readonly Migration[]
+}
+
+/**
+ * Brings data written by an earlier version up to date. `up` must be idempotent and safe to run
+ * twice at once (two instances starting together both run it); its result is recorded.
+ */
+export interface Migration {
+  name: string
+  up(db: Db): Promise<Record<string, unknown>>
+}
+
+export interface MigrationRecord {
+  _id: string
+  completedAt: Date
+  result: Record<string, unknown>
+}
+
+/**
+ * Runs each migration not yet recorded in the `migrations` collection, then records it, so a
+ * start after that skips it (no scan of a large collection at every start). Before the indexes:
+ * a new unique index may need the fields a migration fills in. Returns the ones that ran.
+ */
+export async function runMigrations(db: Db, migrations: readonly Migration[]): Promise<MigrationRecord[]> {
+  const records = db.collection<MigrationRecord>('migrations')
+  const ran: MigrationRecord[] = []
+  for (const migration of migrations) {
+    if (await records.findOne({ _id: migration.name })) continue
+    const record = { _id: migration.name, completedAt: new Date(), result: await migration.up(db) }
+    try {
+      await records.updateOne({ _id: record._id }, { $setOnInsert: record }, { upsert: true })
+    } catch (error) {
+      // Another instance recorded it at the same moment.
+      if (!isDuplicateKeyError(error)) throw error
+    }
+    ran.push(record)
+  }
+  return ran
 }
 
 /** Server error codes: no such index / collection; an index of that name exists with other options. */
@@ -75,12 +108,12 @@ export function createMongoClient(url: string): MongoClient {
 }
 
 export const mongoPlugin = fp<MongoPluginOptions>(
-  async (app, { url, dbName, indexes = {}, retiredIndexes = {}, migrate }) => {
+  async (app, { url, dbName, indexes = {}, retiredIndexes = {}, migrations = [] }) => {
     const client = createMongoClient(url)
     await client.connect()
     const db = client.db(dbName)
     try {
-      await migrate?.(db)
+      for (const { _id, result } of await runMigrations(db, migrations)) app.log.info({ migration: _id, result }, 'migration ran')
       await ensureIndexes(db, indexes, retiredIndexes)
     } catch (error) {
       await client.close()

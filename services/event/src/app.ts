@@ -23,7 +23,7 @@ import { ingestPlugin } from './plugins/ingest.js'
 import { repositoriesPlugin } from './plugins/repositories.js'
 import { sweeperPlugin } from './plugins/sweeper.js'
 import type { IngestFailurePoints } from './progress/ingest.js'
-import { migrateToClaimSlots } from './migrations/claim-slots.js'
+import { claimSlotsMigration } from './migrations/claim-slots.js'
 import { indexPlanFor, retiredIndexes } from './repositories/index.js'
 import { claimDecisionRoutes } from './routes/claim-decisions.js'
 import { claimRoutes } from './routes/claims.js'
@@ -67,10 +67,7 @@ export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, 
   await app.register(mongoPlugin, {
     url: mongoUrl,
     dbName: config.EVENT_DB_NAME,
-    migrate: async (db) => {
-      const migrated = await migrateToClaimSlots(db)
-      if (migrated.events + migrated.claims > 0) app.log.info(migrated, 'gave events written before claim slots their counted conditions, and their claims a slot')
-    },
+    migrations: [claimSlotsMigration],
     indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }),
     retiredIndexes
   })

@@ -77,6 +77,8 @@ describe('a database written before claim slots', () => {
       assert.equal(doc.periodKey, 'all')
     }
     for (const event of await db.collection('events').find().toArray()) assert.deepEqual(event.countedConditions, event.contents)
+    const record = await db.collection('migrations').findOne({ _id: 'claim-slots' as never })
+    assert.deepEqual(record?.result, { events: 2, claims: claims.length })
   })
 
   test('old claims still block a second claim on their event, whichever bundle; a rejection keeps its slot', async () => {
@@ -126,10 +128,16 @@ describe('a database written before claim slots', () => {
     for (const bundle of bundles) assert.equal((await claim(p1, bundle.body.id)).status, 201)
   })
 
-  test('the migration is idempotent: run again, and twice at once, it changes nothing', async () => {
+  test('the migration is idempotent: run again, and twice at once, it changes nothing; a restart skips it', async () => {
     const before = await db.collection('claims').find().sort({ _id: 1 }).toArray()
     assert.deepEqual(await Promise.all([migrateToClaimSlots(db), migrateToClaimSlots(db)]), [{ events: 0, claims: 0 }, { events: 0, claims: 0 }])
     assert.deepEqual(await db.collection('claims').find().sort({ _id: 1 }).toArray(), before)
+    // Recorded, so a later start does not scan the claims again: a slot-less claim stays as it is.
+    const marker = await db.collection('claims').insertOne({ userId: 'marker', eventId: new ObjectId(), status: 'rejected' })
+    const restarted = await startService({ dbName: db.databaseName })
+    await restarted.close()
+    assert.equal((await db.collection('claims').findOne({ _id: marker.insertedId }))?.slot, undefined)
+    await db.collection('claims').deleteOne({ _id: marker.insertedId })
   })
 })
 

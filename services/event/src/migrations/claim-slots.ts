@@ -1,19 +1,21 @@
 import type { Db } from 'mongodb'
+import type { Migration } from '@app/platform'
 import { createClaimRepository } from '../repositories/claims.js'
 import { createEventRepository } from '../repositories/events.js'
 
 /** Claims given their slot per bulk write. */
 const BATCH = 1_000
 
-export interface MigrationReport {
+export type MigrationReport = {
   events: number
   claims: number
 }
 
 /**
- * From one claim per (user, event) to claim slots (SPEC v2, "Each bundle once"), run at every
- * start before the indexes are ensured, by every instance: each step only fills in a field
- * that is absent, so a second run — or two instances at once — changes nothing.
+ * From one claim per (user, event) to claim slots (SPEC v2, "Each bundle once"), run before the
+ * indexes are ensured by the first start of this version (then recorded, see `runMigrations`).
+ * Each step only fills in a field that is absent, so a second run — or two instances starting
+ * at once — changes nothing.
  *
  * 1. Events written before milestones count their own conditions (`countedConditions`).
  * 2. Claims written before slots hold their event's slot: the old rule allowed one claim per
@@ -40,3 +42,5 @@ export async function migrateToClaimSlots(db: Db): Promise<MigrationReport> {
   }
   return report
 }
+
+export const claimSlotsMigration: Migration = { name: 'claim-slots', up: migrateToClaimSlots }
