@@ -190,7 +190,7 @@ export async function createEventWithReward(
 /** Resident set size per service from its own Prometheus metrics (the process, not a wrapper). */
 export async function serviceMemory(system: RunningSystem): Promise<Record<ServiceName, { rssMiB: number; heapUsedMiB: number }>> {
   const entries = await Promise.all([...system.services.values()].map(async (service) => {
-    const text = await (await fetch(`${service.url}/metrics`)).text()
+    const text = await (await fetch(`${service.adminUrl}/metrics`)).text()
     const metric = (suffix: string) => {
       const line = text.split('\n').find((candidate) => !candidate.startsWith('#') && candidate.split(' ')[0]!.endsWith(suffix))
       return line ? Number(line.split(' ')[1]) / 2 ** 20 : Number.NaN

@@ -17,6 +17,9 @@ interface ServiceSpec {
   dir: string
   portVariable: string
   defaultPort: number
+  /** The internal listener (/metrics, /ready; auth: the revocation feed). */
+  adminPortVariable: string
+  defaultAdminPort: number
   /** Process-level settings the service needs whoever starts it (compose.yaml sets the same). */
   env?: NodeJS.ProcessEnv
 }
@@ -24,18 +27,18 @@ interface ServiceSpec {
 /** Start order matters only for readiness messages: the gateway and event fetch JWKS lazily. */
 export const SERVICE_SPECS: readonly ServiceSpec[] = [
   {
-    name: 'auth', dir: 'services/auth', portVariable: 'AUTH_PORT', defaultPort: 3000,
+    name: 'auth', dir: 'services/auth', portVariable: 'AUTH_PORT', defaultPort: 3000, adminPortVariable: 'AUTH_ADMIN_PORT', defaultAdminPort: 9000,
     // argon2 allocates 19 MiB per hash; glibc would keep each thread's copy after the first
     // (its mmap threshold grows), ~80 MiB of idle RSS. A fixed threshold returns it at once.
     env: { MALLOC_MMAP_THRESHOLD_: '131072' }
   },
-  { name: 'event', dir: 'services/event', portVariable: 'EVENT_PORT', defaultPort: 3002 },
-  { name: 'gateway', dir: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 3001 }
+  { name: 'event', dir: 'services/event', portVariable: 'EVENT_PORT', defaultPort: 3002, adminPortVariable: 'EVENT_ADMIN_PORT', defaultAdminPort: 9002 },
+  { name: 'gateway', dir: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 3001, adminPortVariable: 'ADMIN_PORT', defaultAdminPort: 9001 }
 ]
 
 export interface SystemOptions {
   mongoUrl: string
-  /** 'env': ports from the environment (defaults 3000/3002/3001); 'free': ephemeral ports. */
+  /** 'env': ports from the environment (defaults 3000/3002/3001, internal 9000/9002/9001); 'free': ephemeral ports. */
   ports: 'env' | 'free'
   /** Extra variables for every service (e.g. small limits in tests). */
   env?: NodeJS.ProcessEnv
@@ -56,6 +59,8 @@ export interface RunningService {
   name: ServiceName
   port: number
   url: string
+  /** The internal listener: /metrics, /ready (auth: /internal/revocations). */
+  adminUrl: string
   process: ChildProcess
   /** Spawn to first healthy `/health`, in milliseconds: the service's cold start. */
   readyInMs: number
@@ -64,6 +69,8 @@ export interface RunningService {
 export interface RunningSystem {
   services: Map<ServiceName, RunningService>
   url(name: ServiceName): string
+  /** The service's internal listener. */
+  adminUrl(name: ServiceName): string
   /** Stops one service (SIGTERM, or the given signal) and waits for it to exit. */
   stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<void>
   /** Starts a stopped service again on the same port and waits until it is healthy. */
@@ -114,30 +121,42 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   if (runtime === 'built' && specs.length < SERVICE_SPECS.length) {
     throw new Error('runtime "built" needs dist/server.js of every service: run `npm run build` first')
   }
-  const portOf = new Map<ServiceName, number>()
+  const portOf = new Map<ServiceName, { port: number; adminPort: number }>()
+  const chosen = async (variable: string, fallback: number) => (ports === 'free' ? await freePort() : Number(process.env[variable] ?? fallback))
   for (const spec of specs) {
-    portOf.set(spec.name, ports === 'free' ? await freePort() : Number(process.env[spec.portVariable] ?? spec.defaultPort))
+    portOf.set(spec.name, { port: await chosen(spec.portVariable, spec.defaultPort), adminPort: await chosen(spec.adminPortVariable, spec.defaultAdminPort) })
   }
-  const local = (name: ServiceName) => `http://127.0.0.1:${portOf.get(name) ?? 0}`
+  const local = (name: ServiceName) => `http://127.0.0.1:${portOf.get(name)?.port ?? 0}`
+  const localAdmin = (name: ServiceName) => `http://127.0.0.1:${portOf.get(name)?.adminPort ?? 0}`
   const sharedEnv: NodeJS.ProcessEnv = {
     ...process.env,
     AUTH_SERVICE_URL: local('auth'),
     EVENT_SERVICE_URL: local('event'),
     AUTH_JWKS_URL: `${local('auth')}/.well-known/jwks.json`,
+    AUTH_REVOCATIONS_URL: `${localAdmin('auth')}/internal/revocations`,
     ...env,
     MONGO_URL: mongoUrl
   }
   const services = new Map<ServiceName, RunningService>()
+  const serviceOf = (name: ServiceName): RunningService => {
+    const service = services.get(name)
+    if (!service) throw new Error(`${name} is not part of this system`)
+    return service
+  }
 
   async function launch(spec: ServiceSpec): Promise<void> {
-    const port = portOf.get(spec.name)!
+    const { port, adminPort } = portOf.get(spec.name)!
     const spawnedAt = performance.now()
     const child = spawn(
       process.execPath,
       commandLine(spec, runtime, nodeArgs[spec.name] ?? []),
-      { cwd: join(REPO_ROOT, spec.dir), env: { ...spec.env, ...sharedEnv, [spec.portVariable]: String(port) }, stdio: ['ignore', stdio, stdio] }
+      {
+        cwd: join(REPO_ROOT, spec.dir),
+        env: { ...spec.env, ...sharedEnv, [spec.portVariable]: String(port), [spec.adminPortVariable]: String(adminPort) },
+        stdio: ['ignore', stdio, stdio]
+      }
     )
-    const service: RunningService = { name: spec.name, port, url: local(spec.name), process: child, readyInMs: 0 }
+    const service: RunningService = { name: spec.name, port, url: local(spec.name), adminUrl: localAdmin(spec.name), process: child, readyInMs: 0 }
     services.set(spec.name, service)
     await waitForHealth(service.url, child, readyTimeoutMs)
     service.readyInMs = performance.now() - spawnedAt
@@ -146,11 +165,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
   const system: RunningSystem = {
     services,
-    url: (name) => {
-      const service = services.get(name)
-      if (!service) throw new Error(`${name} is not part of this system`)
-      return service.url
-    },
+    url: (name) => serviceOf(name).url,
+    adminUrl: (name) => serviceOf(name).adminUrl,
     async stopService(name, signal = 'SIGTERM') {
       const child = services.get(name)?.process
       if (!child) return

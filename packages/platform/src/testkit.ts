@@ -120,3 +120,4 @@ export function adjustableClock(start = Date.now()): TestClock {
   }
   return clock
 }
+export * from './spec-role-matrix.js'
