@@ -160,7 +160,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     services.set(spec.name, service)
     await waitForHealth(service.url, child, readyTimeoutMs)
     service.readyInMs = performance.now() - spawnedAt
-    onLog(`${spec.name} ready on ${service.url}`)
+    onLog(`${spec.name} ready on ${service.url} (pid ${child.pid})`)
   }
 
   const system: RunningSystem = {
@@ -193,4 +193,120 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     throw error
   }
   return system
+}
+
+export interface RestartPolicyOptions {
+  /** The first restart waits this long; each further one in a row twice as long… */
+  baseDelayMs?: number
+  /** …up to this. */
+  maxDelayMs?: number
+  /** This many crashes of one service within `windowMs` and the supervisor gives up. */
+  maxCrashes?: number
+  windowMs?: number
+  /** A service that stayed up this long has recovered: its next crash waits `baseDelayMs` again. */
+  recoveredAfterMs?: number
+}
+
+export type RestartDecision = { giveUp: false; delayMs: number } | { giveUp: true; crashesInWindow: number }
+
+/**
+ * When to restart a crashed service, as a restart policy would (compose's `restart:`,
+ * Kubernetes' CrashLoopBackOff): 1 s doubling to 30 s while it keeps crashing, and give up at
+ * 5 crashes within a minute. Pure bookkeeping over the times it is told, so tests run it on a
+ * clock of their own.
+ */
+export function createRestartPolicy({
+  baseDelayMs = 1_000,
+  maxDelayMs = 30_000,
+  maxCrashes = 5,
+  windowMs = 60_000,
+  recoveredAfterMs = 60_000
+}: RestartPolicyOptions = {}) {
+  const crashTimes: number[] = []
+  let inARow = 0
+  let upSince: number | undefined
+  return {
+    windowMs,
+    /** The service is up (started, or restarted and healthy) as of `now`. */
+    started(now: number): void {
+      upSince = now
+    },
+    crashed(now: number): RestartDecision {
+      if (upSince !== undefined && now - upSince >= recoveredAfterMs) inARow = 0
+      upSince = undefined
+      crashTimes.push(now)
+      while (crashTimes.length > 0 && crashTimes[0]! <= now - windowMs) crashTimes.shift()
+      if (crashTimes.length >= maxCrashes) return { giveUp: true, crashesInWindow: crashTimes.length }
+      inARow += 1
+      return { giveUp: false, delayMs: Math.min(maxDelayMs, baseDelayMs * 2 ** (inARow - 1)) }
+    }
+  }
+}
+export type RestartPolicy = ReturnType<typeof createRestartPolicy>
+
+export interface SuperviseOptions {
+  onLog: (line: string) => void
+  /** A service crashed too often: the caller stops everything (with this message). */
+  onGiveUp: (message: string) => void
+  policy?: (name: ServiceName) => RestartPolicy
+  clock?: () => number
+}
+
+/**
+ * Keeps a running system running: a service that dies is restarted on its port after the
+ * policy's backoff, the others are left alone. `stop()` stops supervising, then everything.
+ */
+export function superviseSystem(system: RunningSystem, { onLog, onGiveUp, policy = () => createRestartPolicy(), clock = Date.now }: SuperviseOptions) {
+  let stopping = false
+  const policies = new Map<ServiceName, RestartPolicy>()
+  const pending = new Set<NodeJS.Timeout>()
+  const wait = (ms: number) =>
+    new Promise<void>((resolveWait) => {
+      const timer = setTimeout(() => {
+        pending.delete(timer)
+        resolveWait()
+      }, ms)
+      pending.add(timer)
+    })
+
+  const watch = (service: RunningService) => {
+    policies.get(service.name)!.started(clock())
+    service.process.once('exit', (code, signal) => {
+      if (!stopping) void recover(service.name, `exited (${signal ?? code})`)
+    })
+  }
+
+  async function recover(name: ServiceName, what: string): Promise<void> {
+    const policyOf = policies.get(name)!
+    const decision = policyOf.crashed(clock())
+    if (decision.giveUp) {
+      stopping = true
+      onGiveUp(`${name} ${what}: it crashed ${decision.crashesInWindow} times within ${policyOf.windowMs / 1000} s; giving up and stopping everything`)
+      return
+    }
+    onLog(`${name} ${what}; restarting it in ${decision.delayMs / 1000} s`)
+    await wait(decision.delayMs)
+    if (stopping) return
+    try {
+      await system.startService(name)
+    } catch (error) {
+      if (stopping) return
+      await system.stopService(name, 'SIGKILL') // one that never became healthy is not left running
+      return recover(name, `did not come back (${(error as Error).message})`)
+    }
+    if (stopping) return
+    watch(system.services.get(name)!)
+  }
+
+  for (const service of system.services.values()) {
+    policies.set(service.name, policy(service.name))
+    watch(service)
+  }
+  return {
+    async stop(): Promise<void> {
+      stopping = true
+      for (const timer of pending) clearTimeout(timer)
+      await system.stop()
+    }
+  }
 }
