@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT, resolveDatabase, type Database } from '@app/platform'
-import { startSystem, superviseSystem } from '@app/platform/system'
+import { startSystem, superviseSystem } from '@app/devkit/system'
 
 const envFile = join(REPO_ROOT, '.env')
 if (existsSync(envFile)) process.loadEnvFile(envFile)

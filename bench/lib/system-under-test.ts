@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { MongoClient } from 'mongodb'
 import { resolveDatabase, type Database } from '@app/platform'
-import { startSystem, type RunningSystem, type ServiceName } from '@app/platform/system'
+import { startSystem, type RunningSystem, type ServiceName } from '@app/devkit/system'
 
 export const BENCH_DB = { auth: 'bench_auth', event: 'bench_event' }
 const ADMIN = { email: 'admin@bench.test', password: 'bench-admin-password' }

@@ -10,7 +10,7 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { SPEC_ROLE_MATRIX, specAllows } from '@app/platform/testkit'
+import { SPEC_ROLE_MATRIX, specAllows } from '@app/devkit/testkit'
 import { createSuiteTally } from './suite-tally.js'
 import {
   CALLERS,
@@ -65,7 +65,7 @@ after(() => attack?.stop())
 // ---- API5: the expected table, from the SPEC ------------------------------------------------
 
 /**
- * Who the SPEC lets through a route: the role matrix copied by hand from the SPEC (platform
+ * Who the SPEC lets through a route: the role matrix copied by hand from the SPEC (devkit
  * test kit, shared with the gateway's and the services' own matrices) — never the code's
  * route definitions.
  */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { ObjectId } from 'mongodb'
-import { freePort, startEmbeddedMongo, type EmbeddedMongo } from '@app/platform'
+import { freePort, startEmbeddedMongo, type EmbeddedMongo } from '@app/devkit'
 import { ADMIN, client, eventually, startE2eSystem, type E2eSystem } from './helpers.js'
 import {
   UNTHROTTLED,

@@ -11,8 +11,9 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { after, describe, test } from 'node:test'
 import { randomBytes } from 'node:crypto'
-import { REPO_ROOT, freePort } from '@app/platform'
-import { startTestMongo, type TestMongo } from '@app/platform/testkit'
+import { freePort } from '@app/devkit'
+import { REPO_ROOT } from '@app/platform'
+import { startTestMongo, type TestMongo } from '@app/devkit/testkit'
 import { ADMIN } from './helpers.js'
 
 const TSX_LOADER = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href

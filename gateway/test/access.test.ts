@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { ALL_ROLES } from '@app/contracts'
-import { CALLERS, SPEC_ROLE_MATRIX, forgeJwt, specAllows } from '@app/platform/testkit'
+import { CALLERS, SPEC_ROLE_MATRIX, forgeJwt, specAllows } from '@app/devkit/testkit'
 import { ROUTE_TABLE } from '../src/access.js'
 import { accessClaims, newSigningKey, signJwt, startSystem, type SigningKey } from './helpers.js'
 
@@ -27,7 +27,7 @@ describe('access control at the gateway', () => {
       ...(method === 'GET' ? {} : { body: '{}' })
     })
 
-  // The SPEC's matrix, written by hand (platform testkit): every route × every caller. A refused
+  // The SPEC's matrix, written by hand (devkit test kit): every route × every caller. A refused
   // caller gets 401/403 from the gateway and the upstream never sees it; an allowed one is forwarded.
   for (const route of Object.keys(SPEC_ROLE_MATRIX)) {
     const [method = '', pattern = ''] = route.split(' ')

@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import Fastify, { type FastifyInstance } from 'fastify'
 import { ALL_ROLES, type Role } from '@app/contracts'
 import { createAdminServer, createServer } from '@app/platform'
-import { generateRsaKeyPair, listenOnFreePort } from '@app/platform/testkit'
+import { generateRsaKeyPair, listenOnFreePort } from '@app/devkit/testkit'
 import { gatewayApp } from '../src/app.js'
 import type { GatewayOptions, TrustProxy } from '../src/config.js'
 

@@ -8,7 +8,7 @@ import { errorHandlerPlugin } from '../src/errors.js'
 import { actingUserId, authenticatePlugin } from '../src/authenticate.js'
 import { createJwksClient } from '../src/jwks.js'
 import { createRevocationFeedClient, type RevocationEntry } from '../src/revocations.js'
-import { createTestTokenIssuer, forgeJwt, jsonOf, listenOnFreePort } from '../src/testkit.js'
+import { createTestTokenIssuer, forgeJwt, jsonOf, listenOnFreePort } from '@app/devkit/testkit'
 
 let issuer = createTestTokenIssuer()
 let jwksFetches = 0

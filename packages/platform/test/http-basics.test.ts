@@ -6,7 +6,7 @@ import { createServer, requestIdPlugin } from '../src/server.js'
 import { errorHandlerPlugin, conflict } from '../src/errors.js'
 import { healthPlugin } from '../src/health.js'
 import { metricsPlugin } from '../src/metrics.js'
-import { jsonOf, listenOnFreePort } from '../src/testkit.js'
+import { jsonOf, listenOnFreePort } from '@app/devkit/testkit'
 
 const app = createServer({ name: 'test', logLevel: 'silent', bodyLimit: 2048 })
 const admin = createAdminServer({ service: app, name: 'test-admin', logLevel: 'silent', bodyLimit: 2048 })

@@ -1,5 +1,5 @@
 /**
- * The SPEC's role matrix (written by hand in the platform test kit, not taken from the code's
+ * The SPEC's role matrix (written by hand in the devkit test kit, not taken from the code's
  * route definitions) at the auth service itself: every route × anonymous and every role, with
  * real access tokens this service issued to real accounts of each role.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { ObjectId } from 'mongodb'
 import { AUTH_ROUTES, type Role } from '@app/contracts'
-import { CALLERS, specAllows, specRoutesOf, type Caller } from '@app/platform/testkit'
+import { CALLERS, specAllows, specRoutesOf, type Caller } from '@app/devkit/testkit'
 import { call, login, loginAsAdmin, signUp, startAuth, stopTestDatabase, uniqueEmail, type TestAuth } from './helpers.js'
 
 const NO_SUCH_ID = new ObjectId().toHexString()

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test'
 import { ObjectId } from 'mongodb'
 import { EVENT_ROUTES } from '@app/contracts'
 import { createJwksClient } from '@app/platform'
-import { CALLERS, forgeJwt, generateRsaKeyPair, specAllows, specRoutesOf } from '@app/platform/testkit'
+import { CALLERS, forgeJwt, generateRsaKeyPair, specAllows, specRoutesOf } from '@app/devkit/testkit'
 import { accessClaims, actor, signJwt, startService, stopTestMongo, type TestService } from './helpers.js'
 
 after(stopTestMongo)
@@ -62,7 +62,7 @@ describe('access tokens and the role table', () => {
     await expectUnauthorized(`${signingInput}.${signature}`)
   })
 
-  // The SPEC's matrix, written by hand (platform testkit), × every caller, with real RS256 tokens.
+  // The SPEC's matrix, written by hand (devkit test kit), × every caller, with real RS256 tokens.
   // Allowed: past every access check (a dummy body or id may still be a 400/404); refused: 403.
   for (const { route, method, servicePath } of specRoutesOf('event')) {
     const path = servicePath.replace(':id', new ObjectId().toHexString())

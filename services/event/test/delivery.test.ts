@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { MongoClient, ObjectId } from 'mongodb'
-import { startTestMongo } from '@app/platform/testkit'
+import { startTestMongo } from '@app/devkit/testkit'
 import { retryDelay } from '../src/delivery/backoff.js'
 import { answering, DeliveryReceiver, idempotentReceiver, type Behaviour } from './delivery-receiver.js'
 import {

@@ -2,7 +2,7 @@ import { createSign, randomUUID } from 'node:crypto'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
 import type { Role } from '@app/contracts'
 import { createAdminServer, createServer, type AuthenticateOptions, type RevocationEntry } from '@app/platform'
-import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/platform/testkit'
+import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/devkit/testkit'
 import { eventApp } from '../src/app.js'
 import { loadEventConfig } from '../src/config.js'
 import type { IngestFailurePoints } from '../src/progress/ingest.js'
@@ -44,7 +44,7 @@ export function clockStartingAt(start: string): () => Date {
   const offset = Date.parse(start) - Date.now()
   return () => new Date(Date.now() + offset)
 }
-export { adjustableClock, type TestClock } from '@app/platform/testkit'
+export { adjustableClock, type TestClock } from '@app/devkit/testkit'
 
 let mongo: TestMongo | undefined
 /** For a top-level `after` in every test file. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { MongoClient, ObjectId } from 'mongodb'
-import { startTestMongo } from '@app/platform/testkit'
+import { startTestMongo } from '@app/devkit/testkit'
 import { actor, adjustableClock, eventBody, eventually, sleep, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
 
 after(stopTestMongo)

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { REPO_ROOT } from './database.js'
+import { REPO_ROOT } from '@app/platform'
 import { freePort } from './embedded-mongo.js'
 
 export type ServiceName = 'auth' | 'event' | 'gateway'
