@@ -7,6 +7,7 @@ WORKDIR /app
 COPY package.json package-lock.json turbo.json tsconfig.json tsconfig.build.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
+COPY packages/devkit/package.json packages/devkit/
 COPY services/auth/package.json services/auth/
 COPY services/event/package.json services/event/
 COPY gateway/package.json gateway/
@@ -20,6 +21,13 @@ RUN npx turbo run build
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 HEALTH_PORT=3000
 WORKDIR /app
+# What this stage installs: the compiled dist/ of contracts, platform, auth, event and the
+# gateway, and their production dependencies (npm ci --omit=dev: fastify and its plugins,
+# mongodb, argon2, opossum, pino, prom-client, TypeBox). Not @app/devkit — the embedded
+# database, the process runner, the test kit: its package.json is not copied, so npm neither
+# links it nor installs what only it needs (mongodb-memory-server-core, the Java launcher) —
+# nor any devDependency (tsx, turbo, TypeScript, test tools). Without MONGO_URL, or auth without
+# JWT_PRIVATE_KEY, a service here refuses to start (NODE_ENV=production).
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/

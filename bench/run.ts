@@ -14,7 +14,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@app/platform'
-import type { ServiceName } from '@app/platform/system'
+import type { ServiceName } from '@app/devkit/system'
 import { profileToMarkdown, summarizeProfile } from './lib/cpu-profile.js'
 import { useCpuProbe } from './lib/load.js'
 import { compareToMarkdown, toMarkdown, writeReport, type BenchReport, type ProcessFigures } from './lib/report.js'

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { REPO_ROOT, resolveDatabase } from '@app/platform'
-import { startSystem } from '@app/platform/system'
+import { startSystem } from '@app/devkit/system'
 import { ARTIFACT_PATHS, buildArtifacts, type Artifact } from './api-artifacts.js'
 
 const database = await resolveDatabase(undefined, { persistent: false })

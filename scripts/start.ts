@@ -3,15 +3,17 @@
  * if set, otherwise the embedded server with its data under .data/), then auth, event and the
  * gateway, and stops them all (then the database) on Ctrl-C / SIGTERM.
  *
- *   tsx scripts/start.ts           separate processes, each awaited until healthy (npm start);
- *                                  if any of them dies, everything stops
+ *   tsx scripts/start.ts           separate processes, each awaited until healthy (npm start),
+ *                                  supervised: one that dies is restarted with backoff (1 s
+ *                                  doubling to 30 s); 5 crashes of one within a minute stop all
+
  *   tsx scripts/start.ts --watch   `turbo run dev`: each service in tsx watch mode (npm run dev)
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT, resolveDatabase, type Database } from '@app/platform'
-import { startSystem, type RunningSystem } from '@app/platform/system'
+import { startSystem, superviseSystem } from '@app/devkit/system'
 
 const envFile = join(REPO_ROOT, '.env')
 if (existsSync(envFile)) process.loadEnvFile(envFile)
@@ -49,32 +51,33 @@ function watchThroughTurbo(db: Database): void {
 }
 
 async function runUntilStopped(db: Database): Promise<void> {
-  let system: RunningSystem | undefined
+  let supervisor: ReturnType<typeof superviseSystem> | undefined
   let stopping = false
   const stopAll = async (code: number): Promise<never> => {
     if (stopping) process.exit(code)
     stopping = true
     console.log('[start] stopping…')
-    await system?.stop()
+    await supervisor?.stop()
     await db.stop()
     process.exit(code)
   }
   process.on('SIGINT', () => void stopAll(0))
   process.on('SIGTERM', () => void stopAll(0))
 
+  const log = (line: string) => console.log(`[start] ${line}`)
   try {
-    system = await startSystem({ mongoUrl: db.url, ports: 'env', stdio: 'inherit', onLog: (line) => console.log(`[start] ${line}`) })
+    const system = await startSystem({ mongoUrl: db.url, ports: 'env', stdio: 'inherit', onLog: log })
+    supervisor = superviseSystem(system, {
+      onLog: log,
+      onGiveUp: (message) => {
+        console.error(`[start] ${message}`)
+        void stopAll(1)
+      }
+    })
+    const gateway = system.services.get('gateway')
+    log(`all up${gateway ? ` — public API ${gateway.url} (Swagger UI at ${gateway.url}/api-docs)` : ''}. Ctrl-C stops everything.`)
   } catch (error) {
     console.error(`[start] ${(error as Error).message}`)
     await stopAll(1)
   }
-  for (const service of system!.services.values()) {
-    service.process.on('exit', (code, signal) => {
-      if (stopping) return
-      console.error(`[start] ${service.name} exited (${signal ?? code}); stopping everything`)
-      void stopAll(1)
-    })
-  }
-  const gateway = system!.services.get('gateway')
-  console.log(`[start] all up${gateway ? ` — public API ${gateway.url} (Swagger UI at ${gateway.url}/api-docs)` : ''}. Ctrl-C stops everything.`)
 }

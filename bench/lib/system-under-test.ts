@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { MongoClient } from 'mongodb'
 import { resolveDatabase, type Database } from '@app/platform'
-import { startSystem, type RunningSystem, type ServiceName } from '@app/platform/system'
+import { startSystem, type RunningSystem, type ServiceName } from '@app/devkit/system'
 
 export const BENCH_DB = { auth: 'bench_auth', event: 'bench_event' }
 const ADMIN = { email: 'admin@bench.test', password: 'bench-admin-password' }
@@ -219,7 +219,7 @@ export async function createTieredAttendanceEvent(
 /** Resident set size per service from its own Prometheus metrics (the process, not a wrapper). */
 export async function serviceMemory(system: RunningSystem): Promise<Record<ServiceName, { rssMiB: number; heapUsedMiB: number }>> {
   const entries = await Promise.all([...system.services.values()].map(async (service) => {
-    const text = await (await fetch(`${service.url}/metrics`)).text()
+    const text = await (await fetch(`${service.adminUrl}/metrics`)).text()
     const metric = (suffix: string) => {
       const line = text.split('\n').find((candidate) => !candidate.startsWith('#') && candidate.split(' ')[0]!.endsWith(suffix))
       return line ? Number(line.split(' ')[1]) / 2 ** 20 : Number.NaN

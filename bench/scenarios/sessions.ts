@@ -58,7 +58,7 @@ export const sessions: Scenario = async ({ sut, size, log }) => {
   await sut.mongo.db(BENCH_DB.auth).collection('revocations').insertMany(
     entries.map((entry) => ({ ...entry, at: new Date(now), expiresAt: new Date(now + 15 * 60 * 1000) }))
   )
-  const feed = await runLoad({ title: `revocation feed, ${REVOKED_ACCOUNTS} entries`, url: `${sut.direct.auth}/internal/revocations`, connections: 1, amount: 50 })
+  const feed = await runLoad({ title: `revocation feed, ${REVOKED_ACCOUNTS} entries`, url: `${sut.system.adminUrl('auth')}/internal/revocations`, connections: 1, amount: 50 })
   await sut.mongo.db(BENCH_DB.auth).collection('revocations').deleteMany({ userId: { $in: entries.map((entry) => entry.userId) } })
   log('event list with the check in place (per-request CPU, for scale)')
   const list = await runLoad({

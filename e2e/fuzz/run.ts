@@ -116,7 +116,7 @@ try {
   }
 
   const health = await fetch(`${gatewayUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0)
-  const ready = await fetch(`${gatewayUrl}/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0)
+  const ready = await fetch(`${system.adminUrl('gateway')}/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0)
   const alive = [...system.services.values()].every((service) => service.process.exitCode === null && service.process.signalCode === null)
   line(`[fuzz] afterwards: gateway /health ${health}, /ready ${ready}, every process running: ${alive}`)
   if (health !== 200 || ready !== 200 || !alive) failed = true

@@ -13,7 +13,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createTestTokenIssuer, forgeJwt } from '@app/platform/testkit'
+import { createTestTokenIssuer, forgeJwt } from '@app/devkit/testkit'
 import { createSuiteTally } from './suite-tally.js'
 import { assertNoSecretsLeaked, assertProblem, assertUnchanged, openWindow, startAttackSystem, type AttackSystem, type Call } from './attack-kit.js'
 

@@ -10,11 +10,11 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { SPEC_ROLE_MATRIX, specAllows } from '@app/devkit/testkit'
 import { createSuiteTally } from './suite-tally.js'
 import {
   CALLERS,
   NO_SUCH_ID,
-  ROLES,
   assertNoSecretsLeaked,
   assertProblem,
   assertUnchanged,
@@ -64,11 +64,12 @@ after(() => attack?.stop())
 
 // ---- API5: the expected table, from the SPEC ------------------------------------------------
 
-/** SPEC, Roles: DELIVERY "confirm deliveries … Nothing else" — every other role reads what USER+ may. */
-const EVERY_ROLE: readonly Caller[] = ROLES.filter((role) => role !== 'DELIVERY')
-const ANYONE: readonly Caller[] = CALLERS
-const EDITORS: readonly Caller[] = ['OPERATOR', 'ADMIN']
-const STAFF: readonly Caller[] = ['OPERATOR', 'AUDITOR', 'ADMIN']
+/**
+ * Who the SPEC lets through a route: the role matrix copied by hand from the SPEC (devkit
+ * test kit, shared with the gateway's and the services' own matrices) — never the code's
+ * route definitions.
+ */
+const who = (route: string): readonly Caller[] => CALLERS.filter((caller) => specAllows(route, caller))
 
 interface RouteCase {
   method: string
@@ -93,71 +94,71 @@ const freshSession = async () => {
 const TABLE: RouteCase[] = [
   // SPEC: "anyone (USER only) · ADMIN (any role)" — every caller may sign up; only an ADMIN's token grants the roles asked for.
   {
-    method: 'POST', path: () => '/auth/users', allowed: ANYONE, allowedStatus: 201,
+    method: 'POST', path: () => '/auth/users', allowed: who('POST /auth/users'), allowedStatus: 201,
     body: () => ({ email: `signup-${signUps++}@attack.test`, password: 'signup-password', roles: ['OPERATOR'] }),
     verify: (reply, caller) => assert.deepEqual(reply.body.roles, caller === 'ADMIN' ? ['OPERATOR'] : ['USER'], `${caller} sign-up roles`)
   },
-  { method: 'POST', path: () => '/auth/login', allowed: ANYONE, allowedStatus: 200, body: () => ({ email: fixture.target.email, password: fixture.target.password }) },
+  { method: 'POST', path: () => '/auth/login', allowed: who('POST /auth/login'), allowedStatus: 200, body: () => ({ email: fixture.target.email, password: fixture.target.password }) },
   // The refresh token is the credential: whoever holds one may rotate it or end its session.
-  { method: 'POST', path: () => '/auth/refresh', allowed: ANYONE, allowedStatus: 200, body: async () => ({ refreshToken: (await freshSession()).refreshToken }) },
+  { method: 'POST', path: () => '/auth/refresh', allowed: who('POST /auth/refresh'), allowedStatus: 200, body: async () => ({ refreshToken: (await freshSession()).refreshToken }) },
   {
-    method: 'POST', path: () => '/auth/logout', allowed: ANYONE, allowedStatus: 200,
+    method: 'POST', path: () => '/auth/logout', allowed: who('POST /auth/logout'), allowedStatus: 200,
     body: async () => ({ refreshToken: (await freshSession()).refreshToken }),
     verify: (reply) => assert.equal(reply.body.revoked, true)
   },
-  { method: 'GET', path: () => '/auth/users/me', allowed: EVERY_ROLE, allowedStatus: 200 },
+  { method: 'GET', path: () => '/auth/users/me', allowed: who('GET /auth/users/me'), allowedStatus: 200 },
   // ADMIN: "changing roles". The body keeps the target a USER, so the allowed calls change nothing either.
-  { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/roles`, allowed: ['ADMIN'], allowedStatus: 200, body: () => ({ roles: ['USER'] }) },
+  { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/roles`, allowed: who('PATCH /auth/users/:id/roles'), allowedStatus: 200, body: () => ({ roles: ['USER'] }) },
   // ADMIN: "disabling accounts". Enabling an enabled account changes nothing.
-  { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/status`, allowed: ['ADMIN'], allowedStatus: 200, body: () => ({ disabled: false }) },
+  { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/status`, allowed: who('PATCH /auth/users/:id/status'), allowedStatus: 200, body: () => ({ disabled: false }) },
   // ADMIN: sessions ended by staff. An id that names nobody → 404 from the handler.
-  { method: 'DELETE', path: () => `/auth/users/${NO_SUCH_ID}/sessions`, allowed: ['ADMIN'], allowedStatus: 404 },
+  { method: 'DELETE', path: () => `/auth/users/${NO_SUCH_ID}/sessions`, allowed: who('DELETE /auth/users/:id/sessions'), allowedStatus: 404 },
   // "GET /auth/audit — AUDITOR, ADMIN".
-  { method: 'GET', path: () => '/auth/audit', allowed: ['AUDITOR', 'ADMIN'], allowedStatus: 200 },
+  { method: 'GET', path: () => '/auth/audit', allowed: who('GET /auth/audit'), allowedStatus: 200 },
 
   // "USER+": every role reads events and rewards; OPERATOR and ADMIN create and update them.
-  { method: 'GET', path: () => '/event-gateway/event', allowed: EVERY_ROLE, allowedStatus: 200 },
-  { method: 'GET', path: () => `/event-gateway/event/${fixture.eventId}`, allowed: EVERY_ROLE, allowedStatus: 200 },
+  { method: 'GET', path: () => '/event-gateway/event', allowed: who('GET /event-gateway/event'), allowedStatus: 200 },
+  { method: 'GET', path: () => `/event-gateway/event/${fixture.eventId}`, allowed: who('GET /event-gateway/event/:id'), allowedStatus: 200 },
   {
-    method: 'POST', path: () => '/event-gateway/event', allowed: EDITORS, allowedStatus: 201,
+    method: 'POST', path: () => '/event-gateway/event', allowed: who('POST /event-gateway/event'), allowedStatus: 201,
     body: () => ({ name: 'table', ...openWindow(), contents: [{ type: 'invite', count: 1 }] })
   },
-  { method: 'PATCH', path: () => `/event-gateway/event/${fixture.eventId}`, allowed: EDITORS, allowedStatus: 200, body: () => ({ description: 'edited' }) },
-  { method: 'GET', path: () => '/event-gateway/rewards', allowed: EVERY_ROLE, allowedStatus: 200 },
-  { method: 'GET', path: () => `/event-gateway/rewards/${fixture.rewardId}`, allowed: EVERY_ROLE, allowedStatus: 200 },
+  { method: 'PATCH', path: () => `/event-gateway/event/${fixture.eventId}`, allowed: who('PATCH /event-gateway/event/:id'), allowedStatus: 200, body: () => ({ description: 'edited' }) },
+  { method: 'GET', path: () => '/event-gateway/rewards', allowed: who('GET /event-gateway/rewards'), allowedStatus: 200 },
+  { method: 'GET', path: () => `/event-gateway/rewards/${fixture.rewardId}`, allowed: who('GET /event-gateway/rewards/:id'), allowedStatus: 200 },
   {
-    method: 'POST', path: () => '/event-gateway/rewards', allowed: EDITORS, allowedStatus: 201,
+    method: 'POST', path: () => '/event-gateway/rewards', allowed: who('POST /event-gateway/rewards'), allowedStatus: 201,
     body: () => ({ eventId: fixture.eventId, contents: [{ type: 'coupon', couponCode: 'TABLE', quantity: 1 }] })
   },
 
-  // "USER (own), staff (any)": with no userId, everyone reads their own progress.
-  { method: 'GET', path: () => '/event-gateway/user-events', allowed: EVERY_ROLE, allowedStatus: 200 },
+  // "USER (own), staff (any)": with no userId, people read their own progress; SERVICE reads none.
+  { method: 'GET', path: () => '/event-gateway/user-events', allowed: who('GET /event-gateway/user-events'), allowedStatus: 200 },
   {
-    method: 'POST', path: () => '/event-gateway/user-events/process', allowed: ['SERVICE', 'OPERATOR', 'ADMIN'], allowedStatus: 200,
+    method: 'POST', path: () => '/event-gateway/user-events/process', allowed: who('POST /event-gateway/user-events/process'), allowedStatus: 200,
     body: () => ({ eventType: 'invite', userId: NO_SUCH_ID, count: 1 })
   },
   // README extra: a USER checks in for themselves.
-  { method: 'POST', path: () => '/event-gateway/user-events/check-in', allowed: ['USER'], allowedStatus: 200 },
+  { method: 'POST', path: () => '/event-gateway/user-events/check-in', allowed: who('POST /event-gateway/user-events/check-in'), allowedStatus: 200 },
 
   // "OPERATOR, AUDITOR, ADMIN": the reward history.
-  { method: 'GET', path: () => '/event-gateway/user-reward-claims', allowed: ['OPERATOR', 'AUDITOR', 'ADMIN'], allowedStatus: 200 },
+  { method: 'GET', path: () => '/event-gateway/user-reward-claims', allowed: who('GET /event-gateway/user-reward-claims'), allowedStatus: 200 },
   // "USER (self)": only players claim. A reward that does not exist → 404 from the handler.
-  { method: 'POST', path: () => '/event-gateway/user-reward-claims', allowed: ['USER'], allowedStatus: 404, body: () => ({ rewardsId: NO_SUCH_ID }) },
-  { method: 'GET', path: () => '/event-gateway/user-reward-claims/me', allowed: EVERY_ROLE, allowedStatus: 200 },
-  // README extra, "owner, staff": the USER asks for their own claim; every non-USER role is staff
-  // (the delivery system, SERVICE, looks up the claims it confirms).
-  { method: 'GET', path: () => `/event-gateway/user-reward-claims/${fixture.claimOfUser}`, allowed: EVERY_ROLE, allowedStatus: 200 },
+  { method: 'POST', path: () => '/event-gateway/user-reward-claims', allowed: who('POST /event-gateway/user-reward-claims'), allowedStatus: 404, body: () => ({ rewardsId: NO_SUCH_ID }) },
+  { method: 'GET', path: () => '/event-gateway/user-reward-claims/me', allowed: who('GET /event-gateway/user-reward-claims/me'), allowedStatus: 200 },
+  // README extra, "owner, staff": the USER asks for their own claim, staff read any; machine
+  // accounts read no claims (SERVICE: "no claims"; DELIVERY: "nothing else").
+  { method: 'GET', path: () => `/event-gateway/user-reward-claims/${fixture.claimOfUser}`, allowed: who('GET /event-gateway/user-reward-claims/:id'), allowedStatus: 200 },
   // "OPERATOR, ADMIN": approve and reject. A claim that does not exist → 404 from the handler.
-  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/approve`, allowed: EDITORS, allowedStatus: 404 },
-  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/reject`, allowed: EDITORS, allowedStatus: 404, body: () => ({ reason: 'table' }) },
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/approve`, allowed: who('PATCH /event-gateway/user-reward-claims/:id/approve'), allowedStatus: 404 },
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/reject`, allowed: who('PATCH /event-gateway/user-reward-claims/:id/reject'), allowedStatus: 404, body: () => ({ reason: 'table' }) },
   // SPEC v2: "failed → processing (operator retry)", "failed → completed (operator resolve)" — OPERATOR, ADMIN.
-  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/retry`, allowed: EDITORS, allowedStatus: 404 },
-  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/resolve`, allowed: EDITORS, allowedStatus: 404, body: () => ({ note: 'table' }) },
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/retry`, allowed: who('PATCH /event-gateway/user-reward-claims/:id/retry'), allowedStatus: 404 },
+  { method: 'PATCH', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/resolve`, allowed: who('PATCH /event-gateway/user-reward-claims/:id/resolve'), allowedStatus: 404, body: () => ({ note: 'table' }) },
   // SPEC v2: only DELIVERY confirms a delivery; game servers (SERVICE) no longer can.
-  { method: 'POST', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, allowed: ['DELIVERY'], allowedStatus: 404, body: () => ({ status: 'completed' }) },
+  { method: 'POST', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, allowed: who('POST /event-gateway/user-reward-claims/:id/delivery'), allowedStatus: 404, body: () => ({ status: 'completed' }) },
   // SPEC v2: "GET · PATCH /delivery — OPERATOR, AUDITOR, ADMIN (PATCH: ADMIN)". Resuming an unpaused delivery changes nothing.
-  { method: 'GET', path: () => '/event-gateway/delivery', allowed: STAFF, allowedStatus: 200 },
-  { method: 'PATCH', path: () => '/event-gateway/delivery', allowed: ['ADMIN'], allowedStatus: 200, body: () => ({ paused: false }) }
+  { method: 'GET', path: () => '/event-gateway/delivery', allowed: who('GET /event-gateway/delivery'), allowedStatus: 200 },
+  { method: 'PATCH', path: () => '/event-gateway/delivery', allowed: who('PATCH /event-gateway/delivery'), allowedStatus: 200, body: () => ({ paused: false }) }
 ]
 
 /** The service that owns a gateway path, and the path there. */
@@ -194,6 +195,11 @@ describe('API5: every route × every role, as the SPEC says', () => {
       assert.equal(await attack.db.event.collection('claims').countDocuments({ status: 'pending' }), pending)
     })
   }
+
+  test('the table names every route of the SPEC matrix', () => {
+    const keyOf = (route: RouteCase) => `${route.method} ${route.path().replace(/[0-9a-f]{24}/g, ':id')}`
+    assert.deepEqual(TABLE.map(keyOf).sort(), Object.keys(SPEC_ROLE_MATRIX).sort())
+  })
 
   test('what the allowed cells created is exactly what they were allowed to create', async () => {
     await api5.check('allowed creations counted', async () => {
@@ -306,7 +312,7 @@ describe('API1: a player reaches for another player\'s objects', () => {
     await api1.check('the other player\'s claim, progress and account are untouched', () => assertUnchanged(attack, before, 'API1'))
   })
 
-  test('staff roles reach only as far as their role: no self-promotion, no approving for AUDITOR or SERVICE', async () => {
+  test('staff roles reach only as far as their role: no self-promotion, no approving for AUDITOR or SERVICE, nothing of players for SERVICE', async () => {
     const { actors } = attack
     const before = await attack.snapshot()
     const attempts: Array<[RoleName, string, string, unknown?]> = [
@@ -319,7 +325,13 @@ describe('API1: a player reaches for another player\'s objects', () => {
       ['OPERATOR', 'POST', `/event-gateway/user-reward-claims/${fixture.claimOfOther}/delivery`, { status: 'completed' }],
       ['AUDITOR', 'PATCH', `/event-gateway/event/${fixture.eventId}`, { activate: false }],
       ['AUDITOR', 'POST', '/event-gateway/user-events/process', { eventType: 'attendance', userId: actors.other.id }],
+      // SERVICE (game servers): "Nothing of players: no claims, no progress, no accounts".
       ['SERVICE', 'GET', `/event-gateway/user-reward-claims?userId=${actors.other.id}`],
+      ['SERVICE', 'GET', `/event-gateway/user-reward-claims/${fixture.claimOfOther}`],
+      ['SERVICE', 'GET', '/event-gateway/user-reward-claims/me'],
+      ['SERVICE', 'GET', `/event-gateway/user-events?userId=${actors.other.id}`],
+      ['SERVICE', 'GET', '/event-gateway/user-events'],
+      ['SERVICE', 'GET', '/auth/users/me'],
       // Staff are not players: they cannot claim, not even for a player.
       ['OPERATOR', 'POST', '/event-gateway/user-reward-claims', { userId: actors.other.id, rewardsId: fixture.rewardId }],
       ['ADMIN', 'POST', '/event-gateway/user-reward-claims', { userId: actors.other.id, rewardsId: fixture.rewardId }]

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { MongoClient, BSON, type Db } from 'mongodb'
-import { generateRsaKeyPair } from '@app/platform/testkit'
+import { generateRsaKeyPair } from '@app/devkit/testkit'
 import { ADMIN, UNTHROTTLED, startE2eSystem, type E2eSystem } from './helpers.js'
 
 export const ROLES = ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE', 'DELIVERY'] as const

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { REPO_ROOT } from '@app/platform'
-import { AuthEnv } from '../../services/auth/src/env.js'
+import { AuthEnv } from '../../services/auth/src/config.js'
 import { EventEnv } from '../../services/event/src/config.js'
 import { GatewayEnv } from '../../gateway/src/config.js'
 

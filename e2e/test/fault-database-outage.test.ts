@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { ObjectId } from 'mongodb'
-import { freePort, startEmbeddedMongo, type EmbeddedMongo } from '@app/platform'
+import { freePort, startEmbeddedMongo, type EmbeddedMongo } from '@app/devkit'
 import { ADMIN, client, eventually, startE2eSystem, type E2eSystem } from './helpers.js'
 import {
   UNTHROTTLED,
@@ -104,7 +104,7 @@ const requests = () => {
 
 test('with the database up, everything is ready', () =>
   tally.check('baseline: ready and serving', async () => {
-    for (const name of ['auth', 'event', 'gateway'] as const) assert.equal((await readiness(system.url(name))).status, 200, name)
+    for (const name of ['auth', 'event', 'gateway'] as const) assert.equal((await readiness(system.adminUrl(name))).status, 200, name)
     assert.equal((await api('GET', '/event-gateway/event', { token: staff.operator })).status, 200)
   }))
 
@@ -119,7 +119,7 @@ test('while the database is away: every request is a clean 503 within bounded ti
       )
       duringOutage.push(...burst)
     }
-    for (const name of ['auth', 'event'] as const) readyDuringOutage[name] = await readiness(system.url(name))
+    for (const name of ['auth', 'event'] as const) readyDuringOutage[name] = await readiness(system.adminUrl(name))
 
     const byKind = new Map<string, string[]>()
     for (const reply of duringOutage) byKind.set(reply.what, [...(byKind.get(reply.what) ?? []), `${reply.status} ${reply.code}`])
@@ -148,7 +148,7 @@ test('while the database is away: every request is a clean 503 within bounded ti
       assert.notEqual(ready.body.checks?.mongo, 'ok', name)
     }
     // On-call reads /metrics most during an outage: its database-read gauges keep their last value.
-    const metrics = await fetch(`${system.url('event')}/metrics`, { signal: AbortSignal.timeout(10_000) })
+    const metrics = await fetch(`${system.adminUrl('event')}/metrics`, { signal: AbortSignal.timeout(10_000) })
     assert.equal(metrics.status, 200, 'event /metrics answers while the database is away')
     assert.match(await metrics.text(), /event_delivery_outbox_depth \d+/)
   }))
@@ -168,7 +168,7 @@ test('when the database is back, service resumes by itself with the data intact'
     console.log(`# database back: first 200 through the gateway after ${ms(recoveredInMs)}`)
 
     for (const name of ['auth', 'event', 'gateway'] as const) {
-      const ready = await eventually(() => readiness(system.url(name)), (reply) => reply.status === 200, 10_000)
+      const ready = await eventually(() => readiness(system.adminUrl(name)), (reply) => reply.status === 200, 10_000)
       assert.equal(ready.status, 200, `${name} /ready: ${JSON.stringify(ready.body)}`)
     }
     assert.equal((await api('POST', '/auth/login', { body: { email: ADMIN.email, password: ADMIN.password } })).status, 200)

@@ -49,7 +49,7 @@ interface Timeline {
 let timeline: Timeline
 
 async function breakerMetric(name: 'state' | 'opened_total', upstream: string): Promise<number> {
-  const metrics = await (await fetch(`${gateway}/metrics`)).text()
+  const metrics = await (await fetch(`${system.adminUrl('gateway')}/metrics`)).text()
   const match = metrics.match(new RegExp(`^gateway_upstream_breaker_${name}\\{upstream="${upstream}"\\} (\\d+)$`, 'm'))
   return Number(match?.[1])
 }
@@ -92,7 +92,7 @@ before(async () => {
     const killedAt = performance.now()
     await system.stopService('event', 'SIGKILL')
     await sleep(DOWN_MS / 2)
-    const readyReply = await fetch(`${gateway}/ready`)
+    const readyReply = await fetch(`${system.adminUrl('gateway')}/ready`)
     const readyWhileDown = { status: readyReply.status, body: (await readyReply.json()) as { checks?: Record<string, string> } }
     const postWhileDown = await timedRequest(`${gateway}/event-gateway/event`, {
       method: 'POST',

@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { ObjectId } from 'mongodb'
-import { createTestTokenIssuer } from '@app/platform/testkit'
+import { createTestTokenIssuer } from '@app/devkit/testkit'
 import { client, eventually, startE2eSystem, type E2eSystem } from './helpers.js'
 import {
   UNTHROTTLED,

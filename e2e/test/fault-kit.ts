@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
-import type { TestTokenIssuer } from '@app/platform/testkit'
+import type { TestTokenIssuer } from '@app/devkit/testkit'
 import { ADMIN, UNTHROTTLED, client, type E2eSystem } from './helpers.js'
 
 export type Api = ReturnType<typeof client>

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { startTestMongo } from '@app/platform/testkit'
-import { startSystem, type RunningSystem } from '@app/platform/system'
+import { startTestMongo } from '@app/devkit/testkit'
+import { startSystem, type RunningSystem } from '@app/devkit/system'
 
 export const ADMIN = { email: 'admin@e2e.test', password: 'admin-password-e2e' }
 

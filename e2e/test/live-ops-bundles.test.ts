@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createTestTokenIssuer } from '@app/platform/testkit'
+import { createTestTokenIssuer } from '@app/devkit/testkit'
 import { client, startE2eSystem, type E2eSystem } from './helpers.js'
 import { UNTHROTTLED, createPlayers, inPool, mintPlayers, openDatabases, setUpStaff, type Api, type Player, type Staff } from './fault-kit.js'
 

@@ -1,5 +1,4 @@
-import { ALL_ROLES, Role } from '@app/contracts'
-import { PUBLIC, allow, type AccessTable } from '@app/platform'
+import { SERVICE_MOUNTS, type AccessTable } from '@app/contracts'
 import type { UpstreamName } from './config.js'
 
 /**
@@ -12,62 +11,30 @@ export interface UpstreamMount {
   upstreamPrefix: string
 }
 
-export const UPSTREAM_MOUNTS: readonly UpstreamMount[] = [
-  { upstream: 'auth', gatewayPrefix: '/auth', upstreamPrefix: '/auth' },
-  { upstream: 'event', gatewayPrefix: '/event-gateway', upstreamPrefix: '' }
-]
+export const UPSTREAM_MOUNTS: readonly UpstreamMount[] = SERVICE_MOUNTS.map(({ service, gatewayPrefix, servicePrefix }) => ({
+  upstream: service,
+  gatewayPrefix,
+  upstreamPrefix: servicePrefix
+}))
 
-/** Every role but DELIVERY, the delivery system, which only confirms deliveries. */
-const EVERYONE = allow(...ALL_ROLES.filter((role) => role !== Role.DELIVERY))
-const EDITORS = allow(Role.OPERATOR, Role.ADMIN)
-const STAFF = allow(Role.OPERATOR, Role.AUDITOR, Role.ADMIN)
+/** A service route key (`GET /event/:id`) as the gateway serves it (`GET /event-gateway/event/:id`). */
+function gatewayKey(serviceKey: string, gatewayPrefix: string, servicePrefix: string): string {
+  const [method, path = ''] = serviceKey.split(' ')
+  if (!path.startsWith(servicePrefix)) throw new Error(`Route "${serviceKey}" is outside its service's prefix "${servicePrefix}"`)
+  return `${method} ${gatewayPrefix}${path.slice(servicePrefix.length)}`
+}
 
 /**
- * The public API, the one place to change it: every route the gateway forwards and who may
- * call it. Nothing else is forwarded (404), and the upstream of a route follows from its mount.
- * The services check again, including ownership ("own claims", "own progress"); the gateway
- * turns away callers whose role can never pass, before the upstream sees them.
+ * The public API as the gateway sees it: the services' route definitions (packages/contracts)
+ * under their mounts, with the same rules. Nothing else is forwarded (404). The services check
+ * again, including ownership ("own claims", "own progress"); the gateway turns away callers
+ * whose role can never pass, before the upstream sees them.
  */
-export const ROUTE_TABLE: AccessTable = {
-  // Public: sign-up (auth lets only an ADMIN token create privileged accounts); refresh and
-  // logout carry a refresh token, which only auth can check.
-  'POST /auth/users': PUBLIC,
-  'POST /auth/login': PUBLIC,
-  'POST /auth/refresh': PUBLIC,
-  'POST /auth/logout': PUBLIC,
-  'GET /auth/users/me': EVERYONE,
-  'PATCH /auth/users/:id/roles': allow(Role.ADMIN),
-  'PATCH /auth/users/:id/status': allow(Role.ADMIN),
-  'DELETE /auth/users/:id/sessions': allow(Role.ADMIN),
-  'GET /auth/audit': allow(Role.AUDITOR, Role.ADMIN),
-
-  'GET /event-gateway/event': EVERYONE,
-  'GET /event-gateway/event/:id': EVERYONE,
-  'POST /event-gateway/event': EDITORS,
-  'PATCH /event-gateway/event/:id': EDITORS,
-
-  'GET /event-gateway/rewards': EVERYONE,
-  'GET /event-gateway/rewards/:id': EVERYONE,
-  'POST /event-gateway/rewards': EDITORS,
-
-  'GET /event-gateway/user-events': EVERYONE,
-  'POST /event-gateway/user-events/process': allow(Role.SERVICE, Role.OPERATOR, Role.ADMIN),
-  'POST /event-gateway/user-events/check-in': allow(Role.USER),
-
-  'GET /event-gateway/user-reward-claims': STAFF,
-  'POST /event-gateway/user-reward-claims': allow(Role.USER),
-  'GET /event-gateway/user-reward-claims/me': EVERYONE,
-  'GET /event-gateway/user-reward-claims/:id': EVERYONE,
-  'PATCH /event-gateway/user-reward-claims/:id/approve': EDITORS,
-  'PATCH /event-gateway/user-reward-claims/:id/reject': EDITORS,
-  'PATCH /event-gateway/user-reward-claims/:id/retry': EDITORS,
-  'PATCH /event-gateway/user-reward-claims/:id/resolve': EDITORS,
-  // The reward-delivery system confirms a grant here, and nothing else.
-  'POST /event-gateway/user-reward-claims/:id/delivery': allow(Role.DELIVERY),
-
-  'GET /event-gateway/delivery': STAFF,
-  'PATCH /event-gateway/delivery': allow(Role.ADMIN)
-}
+export const ROUTE_TABLE: AccessTable = Object.fromEntries(
+  SERVICE_MOUNTS.flatMap(({ gatewayPrefix, servicePrefix, routes }) =>
+    Object.entries(routes).map(([key, rule]) => [gatewayKey(key, gatewayPrefix, servicePrefix), rule])
+  )
+)
 
 export interface ForwardedRoute {
   method: string

@@ -1,5 +1,5 @@
-import { problemResponse } from '@app/contracts'
-import { hoistNamedSchemas, sameShape, type AccessRule, type AccessTable } from '@app/platform'
+import { problemResponse, type AccessRule, type AccessTable } from '@app/contracts'
+import { hoistNamedSchemas, sameShape } from '@app/platform'
 import type { UpstreamMount } from './access.js'
 
 type JsonObject = Record<string, unknown>

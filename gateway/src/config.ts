@@ -1,4 +1,5 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox'
+import type { ServiceName } from '@app/contracts'
 import { BaseEnv } from '@app/platform'
 
 const DEFAULT_TOKEN_PARTY = 'event-reward-platform'
@@ -9,12 +10,14 @@ const ServiceOrigin = (defaultUrl: string) => Type.String({ pattern: '^https?://
 export const GatewayEnv = {
   ...BaseEnv,
   GATEWAY_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3001 }),
+  /** The internal listener: /metrics and /ready, never published. */
+  ADMIN_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9001 }),
   AUTH_SERVICE_URL: ServiceOrigin('http://127.0.0.1:3000'),
   EVENT_SERVICE_URL: ServiceOrigin('http://127.0.0.1:3002'),
   /** Unset → `${AUTH_SERVICE_URL}/.well-known/jwks.json`. */
   AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  /** Unset → `${AUTH_SERVICE_URL}/internal/revocations`. */
-  AUTH_REVOCATIONS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** The auth service's token revocations, on its internal listener (AUTH_ADMIN_PORT). */
+  AUTH_REVOCATIONS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:9000/internal/revocations' }),
   JWT_ISSUER: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
   /** An upstream that has not answered (headers) by then is cut off → 504. */
@@ -28,12 +31,18 @@ export const GatewayEnv = {
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
+  /**
+   * The proxies in front of the gateway (a load balancer): a hop count (`1`), or their addresses
+   * and CIDRs, comma-separated (`10.0.0.0/8,192.168.1.7`). Their X-Forwarded-For names the client,
+   * whose address the rate limits key on and the services are told. Unset: nobody is believed.
+   */
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^\\s*(\\d+|[0-9A-Fa-f.:/]+(\\s*,\\s*[0-9A-Fa-f.:/]+)*)\\s*$' })),
   /** The combined OpenAPI document is rebuilt after this long (at once while a service is missing). */
   API_DOCS_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 60_000 })
 }
 export type GatewayEnv = Static<TObject<typeof GatewayEnv>>
 
-export type UpstreamName = 'auth' | 'event'
+export type UpstreamName = ServiceName
 
 export interface BreakerSettings {
   errorThresholdPercentage: number
@@ -61,6 +70,25 @@ export interface GatewayOptions {
   apiDocsCacheTtlMs: number
 }
 
+/** What Fastify's `trustProxy` takes: is the address `hop` steps from the socket a proxy of ours? */
+export type TrustProxy = ((address: string, hop: number) => boolean) | string[] | false
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`: addresses and CIDRs as a list; a hop count as a function
+ * trusting that many hops from the socket — Fastify 5 ignores a plain number (it cannot tell a
+ * proxy from a client that sends the header itself), so a count is only safe where nothing but
+ * the proxies can reach the gateway. Unset → trust nobody.
+ */
+export function trustProxyFrom(value: string | undefined): TrustProxy {
+  if (value === undefined) return false
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) {
+    const hops = Number(trimmed)
+    return (_address, hop) => hop < hops
+  }
+  return trimmed.split(',').map((entry) => entry.trim())
+}
+
 export function gatewayOptionsFromEnv(env: GatewayEnv): GatewayOptions {
   const authUrl = env.AUTH_SERVICE_URL.replace(/\/+$/, '')
   return {
@@ -70,7 +98,7 @@ export function gatewayOptionsFromEnv(env: GatewayEnv): GatewayOptions {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       verifiedTokenCacheSize: env.ACCESS_TOKEN_CACHE_SIZE,
-      revocationsUrl: env.AUTH_REVOCATIONS_URL ?? `${authUrl}/internal/revocations`,
+      revocationsUrl: env.AUTH_REVOCATIONS_URL,
       revocationPollIntervalMs: env.REVOCATION_POLL_INTERVAL_MS
     },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,

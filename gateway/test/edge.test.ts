@@ -64,11 +64,11 @@ describe('edge protections', () => {
       assert.equal(overGeneral.status, 429)
       assert.ok(overGeneral.headers.get('retry-after'))
       // …which unknown paths and anonymous callers spend too (the limit runs before the token
-      // check), while probes never are limited.
+      // check), while the liveness probe never is, nor the scraper on the internal listener.
       assert.equal((await fetch(`${system.gateway.url}/nope`)).status, 429)
       assert.equal((await fetch(`${system.gateway.url}/event-gateway/event`)).status, 429)
       assert.equal((await fetch(`${system.gateway.url}/health`)).status, 200)
-      assert.equal((await fetch(`${system.gateway.url}/metrics`)).status, 200)
+      assert.equal((await fetch(`${system.gateway.adminUrl}/metrics`)).status, 200)
     } finally {
       await system.stop()
     }
@@ -93,21 +93,37 @@ describe('edge protections', () => {
     }
   })
 
+  it('/metrics and /ready are on the internal listener: 404 on the public port, never forwarded', async () => {
+    const system = await startSystem()
+    try {
+      for (const path of ['/metrics', '/ready']) {
+        const response = await fetch(`${system.gateway.url}${path}`, { headers: { authorization: `Bearer ${system.token()}` } })
+        assert.equal(response.status, 404, `public ${path}`)
+        assert.equal(((await response.json()) as { code: string }).code, 'ROUTE_NOT_FOUND')
+        assert.equal((await fetch(`${system.gateway.adminUrl}${path}`)).status, 200, `internal ${path}`)
+      }
+      assert.equal((await fetch(`${system.gateway.adminUrl}/event-gateway/event`)).status, 404, 'the internal listener forwards nothing')
+      assert.equal(system.event.calls.length + system.auth.calls.length, 0)
+    } finally {
+      await system.stop()
+    }
+  })
+
   it('/ready is 503 while an upstream is down and 200 once both answer /health', async () => {
     const system = await startSystem()
     try {
       system.event.healthy = false
-      const notReady = await fetch(`${system.gateway.url}/ready`)
+      const notReady = await fetch(`${system.gateway.adminUrl}/ready`)
       assert.equal(notReady.status, 503)
       assert.deepEqual(await notReady.json(), { status: 'not ready', checks: { auth: 'ok', event: 'answered 503' } })
 
       system.event.healthy = true
-      const ready = await fetch(`${system.gateway.url}/ready`)
+      const ready = await fetch(`${system.gateway.adminUrl}/ready`)
       assert.equal(ready.status, 200)
       assert.deepEqual(await ready.json(), { status: 'ready', checks: { auth: 'ok', event: 'ok' } })
 
       await system.auth.stop()
-      const authGone = await fetch(`${system.gateway.url}/ready`)
+      const authGone = await fetch(`${system.gateway.adminUrl}/ready`)
       assert.equal(authGone.status, 503)
       assert.deepEqual(await authGone.json(), { status: 'not ready', checks: { auth: 'unreachable', event: 'ok' } })
       assert.equal((await fetch(`${system.gateway.url}/health`)).status, 200, 'alive all the same')
@@ -122,7 +138,7 @@ describe('edge protections', () => {
       const token = system.token()
       await fetch(`${system.gateway.url}/event-gateway/event/682c1aaa6fb6c7f00ae8ae33`, { headers: { authorization: `Bearer ${token}` } })
       await fetch(`${system.gateway.url}/event-gateway/event/682c1aaa6fb6c7f00ae8ae34`)
-      const response = await fetch(`${system.gateway.url}/metrics`)
+      const response = await fetch(`${system.gateway.adminUrl}/metrics`)
       assert.match(response.headers.get('content-type') ?? '', /^text\/plain/)
       const metrics = await response.text()
       assert.match(metrics, /^gateway_http_requests_total\{route="\/event-gateway\/event\/:id",method="GET",status="200"\} 1$/m)

@@ -2,10 +2,10 @@ import { createPublicKey, createSign, randomUUID } from 'node:crypto'
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { ALL_ROLES, type Role } from '@app/contracts'
-import { createServer } from '@app/platform'
-import { generateRsaKeyPair, listenOnFreePort } from '@app/platform/testkit'
+import { createAdminServer, createServer } from '@app/platform'
+import { generateRsaKeyPair, listenOnFreePort } from '@app/devkit/testkit'
 import { gatewayApp } from '../src/app.js'
-import type { GatewayOptions } from '../src/config.js'
+import type { GatewayOptions, TrustProxy } from '../src/config.js'
 
 export const ISSUER = 'event-reward-platform'
 export const AUDIENCE = 'event-reward-platform'
@@ -206,6 +206,8 @@ export async function closedPortUrl(): Promise<string> {
 
 export interface Gateway {
   url: string
+  /** The internal listener: /metrics and /ready. */
+  adminUrl: string
   app: FastifyInstance
   stop(): Promise<void>
 }
@@ -214,13 +216,15 @@ export type GatewayOverrides = Partial<Omit<GatewayOptions, 'breaker' | 'rateLim
   breaker?: Partial<GatewayOptions['breaker']>
   rateLimit?: Partial<GatewayOptions['rateLimit']>
   jwt?: Partial<GatewayOptions['jwt']>
+  /** TRUST_PROXY as the server gets it (see `trustProxyFrom`); default: trust nobody. */
+  trustProxy?: TrustProxy
 }
 
 export async function startGateway(
   upstreams: { auth: string; event: string },
   overrides: GatewayOverrides = {}
 ): Promise<Gateway> {
-  const app = createServer({ name: 'gateway', logLevel: process.env.LOG_LEVEL ?? 'silent', bodyLimit: BODY_LIMIT })
+  const app = createServer({ name: 'gateway', logLevel: process.env.LOG_LEVEL ?? 'silent', bodyLimit: BODY_LIMIT, trustProxy: overrides.trustProxy ?? false })
   const options: GatewayOptions = {
     upstreams,
     upstreamTimeoutMs: overrides.upstreamTimeoutMs ?? 2_000,
@@ -239,7 +243,17 @@ export async function startGateway(
   }
   await app.register(gatewayApp, options)
   const url = await listenOnFreePort(app)
-  return { url, app, stop: () => app.close() }
+  const admin = createAdminServer({ service: app, name: 'gateway-admin', logLevel: 'silent', bodyLimit: BODY_LIMIT })
+  const adminUrl = await listenOnFreePort(admin)
+  return {
+    url,
+    adminUrl,
+    app,
+    stop: async () => {
+      await admin.close()
+      await app.close()
+    }
+  }
 }
 
 /** Both stubs and a gateway in front of them. */

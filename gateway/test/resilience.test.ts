@@ -17,8 +17,8 @@ import {
 
 const BREAKER = { errorThresholdPercentage: 50, resetTimeoutMs: 600, volumeThreshold: 4 }
 
-async function breakerState(gatewayUrl: string, upstream: string): Promise<number> {
-  const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text()
+async function breakerState(gatewayAdminUrl: string, upstream: string): Promise<number> {
+  const metrics = await (await fetch(`${gatewayAdminUrl}/metrics`)).text()
   const match = metrics.match(new RegExp(`^gateway_upstream_breaker_state\\{upstream="${upstream}"\\} (\\d)$`, 'm'))
   return Number(match?.[1])
 }
@@ -36,7 +36,7 @@ describe('circuit breaker', () => {
         await response.arrayBuffer()
       }
       assert.equal(system.event.calls.length, BREAKER.volumeThreshold)
-      assert.equal(await breakerState(system.gateway.url, 'event'), 2)
+      assert.equal(await breakerState(system.gateway.adminUrl, 'event'), 2)
 
       const started = Date.now()
       const refused = await get()
@@ -53,13 +53,13 @@ describe('circuit breaker', () => {
 
       system.event.behaviour = { kind: 'echo' }
       await sleep(BREAKER.resetTimeoutMs + 100)
-      assert.equal(await breakerState(system.gateway.url, 'event'), 1)
+      assert.equal(await breakerState(system.gateway.adminUrl, 'event'), 1)
       const trial = await get()
       assert.equal(trial.status, 200)
-      assert.equal(await breakerState(system.gateway.url, 'event'), 0)
+      assert.equal(await breakerState(system.gateway.adminUrl, 'event'), 0)
       assert.equal((await get()).status, 200)
 
-      const metrics = await (await fetch(`${system.gateway.url}/metrics`)).text()
+      const metrics = await (await fetch(`${system.gateway.adminUrl}/metrics`)).text()
       assert.match(metrics, /^gateway_upstream_breaker_opened_total\{upstream="event"\} 1$/m)
       assert.match(metrics, /^gateway_upstream_breaker_refused_total\{upstream="event"\} 1$/m)
     } finally {
@@ -101,11 +101,11 @@ describe('circuit breaker', () => {
         assert.equal(response.status, 503)
         assert.equal(response.headers.get('retry-after'), '1', "the service's own Retry-After reaches the client")
       }
-      assert.equal(await breakerState(system.gateway.url, 'auth'), 0, 'still closed')
+      assert.equal(await breakerState(system.gateway.adminUrl, 'auth'), 0, 'still closed')
       system.auth.behaviour = { kind: 'status', status: 503 }
       // Outnumber the successes in the rolling window so the failure rate passes 50 %.
       for (let i = 0; i < BREAKER.volumeThreshold * 4; i += 1) await get()
-      assert.equal(await breakerState(system.gateway.url, 'auth'), 2)
+      assert.equal(await breakerState(system.gateway.adminUrl, 'auth'), 2)
     } finally {
       await system.stop()
     }
@@ -123,7 +123,7 @@ describe('circuit breaker', () => {
         await response.arrayBuffer()
       }
       assert.equal(system.event.calls.length, BREAKER.volumeThreshold * 3)
-      assert.equal(await breakerState(system.gateway.url, 'event'), 0)
+      assert.equal(await breakerState(system.gateway.adminUrl, 'event'), 0)
     } finally {
       await system.stop()
     }
@@ -171,7 +171,7 @@ describe('upstream failures', () => {
         assert.equal(problem.code, 'UPSTREAM_UNREACHABLE')
         assert.doesNotMatch(problem.detail, /ECONNREFUSED|127\.0\.0\.1/)
       }
-      assert.equal(await breakerState(gateway.url, 'event'), 2)
+      assert.equal(await breakerState(gateway.adminUrl, 'event'), 2)
       const refused = await fetch(`${gateway.url}/event-gateway/event`, { headers: { authorization: `Bearer ${token}` } })
       assert.equal(((await refused.json()) as { code: string }).code, 'UPSTREAM_CIRCUIT_OPEN')
     } finally {

@@ -148,7 +148,8 @@ async function forward({ request, reply, dest, options, upstream, breaker, timeo
             rewriteRequestHeaders: (original, headers) => ({
               ...headers,
               [REQUEST_ID_HEADER]: String(original.id),
-              // The gateway is the edge: what a client claims here is replaced, never passed on.
+              // The client as the gateway sees it: the peer, or whom the proxies trusted by
+              // TRUST_PROXY name. What an untrusted client claims is replaced, never passed on.
               'x-forwarded-for': original.ip,
               'x-forwarded-proto': original.protocol,
               'x-forwarded-host': original.host

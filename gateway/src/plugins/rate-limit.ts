@@ -10,8 +10,8 @@ export interface RateLimitOptions {
 }
 
 const LOGIN_ROUTE = '/auth/login'
-/** Probes and the metrics scraper must never be throttled into a false alarm. */
-const UNLIMITED_ROUTES = new Set(['/health', '/ready', '/metrics'])
+/** Liveness probes must never be throttled into a false alarm (metrics and readiness are on the internal listener). */
+const UNLIMITED_ROUTES = new Set(['/health'])
 
 /**
  * Per-client rate limits → 429 with Retry-After (problem details via the error handler). The

@@ -188,9 +188,9 @@ export interface paths {
         };
         /**
          * The account of the access token
-         * @description Every role but DELIVERY (the delivery system only confirms deliveries: 403).
+         * @description People only: players and staff. Machine accounts (SERVICE, DELIVERY) read no accounts, their own included (403).
          *
-         *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
+         *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN.
          */
         get: operations["getCurrentUser"];
         put?: never;
@@ -336,7 +336,7 @@ export interface paths {
          * Progress per user and event
          * @description Each condition with its current value, target and whether it holds. A USER sees only their own progress (`userId` defaults to the caller; naming anyone else is a 403); staff may name any user, or none for all users. With both `userId` and `eventId`, an event without progress yet shows zeros.
          *
-         *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
+         *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN.
          */
         get: operations["listUserEvents"];
         put?: never;
@@ -428,7 +428,7 @@ export interface paths {
         };
         /**
          * One claim with its audit trail (yours, or any for staff)
-         * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
+         * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN.
          */
         get: operations["getClaim"];
         put?: never;
@@ -558,7 +558,7 @@ export interface paths {
         };
         /**
          * Your own claims, newest first
-         * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
+         * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN.
          */
         get: operations["listMyClaims"];
         put?: never;

@@ -6,7 +6,7 @@ export const Role = {
   OPERATOR: 'OPERATOR',
   AUDITOR: 'AUDITOR',
   ADMIN: 'ADMIN',
-  /** Game servers: report progress, read the catalog. */
+  /** Game servers: report progress, read the catalog (events, rewards); nothing of players. */
   SERVICE: 'SERVICE',
   /** The reward-delivery system: confirms the grants it accepted with 202, nothing else. */
   DELIVERY: 'DELIVERY'
@@ -14,8 +14,12 @@ export const Role = {
 export type Role = (typeof Role)[keyof typeof Role]
 
 export const ALL_ROLES: readonly Role[] = Object.values(Role)
-/** Roles that may act on behalf of another user (name a `userId` other than their own). */
-export const STAFF_ROLES: readonly Role[] = [Role.OPERATOR, Role.AUDITOR, Role.ADMIN, Role.SERVICE]
+/**
+ * Staff: the people who run the platform. They may act on behalf of another user (name a
+ * `userId` other than their own) and see what only the team sees. Machine accounts (SERVICE,
+ * DELIVERY) are not staff: they read nothing of players.
+ */
+export const STAFF_ROLES: readonly Role[] = [Role.OPERATOR, Role.AUDITOR, Role.ADMIN]
 
 /** One role as a plain string enum (what Ajv and OpenAPI see). */
 export const RoleEnum = Type.Unsafe<Role>({ type: 'string', enum: [...ALL_ROLES], title: 'Role', examples: ['USER'] })

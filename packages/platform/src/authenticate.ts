@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
-import { STAFF_ROLES, TOKEN_TYPE_ACCESS, type AccessTokenClaims, type Role } from '@app/contracts'
+import { STAFF_ROLES, TOKEN_TYPE_ACCESS, type AccessTable, type AccessTokenClaims } from '@app/contracts'
 import { HttpProblem, forbidden, unauthorized } from './errors.js'
 import type { RevocationView } from './revocations.js'
 import { createVerifiedTokenCache, type VerifiedTokenCache } from './verified-token-cache.js'
@@ -21,16 +21,8 @@ declare module '@fastify/jwt' {
   }
 }
 
-/** `public`: no token needed. `roles`: a valid access token carrying one of them. */
-export type AccessRule = { readonly public: true } | { readonly roles: readonly Role[] }
-/** Keys are `METHOD /route/:pattern` exactly as registered. Anything missing is refused. */
-export type AccessTable = Readonly<Record<string, AccessRule>>
-
-export const PUBLIC: AccessRule = { public: true }
-export const allow = (...roles: Role[]): AccessRule => ({ roles })
-
-/** Infrastructure routes every service exposes without a token. */
-const INFRASTRUCTURE_PREFIXES = ['/api-docs', '/health', '/ready', '/metrics', '/.well-known/']
+/** Infrastructure routes every service exposes without a token (metrics and readiness are on the internal listener). */
+const INFRASTRUCTURE_PREFIXES = ['/api-docs', '/health', '/.well-known/']
 
 export interface AuthenticateOptions {
   issuer: string

@@ -1,6 +1,5 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startEmbeddedMongo } from './embedded-mongo.js'
 
 export interface Database {
   url: string
@@ -12,17 +11,28 @@ export interface Database {
 /** The repository root (where `.data/` lives), found from this file in src/ or dist/. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
+/** Development tooling, loaded only when a run has no MONGO_URL; production images do not have it. */
+const DEVKIT = '@app/devkit'
+interface Devkit {
+  startEmbeddedDatabase(options: { persistent: boolean; log: (message: string) => void }): Promise<Database>
+}
+
 /**
- * The rule everywhere: `MONGO_URL` set → use it; otherwise start the embedded server —
- * H2-file-backed under `.data/` when data should survive restarts, in memory for tests.
+ * The rule everywhere: `MONGO_URL` set → use it; otherwise (never in production: the services
+ * refuse that at start-up) start the embedded server from `@app/devkit` — H2-file-backed under
+ * `.data/` when data should survive restarts, in memory for tests. The runtime does not depend
+ * on the devkit: it is imported here, on that path alone.
  */
 export async function resolveDatabase(
   mongoUrl: string | undefined,
   { persistent, log = console.log }: { persistent: boolean; log?: (message: string) => void }
 ): Promise<Database> {
   if (mongoUrl) return { url: mongoUrl, kind: 'external MongoDB (MONGO_URL)', stop: async () => {} }
-  const embedded = persistent
-    ? await startEmbeddedMongo({ backend: 'h2', file: join(REPO_ROOT, '.data', 'mongo.mv') }, log)
-    : await startEmbeddedMongo({ backend: 'memory' }, log)
-  return embedded
+  let devkit: Devkit
+  try {
+    devkit = (await import(DEVKIT)) as Devkit
+  } catch {
+    throw new Error('MONGO_URL is not set and the embedded database (@app/devkit, development only) is not installed: set MONGO_URL')
+  }
+  return devkit.startEmbeddedDatabase({ persistent, log })
 }

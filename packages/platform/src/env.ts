@@ -55,6 +55,21 @@ export function loadEnv<P extends TProperties>(
   return value as Static<TObject<P>>
 }
 
+/** Why production needs the database configured; every service refuses to start without it. */
+export const PRODUCTION_NEEDS_MONGO = { MONGO_URL: 'production never starts an embedded database' }
+
+/**
+ * With NODE_ENV=production, refuses what only development may leave unset: one line per
+ * missing variable, saying why (`required`: variable → reason).
+ */
+export function assertProductionReady(env: { NODE_ENV: string; [variable: string]: unknown }, required: Record<string, string>): void {
+  if (env.NODE_ENV !== 'production') return
+  const missing = Object.entries(required).filter(([name]) => env[name] === undefined || env[name] === '')
+  if (missing.length > 0) {
+    throw new EnvError(missing.map(([name, why]) => `NODE_ENV=production requires ${name}: ${why}`).join('\n'))
+  }
+}
+
 export function exitOnEnvError(error: unknown): never {
   if (error instanceof EnvError) {
     process.stderr.write(`${error.message}\n`)

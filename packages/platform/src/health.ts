@@ -1,29 +1,40 @@
 import fp from 'fastify-plugin'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 
 export type ReadinessCheck = () => Promise<unknown>
 
 export interface HealthOptions {
-  /** Named checks; `/ready` is 200 only when every one resolves within the timeout. */
+  /** Named checks; the service is ready only when every one resolves within the timeout. */
   checks: Record<string, ReadinessCheck>
   timeoutMs?: number
 }
 
 const Liveness = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
-const Readiness = Type.Object(
+export const Readiness = Type.Object(
   {
     status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
     checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.String()]))
   },
   { additionalProperties: false }
 )
+export type Readiness = Static<typeof Readiness>
 
-/** `/health` says the process is alive; `/ready` says it can serve (its dependencies answer). */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs the readiness checks (served as `/ready` on the internal listener). */
+    readiness(): Promise<Readiness>
+  }
+}
+
+/**
+ * `/health` (public) says the process is alive; `readiness()` says it can serve — its
+ * dependencies answer — and is served on the internal listener, since it names them.
+ */
 export const healthPlugin = fp<HealthOptions>(
   async (app, { checks, timeoutMs = 1_500 }) => {
     app.get('/health', { schema: { hide: true, response: { 200: Liveness } } }, async () => ({ status: 'ok' as const }))
 
-    app.get('/ready', { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
+    app.decorate('readiness', async (): Promise<Readiness> => {
       const results = await Promise.all(
         Object.entries(checks).map(async ([name, check]) => {
           try {
@@ -38,8 +49,7 @@ export const healthPlugin = fp<HealthOptions>(
         })
       )
       const ready = results.every(([, result]) => result === 'ok')
-      if (!ready) reply.code(503).header('retry-after', '1')
-      return { status: ready ? ('ready' as const) : ('not ready' as const), checks: Object.fromEntries(results) }
+      return { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }
     })
   },
   { name: 'health', fastify: '5.x' }

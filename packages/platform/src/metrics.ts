@@ -22,8 +22,9 @@ declare module 'fastify' {
 }
 
 /**
- * Prometheus metrics at `/metrics`: requests by route, method and status, a latency
- * histogram, and the process defaults. A registry per instance keeps tests independent.
+ * Prometheus metrics: requests by route, method and status, a latency histogram, and the
+ * process defaults, in `app.metrics` — served as `/metrics` by the internal listener (admin.ts),
+ * never on the public port. A registry per instance keeps tests independent.
  */
 export const metricsPlugin = fp<{ prefix?: string }>(
   async (app, { prefix = 'app_' }) => {
@@ -47,14 +48,8 @@ export const metricsPlugin = fp<{ prefix?: string }>(
     app.addHook('onResponse', async (request, reply) => {
       // The route pattern, never the raw URL: ids in paths would explode the label set.
       const route = request.routeOptions.url ?? 'unmatched'
-      if (route === '/metrics') return
       requests.inc({ route, method: request.method, status: reply.statusCode })
       latency.observe({ route, method: request.method }, reply.elapsedTime / 1000)
-    })
-
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      reply.type(registry.contentType)
-      return registry.metrics()
     })
   },
   { name: 'metrics', fastify: '5.x' }

@@ -49,12 +49,13 @@ export const requestIdPlugin = fp(
 )
 
 /**
- * Listens, and closes gracefully on SIGTERM/SIGINT: stop accepting, finish in-flight requests,
- * run onClose hooks (DB, timers), then exit. A second signal or a stuck close forces the exit.
+ * Listens (the public port, then the internal listener if there is one), and closes gracefully
+ * on SIGTERM/SIGINT: stop accepting, finish in-flight requests, run onClose hooks (DB, timers),
+ * then exit. A second signal or a stuck close forces the exit.
  */
 export async function listenUntilSignalled(
   app: FastifyInstance,
-  { port, host, onClosed }: { port: number; host: string; onClosed?: () => Promise<void> }
+  { port, host, admin, onClosed }: { port: number; host: string; admin?: { server: FastifyInstance; port: number }; onClosed?: () => Promise<void> }
 ): Promise<void> {
   let closing = false
   const shutdown = async (signal: string) => {
@@ -63,6 +64,7 @@ export async function listenUntilSignalled(
     app.log.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), 10_000).unref()
     try {
+      await admin?.server.close()
       await app.close()
       await onClosed?.()
       clearTimeout(force)
@@ -75,5 +77,5 @@ export async function listenUntilSignalled(
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
   process.once('SIGINT', () => void shutdown('SIGINT'))
   await app.listen({ port, host })
+  if (admin) await admin.server.listen({ port: admin.port, host })
 }
-

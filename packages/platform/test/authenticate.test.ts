@@ -2,13 +2,13 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import Fastify from 'fastify'
-import { Role } from '@app/contracts'
+import { PUBLIC, Role, allow, type AccessTable } from '@app/contracts'
 import { createServer, requestIdPlugin } from '../src/server.js'
 import { errorHandlerPlugin } from '../src/errors.js'
-import { PUBLIC, actingUserId, allow, authenticatePlugin, type AccessTable } from '../src/authenticate.js'
+import { actingUserId, authenticatePlugin } from '../src/authenticate.js'
 import { createJwksClient } from '../src/jwks.js'
 import { createRevocationFeedClient, type RevocationEntry } from '../src/revocations.js'
-import { createTestTokenIssuer, forgeJwt, jsonOf, listenOnFreePort } from '../src/testkit.js'
+import { createTestTokenIssuer, forgeJwt, jsonOf, listenOnFreePort } from '@app/devkit/testkit'
 
 let issuer = createTestTokenIssuer()
 let jwksFetches = 0

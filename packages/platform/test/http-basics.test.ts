@@ -1,14 +1,17 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Type } from '@sinclair/typebox'
+import { createAdminServer } from '../src/admin.js'
 import { createServer, requestIdPlugin } from '../src/server.js'
 import { errorHandlerPlugin, conflict } from '../src/errors.js'
 import { healthPlugin } from '../src/health.js'
 import { metricsPlugin } from '../src/metrics.js'
-import { jsonOf, listenOnFreePort } from '../src/testkit.js'
+import { jsonOf, listenOnFreePort } from '@app/devkit/testkit'
 
 const app = createServer({ name: 'test', logLevel: 'silent', bodyLimit: 2048 })
+const admin = createAdminServer({ service: app, name: 'test-admin', logLevel: 'silent', bodyLimit: 2048 })
 let base = ''
+let adminBase = ''
 let dependencyUp = true
 
 before(async () => {
@@ -30,8 +33,12 @@ before(async () => {
   app.get('/conflict', async () => { throw conflict('already there', 'DUPLICATE') })
   app.get('/boom', async () => { throw new Error('secret internals at /srv/app.js:12') })
   base = await listenOnFreePort(app)
+  adminBase = await listenOnFreePort(admin)
 })
-after(() => app.close())
+after(async () => {
+  await admin.close()
+  await app.close()
+})
 
 const post = (body: string, headers: Record<string, string> = {}) =>
   fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
@@ -97,17 +104,27 @@ test('a safe incoming request id is echoed, an unsafe one replaced', async () =>
   assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/)
 })
 
-test('/ready follows its checks', async () => {
-  assert.equal((await fetch(`${base}/ready`)).status, 200)
+test('/ready (internal listener) follows its checks', async () => {
+  assert.equal((await fetch(`${adminBase}/ready`)).status, 200)
   dependencyUp = false
-  const down = await fetch(`${base}/ready`)
+  const down = await fetch(`${adminBase}/ready`)
   assert.equal(down.status, 503)
+  assert.equal(down.headers.get('retry-after'), '1')
   assert.deepEqual((await jsonOf(down)).checks, { dependency: 'down' })
   dependencyUp = true
 })
 
-test('/metrics counts requests by route pattern', async () => {
-  const text = await (await fetch(`${base}/metrics`)).text()
+test('/metrics and /ready are served by the internal listener only: 404 on the public port', async () => {
+  for (const path of ['/metrics', '/ready']) {
+    const response = await fetch(`${base}${path}`)
+    assert.equal(response.status, 404, path)
+    assert.equal((await jsonOf(response)).code, 'ROUTE_NOT_FOUND')
+  }
+  assert.equal((await fetch(`${adminBase}/health`)).status, 404, '/health is the public port\'s')
+})
+
+test('/metrics (internal listener) counts the public port\'s requests by route pattern', async () => {
+  const text = await (await fetch(`${adminBase}/metrics`)).text()
   assert.match(text, /app_http_requests_total\{route="\/things",method="POST",status="400"\} \d+/)
   assert.match(text, /app_http_request_duration_seconds_bucket/)
 })

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test'
 import Fastify from 'fastify'
 import { createJwksClient } from '../src/jwks.js'
 import { HttpProblem } from '../src/errors.js'
-import { createTestTokenIssuer, listenOnFreePort } from '../src/testkit.js'
+import { createTestTokenIssuer, listenOnFreePort } from '@app/devkit/testkit'
 
 // A real JWKS endpoint whose key set the tests replace, as an auth service restarting with a
 // new key would.

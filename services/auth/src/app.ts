@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os'
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import {
   auditLogIndexes,
@@ -16,7 +15,7 @@ import {
   revocationFeedPlugin,
   unauthorized
 } from '@app/platform'
-import { accessTable } from './access.js'
+import { AUTH_ROUTES } from '@app/contracts'
 import type { SigningKey } from './signing-key.js'
 import { userIndexes } from './repositories/users.js'
 import { sessionIndexes } from './repositories/sessions.js'
@@ -63,62 +62,63 @@ export interface AuthAppOptions {
 
 const defaultHashConcurrency = () => Math.max(1, availableParallelism() - 1)
 
-/** The auth service as a plugin: `server.ts` listens with it, tests register it on their own server. */
-async function authApp(app: FastifyInstance, options: AuthAppOptions): Promise<void> {
-  const { signingKey } = options
-  await app.register(requestIdPlugin)
-  await app.register(errorHandlerPlugin)
-  await app.register(metricsPlugin, { prefix: 'auth_' })
-  await app.register(openApiPlugin, {
-    title: 'Auth service',
-    description: 'Accounts, sessions and tokens of the event & reward platform. Access tokens are RS256 JWTs; keys at /.well-known/jwks.json.',
-    tags: [{ name: 'auth', description: 'Accounts, sign-in, sessions and tokens' }]
-  })
-  await app.register(mongoPlugin, {
-    url: options.mongoUrl,
-    dbName: options.dbName,
-    indexes: { ...userIndexes, ...sessionIndexes, ...refreshTokenIndexes, ...loginFailureIndexes, ...revocationIndexes, ...auditLogIndexes }
-  })
-  await app.register(clockPlugin, options.clock ? { clock: options.clock } : {})
-  await app.register(repositoriesPlugin)
-  // This service reads its revocations from its own database; the others poll GET /internal/revocations.
-  const revocations = createRevocationFeedClient(() => app.repositories.revocations.active(app.clock()), app.log)
-  await app.register(revocationFeedPlugin, { client: revocations, intervalMs: options.revocationPollIntervalMs, metricsPrefix: 'auth_' })
-  await app.register(authenticatePlugin, {
-    issuer: options.issuer,
-    audience: options.audience,
-    // Only this service's own key: a token naming any other kid was not issued here.
-    publicKeyFor: async (kid) => {
-      if (kid === signingKey.kid) return signingKey.publicKeyPem
-      throw unauthorized('Token signed with an unknown key', 'UNKNOWN_KID')
-    },
-    access: accessTable,
-    revocations: revocations.view,
-    ...(options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize })
-  })
-  await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
+/** The auth service: accounts, sessions and tokens. Never listens: `server.ts` does, and tests register it on their own server. */
+export const authApp = fp<AuthAppOptions>(
+  async (app, options) => {
+    const { signingKey } = options
+    await app.register(requestIdPlugin)
+    await app.register(errorHandlerPlugin)
+    await app.register(metricsPlugin, { prefix: 'auth_' })
+    await app.register(openApiPlugin, {
+      title: 'Auth service',
+      description: 'Accounts, sessions and tokens of the event & reward platform. Access tokens are RS256 JWTs; keys at /.well-known/jwks.json.',
+      tags: [{ name: 'auth', description: 'Accounts, sign-in, sessions and tokens' }]
+    })
+    await app.register(mongoPlugin, {
+      url: options.mongoUrl,
+      dbName: options.dbName,
+      indexes: { ...userIndexes, ...sessionIndexes, ...refreshTokenIndexes, ...loginFailureIndexes, ...revocationIndexes, ...auditLogIndexes }
+    })
+    await app.register(clockPlugin, options.clock ? { clock: options.clock } : {})
+    await app.register(repositoriesPlugin)
+    // This service reads its revocations from its own database; the others poll GET /internal/revocations.
+    const revocations = createRevocationFeedClient(() => app.repositories.revocations.active(app.clock()), app.log)
+    await app.register(revocationFeedPlugin, { client: revocations, intervalMs: options.revocationPollIntervalMs, metricsPrefix: 'auth_' })
+    await app.register(authenticatePlugin, {
+      issuer: options.issuer,
+      audience: options.audience,
+      // Only this service's own key: a token naming any other kid was not issued here.
+      publicKeyFor: async (kid) => {
+        if (kid === signingKey.kid) return signingKey.publicKeyPem
+        throw unauthorized('Token signed with an unknown key', 'UNKNOWN_KID')
+      },
+      access: AUTH_ROUTES,
+      revocations: revocations.view,
+      ...(options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize })
+    })
+    await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
 
-  await app.register(passwordsPlugin, {
-    maxConcurrentHashes: options.passwordHashConcurrency ?? defaultHashConcurrency(),
-    maxWaitingHashes: options.passwordHashQueueMax
-  })
-  await app.register(tokensPlugin, {
-    signingKey,
-    issuer: options.issuer,
-    audience: options.audience,
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
-    reuseGraceSeconds: options.refreshReuseGraceSeconds
-  })
-  await app.register(rateLimit, { global: false })
-  await app.register(loginThrottlePlugin, options.loginThrottle)
-  await app.register(signupLimitPlugin, options.signupLimit)
-  if (options.bootstrapAdmin) await app.register(bootstrapAdminPlugin, options.bootstrapAdmin)
+    await app.register(passwordsPlugin, {
+      maxConcurrentHashes: options.passwordHashConcurrency ?? defaultHashConcurrency(),
+      maxWaitingHashes: options.passwordHashQueueMax
+    })
+    await app.register(tokensPlugin, {
+      signingKey,
+      issuer: options.issuer,
+      audience: options.audience,
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
+      reuseGraceSeconds: options.refreshReuseGraceSeconds
+    })
+    await app.register(rateLimit, { global: false })
+    await app.register(loginThrottlePlugin, options.loginThrottle)
+    await app.register(signupLimitPlugin, options.signupLimit)
+    if (options.bootstrapAdmin) await app.register(bootstrapAdminPlugin, options.bootstrapAdmin)
 
-  await app.register(usersRoutes)
-  await app.register(sessionsRoutes)
-  await app.register(accountAdminRoutes, { accessTokenTtlSeconds: options.accessTokenTtlSeconds })
-  await app.register(jwksRoutes, { signingKey })
-}
-
-export default fp(authApp, { name: 'auth-app', fastify: '5.x' })
+    await app.register(usersRoutes)
+    await app.register(sessionsRoutes)
+    await app.register(accountAdminRoutes, { accessTokenTtlSeconds: options.accessTokenTtlSeconds })
+    await app.register(jwksRoutes, { signingKey })
+  },
+  { name: 'auth', fastify: '5.x' }
+)

@@ -1,8 +1,9 @@
-import { createServer, exitOnEnvError, listenUntilSignalled, loadEnv, resolveDatabase } from '@app/platform'
-import authApp from './app.js'
-import { AuthEnv, assertConsistentEnv } from './env.js'
+import { createAdminServer, createServer, exitOnEnvError, listenUntilSignalled, loadEnv, resolveDatabase } from '@app/platform'
+import { authApp } from './app.js'
+import { AuthEnv, assertConsistentEnv } from './config.js'
 import { randomBytes } from 'node:crypto'
 import { GENERATED_ADMIN_EMAIL, type BootstrapAdminOptions } from './plugins/bootstrap-admin.js'
+import { revocationFeedRoutes } from './routes/revocation-feed.js'
 import { loadSigningKey, type SigningKey } from './signing-key.js'
 
 let env: AuthEnv
@@ -58,4 +59,6 @@ function bootstrapAdminFrom({ ADMIN_EMAIL, ADMIN_PASSWORD, NODE_ENV }: AuthEnv):
   return { email: GENERATED_ADMIN_EMAIL, password: randomBytes(15).toString('base64url'), generated: true }
 }
 
-await listenUntilSignalled(app, { port: env.AUTH_PORT, host: env.HOST, onClosed: database.stop })
+const admin = createAdminServer({ service: app, name: 'auth-admin', logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT })
+await admin.register(revocationFeedRoutes, { service: app })
+await listenUntilSignalled(app, { port: env.AUTH_PORT, host: env.HOST, admin: { server: admin, port: env.AUTH_ADMIN_PORT }, onClosed: database.stop })

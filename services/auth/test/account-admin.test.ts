@@ -126,7 +126,7 @@ describe('role changes and ended sessions', () => {
   test('GET /internal/revocations lists the account and its minimum token version', async () => {
     const player = await signUp(auth.url)
     await call(auth.url, 'DELETE', `/auth/users/${player.id}/sessions`, { token: admin.accessToken })
-    const feed = await call(auth.url, 'GET', '/internal/revocations')
+    const feed = await call(auth.adminUrl, 'GET', '/internal/revocations')
     assert.equal(feed.status, 200)
     assert.deepEqual(feed.body.entries.filter((entry: { userId: string }) => entry.userId === player.id), [{ userId: player.id, minVersion: 1 }])
   })

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import Fastify from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { createServer, serverOptions } from '@app/platform'
-import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/platform/testkit'
+import { createAdminServer, createServer, serverOptions } from '@app/platform'
+import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/devkit/testkit'
 import type { TokenPair } from '@app/contracts'
-import authApp, { type AuthAppOptions } from '../src/app.js'
+import { authApp, type AuthAppOptions } from '../src/app.js'
+import { revocationFeedRoutes } from '../src/routes/revocation-feed.js'
 import { loadSigningKey, type SigningKey } from '../src/signing-key.js'
 
 export const ISSUER = 'test-issuer'
@@ -26,6 +27,8 @@ export async function stopTestDatabase(): Promise<void> {
 
 export interface TestAuth {
   url: string
+  /** The internal listener: /metrics, /ready and the revocation feed. */
+  adminUrl: string
   app: FastifyInstance
   dbName: string
   close(): Promise<void>
@@ -62,7 +65,19 @@ export async function startAuth({ trustProxy, logStream, ...overrides }: TestAut
     : createServer({ name: 'auth-test', logLevel: 'silent', bodyLimit: BODY_LIMIT, trustProxy })
   await app.register(authApp, options)
   const url = await listenOnFreePort(app)
-  return { url, app, dbName: options.dbName, close: () => app.close() }
+  const admin = createAdminServer({ service: app, name: 'auth-admin', logLevel: 'silent', bodyLimit: BODY_LIMIT })
+  await admin.register(revocationFeedRoutes, { service: app })
+  const adminUrl = await listenOnFreePort(admin)
+  return {
+    url,
+    adminUrl,
+    app,
+    dbName: options.dbName,
+    close: async () => {
+      await admin.close()
+      await app.close()
+    }
+  }
 }
 
 export interface Reply {

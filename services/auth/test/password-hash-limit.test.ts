@@ -17,7 +17,7 @@ after(async () => {
 })
 
 const waitingGauge = async () => {
-  const metrics = await call(auth.url, 'GET', '/metrics')
+  const metrics = await call(auth.adminUrl, 'GET', '/metrics')
   const line = metrics.text.split('\n').find((candidate) => candidate.startsWith('auth_password_hashes_waiting{lane="priority"} '))
   assert.ok(line, 'the queue gauge is exported')
   return Number(line.split(' ')[1])

@@ -16,7 +16,7 @@ import {
   uniqueEmail,
   type TestAuth
 } from './helpers.js'
-import { adjustableClock } from '@app/platform/testkit'
+import { adjustableClock } from '@app/devkit/testkit'
 import { slowdownFor } from '../src/plugins/login-throttle.js'
 
 let auth: TestAuth

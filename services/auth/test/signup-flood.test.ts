@@ -85,7 +85,7 @@ test('a sign-up flood from many clients beside steady logins: every login answer
     `# flood: ${signUps.length} sign-ups (${count(201)} × 201, ${count(429)} × 429, ${count(503)} × 503) beside ${loginStatuses.length} logins, ` +
       `login p50 ${percentile(loginTimes, 50).toFixed(0)} ms, p99 ${percentile(loginTimes, 99).toFixed(0)} ms`
   )
-  const metrics = await call(auth.url, 'GET', '/metrics')
+  const metrics = await call(auth.adminUrl, 'GET', '/metrics')
   const refused = Number(/auth_password_hashes_refused_total\{lane="signup"\} (\d+)/.exec(metrics.text)?.[1] ?? 0)
   assert.equal(refused, count(503), 'every 503 was a full sign-up queue')
   assert.doesNotMatch(metrics.text, /auth_password_hashes_refused_total\{lane="priority"\} [1-9]/, 'no login was refused')

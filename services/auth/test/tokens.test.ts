@@ -3,9 +3,9 @@ import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { createVerifier } from 'fast-jwt'
 import { EnvError, createJwksClient, loadEnv } from '@app/platform'
-import { forgeJwt, generateRsaKeyPair } from '@app/platform/testkit'
-import { accessTable } from '../src/access.js'
-import { AuthEnv, assertConsistentEnv } from '../src/env.js'
+import { forgeJwt, generateRsaKeyPair } from '@app/devkit/testkit'
+import { AUTH_ROUTES, type AccessTable } from '@app/contracts'
+import { AuthEnv, assertConsistentEnv } from '../src/config.js'
 import { loadSigningKey } from '../src/signing-key.js'
 import {
   AUDIENCE,
@@ -100,17 +100,31 @@ describe('GET /.well-known/jwks.json', () => {
 })
 
 describe('service surface', () => {
-  test('/ready checks the database', async () => {
-    const reply = await call(auth.url, 'GET', '/ready')
+  test('/ready (internal listener) checks the database', async () => {
+    const reply = await call(auth.adminUrl, 'GET', '/ready')
     assert.equal(reply.status, 200)
     assert.deepEqual(reply.body, { status: 'ready', checks: { mongo: 'ok' } })
+  })
+
+  test('/metrics, /ready and the revocation feed are on the internal listener only; /health stays public', async () => {
+    for (const path of ['/metrics', '/ready', '/internal/revocations']) {
+      const reply = await call(auth.url, 'GET', path)
+      assert.equal(reply.status, 404, `public ${path}`)
+      assert.equal(reply.body.code, 'ROUTE_NOT_FOUND')
+    }
+    const metrics = await call(auth.adminUrl, 'GET', '/metrics')
+    assert.equal(metrics.status, 200)
+    assert.match(metrics.text, /^auth_http_requests_total\{/m)
+    assert.equal((await call(auth.adminUrl, 'GET', '/internal/revocations')).status, 200)
+    assert.equal((await call(auth.url, 'GET', '/health')).status, 200)
+    assert.equal((await call(auth.adminUrl, 'GET', '/health')).status, 404, 'liveness is the public port\'s')
   })
 
   test('OpenAPI: every route tagged, summarized, with examples; bearerAuth where a token is needed', async () => {
     const document = (await (await fetch(`${auth.url}/api-docs/json`)).json()) as {
       paths: Record<string, Record<string, { tags?: string[]; summary?: string; security?: unknown[]; requestBody?: { content: Record<string, { example?: unknown; examples?: unknown }> }; responses: Record<string, unknown> }>>
     }
-    const routes = Object.keys(accessTable).map((key) => key.split(' ') as [string, string])
+    const routes = Object.keys(AUTH_ROUTES).map((key) => key.split(' ') as [string, string])
     for (const [method, path] of [...routes, ['GET', '/.well-known/jwks.json'] as [string, string]]) {
       const openApiPath = path.replace(/:(\w+)/g, '{$1}')
       const operation = document.paths[openApiPath]?.[method.toLowerCase()]
@@ -126,7 +140,7 @@ describe('service surface', () => {
         const media = operation.requestBody.content['application/json']
         assert.ok(media?.example !== undefined || media?.examples !== undefined, `${method} ${path} has a request example`)
       }
-      const rule = accessTable[`${method} ${path}`]
+      const rule = (AUTH_ROUTES as AccessTable)[`${method} ${path}`]
       if (rule && 'roles' in rule) assert.deepEqual(operation.security, [{ bearerAuth: [] }], `${method} ${path} needs a token`)
     }
     const ui = await fetch(`${auth.url}/api-docs`)

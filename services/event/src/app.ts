@@ -1,4 +1,5 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import fp from 'fastify-plugin'
+import { EVENT_ROUTES } from '@app/contracts'
 import {
   authenticatePlugin,
   clockPlugin,
@@ -15,7 +16,6 @@ import {
   type AuthenticateOptions,
   type RevocationEntry
 } from '@app/platform'
-import { access } from './access.js'
 import type { EventConfig } from './config.js'
 import { claimMetricsPlugin } from './plugins/claim-metrics.js'
 import { deliveryPlugin } from './plugins/delivery.js'
@@ -46,72 +46,75 @@ export interface EventAppOptions {
   loadRevocations?: () => Promise<RevocationEntry[]>
 }
 
-/** The event service: events, rewards, progress, claims and reward delivery. Never listens. */
-export const eventApp: FastifyPluginAsyncTypebox<EventAppOptions> = async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations }) => {
-  await app.register(requestIdPlugin)
-  await app.register(errorHandlerPlugin)
-  await app.register(metricsPlugin, { prefix: 'event_' })
-  await app.register(openApiPlugin, {
-    title: 'Event service',
-    description:
-      'Events, reward bundles, progress, claims and reward delivery. Served under `/event-gateway` by the gateway. ' +
-      'Every route needs an access token from the auth service (`Authorization: Bearer …`).',
-    tags: [
-      { name: 'events', description: 'Events: a time window, conditions, approval' },
-      { name: 'rewards', description: 'Reward bundles attached to events' },
-      { name: 'progress', description: 'Progress reports (game servers) and what players have achieved' },
-      { name: 'claims', description: 'Claims: made by players, decided by operators, delivered exactly once' },
-      { name: 'delivery', description: 'The reward-delivery system: its callback, the pause switch and the outbox' }
-    ]
-  })
-  await app.register(mongoPlugin, {
-    url: mongoUrl,
-    dbName: config.EVENT_DB_NAME,
-    migrations: [claimSlotsMigration],
-    indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }),
-    retiredIndexes
-  })
-  const revocations = createRevocationFeedClient(
-    loadRevocations ?? fetchRevocationFeed(config.AUTH_REVOCATIONS_URL ?? new URL('/internal/revocations', config.AUTH_JWKS_URL).href),
-    app.log
-  )
-  await app.register(revocationFeedPlugin, { client: revocations, intervalMs: config.REVOCATION_POLL_INTERVAL_MS, metricsPrefix: 'event_' })
-  await app.register(authenticatePlugin, {
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    publicKeyFor: publicKeyFor ?? createJwksClient({ url: config.AUTH_JWKS_URL }).publicKeyFor,
-    access,
-    revocations: revocations.view,
-    verifiedTokenCacheSize: config.ACCESS_TOKEN_CACHE_SIZE
-  })
-  await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
+/** The event service: events, rewards, progress, claims and reward delivery. Never listens: `server.ts` does, and tests register it on their own server. */
+export const eventApp = fp<EventAppOptions>(
+  async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations }) => {
+    await app.register(requestIdPlugin)
+    await app.register(errorHandlerPlugin)
+    await app.register(metricsPlugin, { prefix: 'event_' })
+    await app.register(openApiPlugin, {
+      title: 'Event service',
+      description:
+        'Events, reward bundles, progress, claims and reward delivery. Served under `/event-gateway` by the gateway. ' +
+        'Every route needs an access token from the auth service (`Authorization: Bearer …`).',
+      tags: [
+        { name: 'events', description: 'Events: a time window, conditions, approval' },
+        { name: 'rewards', description: 'Reward bundles attached to events' },
+        { name: 'progress', description: 'Progress reports (game servers) and what players have achieved' },
+        { name: 'claims', description: 'Claims: made by players, decided by operators, delivered exactly once' },
+        { name: 'delivery', description: 'The reward-delivery system: its callback, the pause switch and the outbox' }
+      ]
+    })
+    await app.register(mongoPlugin, {
+      url: mongoUrl,
+      dbName: config.EVENT_DB_NAME,
+      migrations: [claimSlotsMigration],
+      indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }),
+      retiredIndexes
+    })
+    const revocations = createRevocationFeedClient(
+      loadRevocations ?? fetchRevocationFeed(config.AUTH_REVOCATIONS_URL),
+      app.log
+    )
+    await app.register(revocationFeedPlugin, { client: revocations, intervalMs: config.REVOCATION_POLL_INTERVAL_MS, metricsPrefix: 'event_' })
+    await app.register(authenticatePlugin, {
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      publicKeyFor: publicKeyFor ?? createJwksClient({ url: config.AUTH_JWKS_URL }).publicKeyFor,
+      access: EVENT_ROUTES,
+      revocations: revocations.view,
+      verifiedTokenCacheSize: config.ACCESS_TOKEN_CACHE_SIZE
+    })
+    await app.register(healthPlugin, { checks: { mongo: () => app.mongo.db.command({ ping: 1 }) } })
 
-  await app.register(clockPlugin, clock ? { clock } : {})
-  await app.register(repositoriesPlugin)
-  await app.register(deliveryPlugin, {
-    url: config.REWARD_DELIVERY_URL,
-    secret: config.REWARD_DELIVERY_SECRET,
-    timeoutMs: config.DELIVERY_TIMEOUT_MS,
-    giveUpAfterMs: config.DELIVERY_GIVE_UP_AFTER_MS,
-    backoffBaseMs: config.DELIVERY_BACKOFF_BASE_MS,
-    backoffMaxMs: config.DELIVERY_BACKOFF_MAX_MS,
-    leaseMs: config.DELIVERY_LEASE_MS,
-    callbackWaitMs: config.DELIVERY_CALLBACK_WAIT_MS,
-    breakerResetMs: config.DELIVERY_BREAKER_RESET_MS
-  })
-  await app.register(claimMetricsPlugin)
-  await app.register(ingestPlugin, { failurePoints })
-  // A process silent for a delivery lease is presumed dead, as its lease is.
-  await app.register(sweeperPlugin, {
-    intervalMs: config.SWEEPER_INTERVAL_MS,
-    graceMs: config.DELIVERY_LEASE_MS,
-    reportRetentionMs: config.PROGRESS_REPORT_RETENTION_DAYS * 24 * 60 * 60 * 1000
-  })
+    await app.register(clockPlugin, clock ? { clock } : {})
+    await app.register(repositoriesPlugin)
+    await app.register(deliveryPlugin, {
+      url: config.REWARD_DELIVERY_URL,
+      secret: config.REWARD_DELIVERY_SECRET,
+      timeoutMs: config.DELIVERY_TIMEOUT_MS,
+      giveUpAfterMs: config.DELIVERY_GIVE_UP_AFTER_MS,
+      backoffBaseMs: config.DELIVERY_BACKOFF_BASE_MS,
+      backoffMaxMs: config.DELIVERY_BACKOFF_MAX_MS,
+      leaseMs: config.DELIVERY_LEASE_MS,
+      callbackWaitMs: config.DELIVERY_CALLBACK_WAIT_MS,
+      breakerResetMs: config.DELIVERY_BREAKER_RESET_MS
+    })
+    await app.register(claimMetricsPlugin)
+    await app.register(ingestPlugin, { failurePoints })
+    // A process silent for a delivery lease is presumed dead, as its lease is.
+    await app.register(sweeperPlugin, {
+      intervalMs: config.SWEEPER_INTERVAL_MS,
+      graceMs: config.DELIVERY_LEASE_MS,
+      reportRetentionMs: config.PROGRESS_REPORT_RETENTION_DAYS * 24 * 60 * 60 * 1000
+    })
 
-  await app.register(eventRoutes)
-  await app.register(rewardRoutes)
-  await app.register(userEventRoutes)
-  await app.register(claimRoutes)
-  await app.register(claimDecisionRoutes)
-  await app.register(deliveryRoutes)
-}
+    await app.register(eventRoutes)
+    await app.register(rewardRoutes)
+    await app.register(userEventRoutes)
+    await app.register(claimRoutes)
+    await app.register(claimDecisionRoutes)
+    await app.register(deliveryRoutes)
+  },
+  { name: 'event', fastify: '5.x' }
+)

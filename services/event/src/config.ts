@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox'
-import { BaseEnv, EnvError, loadEnv } from '@app/platform'
+import { BaseEnv, EnvError, PRODUCTION_NEEDS_MONGO, assertProductionReady, loadEnv } from '@app/platform'
 
 const HOUR_MS = 60 * 60 * 1000
 const Milliseconds = (defaultValue: number, { minimum = 1, maximum = 24 * HOUR_MS } = {}) =>
@@ -9,11 +9,13 @@ const Milliseconds = (defaultValue: number, { minimum = 1, maximum = 24 * HOUR_M
 export const EventEnv = {
   ...BaseEnv,
   EVENT_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3002 }),
+  /** The internal listener: /metrics and /ready, never published. */
+  EVENT_ADMIN_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9002 }),
   EVENT_DB_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]{1,38}$', default: 'event' }),
   /** Where access-token signing keys come from (the auth service). */
   AUTH_JWKS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000/.well-known/jwks.json' }),
-  /** The auth service's token revocations; unset → `/internal/revocations` on AUTH_JWKS_URL's host. */
-  AUTH_REVOCATIONS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** The auth service's token revocations, on its internal listener (AUTH_ADMIN_PORT). */
+  AUTH_REVOCATIONS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:9000/internal/revocations' }),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'event-reward-platform' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'event-reward-platform' }),
   /** Unset → grants go to the built-in `user_rewards` ledger and complete at once. */
@@ -50,6 +52,7 @@ export type EventConfig = Static<TObject<typeof EventEnv>>
 /** `loadEnv` plus the rules that span variables. */
 export function loadEventConfig(source?: NodeJS.ProcessEnv): EventConfig {
   const config = source === undefined ? loadEnv(EventEnv) : loadEnv(EventEnv, source)
+  assertProductionReady(config, PRODUCTION_NEEDS_MONGO)
   if (config.DELIVERY_LEASE_MS <= config.DELIVERY_TIMEOUT_MS) {
     // Otherwise a lease could expire while its request is still in flight, and a second worker
     // would deliver the same claim concurrently.

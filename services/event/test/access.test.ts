@@ -3,10 +3,9 @@ import { createPublicKey } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { ObjectId } from 'mongodb'
-import { ALL_ROLES, type Role } from '@app/contracts'
+import { EVENT_ROUTES } from '@app/contracts'
 import { createJwksClient } from '@app/platform'
-import { forgeJwt, generateRsaKeyPair } from '@app/platform/testkit'
-import { access } from '../src/access.js'
+import { CALLERS, forgeJwt, generateRsaKeyPair, specAllows, specRoutesOf } from '@app/devkit/testkit'
 import { accessClaims, actor, signJwt, startService, stopTestMongo, type TestService } from './helpers.js'
 
 after(stopTestMongo)
@@ -63,25 +62,39 @@ describe('access tokens and the role table', () => {
     await expectUnauthorized(`${signingInput}.${signature}`)
   })
 
-  // Every rule of the table, every role it leaves out: 403. Roles it names get past authorization.
-  for (const [rule, entry] of Object.entries(access)) {
-    const roles: readonly Role[] = 'roles' in entry ? entry.roles : ALL_ROLES
-    const [method, pattern] = rule.split(' ') as [string, string]
-    const path = pattern.replace(':id', new ObjectId().toHexString())
-    const refused = ALL_ROLES.filter((role) => !roles.includes(role))
-    test(`${rule}: ${refused.length > 0 ? `403 for ${refused.join(', ')}` : 'every role passes'}`, async () => {
-      for (const role of ALL_ROLES) {
-        const reply = await service.call(method, path, { token: actor(role).token })
-        if (refused.includes(role)) {
-          assert.equal(reply.status, 403, `${role} ${rule}: ${JSON.stringify(reply.body)}`)
+  // The SPEC's matrix, written by hand (devkit test kit), × every caller, with real RS256 tokens.
+  // Allowed: past every access check (a dummy body or id may still be a 400/404); refused: 403.
+  for (const { route, method, servicePath } of specRoutesOf('event')) {
+    const path = servicePath.replace(':id', new ObjectId().toHexString())
+    test(`${route}: the SPEC's roles get past the access check, every other caller is refused`, async () => {
+      for (const caller of CALLERS) {
+        const reply = await service.call(method, path, caller === 'anonymous' ? {} : { token: actor(caller).token })
+        const label = `${caller} ${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`
+        if (specAllows(route, caller)) assert.ok(![401, 403].includes(reply.status), label)
+        else if (caller === 'anonymous') assert.equal(reply.status, 401, label)
+        else {
+          assert.equal(reply.status, 403, label)
           assert.equal(reply.body.code, 'FORBIDDEN')
-        } else {
-          assert.ok(![401, 403].includes(reply.status), `${role} ${rule} → ${reply.status} ${JSON.stringify(reply.body)}`)
         }
       }
-      assert.equal((await service.call(method, path)).status, 401, `${rule} without a token`)
     })
   }
+
+  test('the matrix covers every route the service defines', () => {
+    assert.deepEqual(specRoutesOf('event').map(({ method, servicePath }) => `${method} ${servicePath}`).sort(), Object.keys(EVENT_ROUTES).sort())
+  })
+
+  test('SERVICE (game servers) reads no players\' data: claims, progress, someone else\'s progress → 403', async () => {
+    const gameServer = actor('SERVICE').token
+    const player = new ObjectId().toHexString()
+    for (const path of ['/user-reward-claims', `/user-reward-claims?userId=${player}`, '/user-reward-claims/me', `/user-reward-claims/${new ObjectId().toHexString()}`, '/user-events', `/user-events?userId=${player}`]) {
+      const reply = await service.call('GET', path, { token: gameServer })
+      assert.equal(reply.status, 403, `SERVICE GET ${path}`)
+    }
+    // …but reports progress for any player, and reads the catalog.
+    assert.equal((await service.call('POST', '/user-events/process', { token: gameServer, body: { eventType: 'invite', userId: player } })).status, 200)
+    assert.equal((await service.call('GET', '/event', { token: gameServer })).status, 200)
+  })
 
   test('an unknown route is a 404 problem, not a 500', async () => {
     const reply = await service.call('GET', '/nope', { token: actor('ADMIN').token })
@@ -91,8 +104,21 @@ describe('access tokens and the role table', () => {
 
   test('health and docs need no token', async () => {
     assert.equal((await service.call('GET', '/health')).status, 200)
-    assert.equal((await service.call('GET', '/ready')).status, 200)
     assert.equal((await service.call('GET', '/api-docs/json')).status, 200)
+  })
+
+  test('/metrics and /ready are on the internal listener: 404 on the public port', async () => {
+    for (const path of ['/metrics', '/ready']) {
+      const reply = await service.call('GET', path, { token: actor('ADMIN').token })
+      assert.equal(reply.status, 404, `public ${path}`)
+      assert.equal(reply.body.code, 'ROUTE_NOT_FOUND')
+    }
+    const metrics = await fetch(`${service.adminUrl}/metrics`)
+    assert.equal(metrics.status, 200)
+    assert.match(await metrics.text(), /^event_http_requests_total\{/m)
+    const ready = await fetch(`${service.adminUrl}/ready`)
+    assert.equal(ready.status, 200)
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { mongo: 'ok' } })
   })
 })
 

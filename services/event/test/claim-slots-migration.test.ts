@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { BSON, MongoClient, ObjectId, type Db, type Document } from 'mongodb'
-import { startTestMongo } from '@app/platform/testkit'
+import { startTestMongo } from '@app/devkit/testkit'
 import { migrateToClaimSlots } from '../src/migrations/claim-slots.js'
 import { accessClaims, actor, eventBody, signJwt, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
 

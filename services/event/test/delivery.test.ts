@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { MongoClient, ObjectId } from 'mongodb'
-import { startTestMongo } from '@app/platform/testkit'
+import { startTestMongo } from '@app/devkit/testkit'
 import { retryDelay } from '../src/delivery/backoff.js'
 import { answering, DeliveryReceiver, idempotentReceiver, type Behaviour } from './delivery-receiver.js'
 import {
@@ -200,7 +200,7 @@ describe('delivery over HTTP: the receiver-answer table', () => {
     assert.equal(receiver.requestsFor(claimId).length, 3)
     assert.deepEqual(seenWhileBusy, ['processing', 'processing'], 'still processing when the 200 was about to be given')
     assert.equal(receiver.granted(claimId), 1)
-    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text()
     assert.match(metrics, /event_delivery_attempts_total\{outcome="busy"\} 2/)
     assert.match(metrics, /event_delivery_attempts_total\{outcome="granted"\} 1/)
   })
@@ -245,7 +245,7 @@ describe('delivery over HTTP: the receiver-answer table', () => {
       return reply.body.circuit === 'open' ? reply.body : null
     }, 3_000, 'the circuit open')
     assert.equal(status.circuit, 'open')
-    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text()
     assert.match(metrics, /event_delivery_circuit_state 2/)
     receiver.behaviour = idempotentReceiver
     for (const claim of claims) await until(service, claim.id, 'completed')
@@ -654,7 +654,7 @@ describe('operator recovery, pause, and decisions on one’s own claim', () => {
   })
 
   test('metrics: claims by status, the outbox and its age', async () => {
-    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text()
     for (const status of ['pending', 'processing', 'completed', 'rejected', 'failed']) {
       assert.match(metrics, new RegExp(`event_claims\\{status="${status}"\\} \\d+`))
     }

@@ -1,8 +1,8 @@
 import { createSign, randomUUID } from 'node:crypto'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
 import type { Role } from '@app/contracts'
-import { createServer, type AuthenticateOptions, type RevocationEntry } from '@app/platform'
-import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/platform/testkit'
+import { createAdminServer, createServer, type AuthenticateOptions, type RevocationEntry } from '@app/platform'
+import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/devkit/testkit'
 import { eventApp } from '../src/app.js'
 import { loadEventConfig } from '../src/config.js'
 import type { IngestFailurePoints } from '../src/progress/ingest.js'
@@ -44,7 +44,7 @@ export function clockStartingAt(start: string): () => Date {
   const offset = Date.parse(start) - Date.now()
   return () => new Date(Date.now() + offset)
 }
-export { adjustableClock, type TestClock } from '@app/platform/testkit'
+export { adjustableClock, type TestClock } from '@app/devkit/testkit'
 
 let mongo: TestMongo | undefined
 /** For a top-level `after` in every test file. */
@@ -59,6 +59,8 @@ export interface Reply {
 
 export interface TestService {
   url: string
+  /** The internal listener: /metrics and /ready. */
+  adminUrl: string
   /** The service's own database, for setting up situations (a crashed worker's lease) and checking results. */
   db: Db
   call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>
@@ -91,10 +93,13 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName, fail
     loadRevocations: loadRevocations ?? (async () => [])
   })
   const url = await listenOnFreePort(app)
+  const admin = createAdminServer({ service: app, name: 'event-admin', logLevel: 'silent', bodyLimit: config.BODY_LIMIT })
+  const adminUrl = await listenOnFreePort(admin)
   const client = await new MongoClient(mongo.url).connect()
 
   return {
     url,
+    adminUrl,
     db: client.db(config.EVENT_DB_NAME),
     async call(method, path, { token, body, headers = {} } = {}) {
       const response = await fetch(`${url}${path}`, {
@@ -111,6 +116,7 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName, fail
       return { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text }
     },
     async close() {
+      await admin.close()
       await app.close()
       await client.close()
     }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { MongoClient, ObjectId } from 'mongodb'
-import { startTestMongo } from '@app/platform/testkit'
+import { startTestMongo } from '@app/devkit/testkit'
 import { actor, adjustableClock, eventBody, eventually, sleep, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
 
 after(stopTestMongo)
@@ -252,7 +252,7 @@ test('two sweepers (two instances on one database) racing over 500 unapplied rep
     assert.equal(await currentOf(sweepers[1]!, player.id, attendanceEvent), 1)
   }
   assert.equal(await crashing.db.collection('progress_contributions').countDocuments({ eventId: new ObjectId(inviteEvent) }), 450, 'one contribution per invite report')
-  const metrics = await Promise.all(sweepers.map(async (sweeper) => (await fetch(`${sweeper.url}/metrics`)).text()))
+  const metrics = await Promise.all(sweepers.map(async (sweeper) => (await fetch(`${sweeper.adminUrl}/metrics`)).text()))
   assert.ok(metrics.every((text) => /event_progress_reports_unapplied 0/.test(text)))
 })
 
@@ -286,7 +286,7 @@ test('metrics: reports applied, duplicate and ignored', async () => {
   await report(service, player.id, { eventType: 'quest', value: 'q-metrics' }, 'm-1')
   await report(service, player.id, { eventType: 'quest', value: 'q-metrics' }, 'm-1')
   await report(service, player.id, { eventType: 'login_streak' })
-  const metrics = await (await fetch(`${service.url}/metrics`)).text()
+  const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text()
   assert.match(metrics, /event_progress_reports_total\{outcome="applied"\} 1/)
   assert.match(metrics, /event_progress_reports_total\{outcome="duplicate"\} 1/)
   assert.match(metrics, /event_progress_reports_total\{outcome="ignored"\} 1/)

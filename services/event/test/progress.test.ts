@@ -58,11 +58,13 @@ describe('GET /user-events', () => {
   test('staff read anyone, or everyone', async () => {
     const player = actor('USER')
     await report(player.id, { eventType: 'invite', count: 1 })
-    for (const staff of [operator, auditor, actor('ADMIN'), gameServer]) {
+    for (const staff of [operator, auditor, actor('ADMIN')]) {
       const one = await service.call('GET', `/user-events?userId=${player.id}`, { token: staff.token })
       assert.equal(one.status, 200)
       assert.equal(one.body.items[0].userId, player.id)
     }
+    // Game servers report progress; they read nobody's (SPEC: SERVICE, "no progress").
+    assert.equal((await service.call('GET', `/user-events?userId=${player.id}`, { token: gameServer.token })).status, 403)
     const all = await service.call('GET', `/user-events?eventId=${inviteEvent}&limit=100`, { token: auditor.token })
     assert.ok(all.body.items.length >= 2)
     assert.ok(all.body.items.every((progress: { eventId: string }) => progress.eventId === inviteEvent))

@@ -111,7 +111,7 @@ test('a bundle reads back with its name, milestone, switch and stock; defaults f
 
 test('metrics: stock left per limited bundle', async () => {
   const limited = await createReward({ eventId, stock: 7, contents: [{ type: 'point', amount: 1 }] })
-  const metrics = await (await fetch(`${service.url}/metrics`)).text()
+  const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text()
   assert.match(metrics, new RegExp(`event_reward_stock_left\\{reward_id="${limited.body.id}",event_id="${eventId}"\\} 7\\b`))
   const series = metrics.split('\n').filter((line) => line.startsWith('event_reward_stock_left{'))
   assert.equal(series.length, 2, 'only the bundles with a stock (500 and 7)')

@@ -4,7 +4,7 @@ import { Role } from '@app/contracts'
 import { conflict, notFound } from '@app/platform'
 import { toPublicUser } from '../accounts.js'
 import type { UserChange } from '../repositories/users.js'
-import { auditSchema, endSessionsSchema, revocationsSchema, updateRolesSchema, updateStatusSchema } from '../schemas/users.js'
+import { auditSchema, endSessionsSchema, updateRolesSchema, updateStatusSchema } from '../schemas/users.js'
 
 export interface AccountAdminOptions {
   /** How long a revocation must be published: the access-token lifetime (older tokens have expired). */
@@ -14,7 +14,8 @@ export interface AccountAdminOptions {
 /**
  * What staff do to accounts — roles, disabling, ending sessions — and what makes those changes
  * take effect everywhere: each raises the account's token version and publishes the new
- * minimum on the revocation feed that every service polls; each is written to the audit log.
+ * minimum on the revocation feed that every service polls (routes/revocation-feed.ts, on the
+ * internal listener); each is written to the audit log.
  */
 export const accountAdminRoutes: FastifyPluginAsyncTypebox<AccountAdminOptions> = async (app, { accessTokenTtlSeconds }) => {
   const { users, sessions, revocations, auditLog } = app.repositories
@@ -74,9 +75,4 @@ export const accountAdminRoutes: FastifyPluginAsyncTypebox<AccountAdminOptions> 
   })
 
   app.get('/auth/audit', { schema: auditSchema }, async (request) => auditLog.list(request.query))
-
-  app.get('/internal/revocations', { schema: revocationsSchema }, async () => {
-    const now = app.clock()
-    return { entries: await revocations.active(now), generatedAt: now.toISOString() }
-  })
 }

@@ -35,7 +35,7 @@ export const currentUserSchema = {
   tags: AUTH_TAGS,
   operationId: 'getCurrentUser',
   summary: 'The account of the access token',
-  description: 'Every role but DELIVERY (the delivery system only confirms deliveries: 403).',
+  description: 'People only: players and staff. Machine accounts (SERVICE, DELIVERY) read no accounts, their own included (403).',
   security: BEARER_AUTH,
   response: { 200: UserReply, ...problemResponses(401, 403, 404) }
 }

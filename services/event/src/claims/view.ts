@@ -1,4 +1,5 @@
-import { Role, type AccessTokenClaims } from '@app/contracts'
+import type { AccessTokenClaims } from '@app/contracts'
+import { isStaff } from '@app/platform'
 import type { ClaimDoc, TransitionDoc } from '../repositories/claims.js'
 import type { Claim, ClaimTransition } from '../schemas/claims.js'
 
@@ -10,9 +11,7 @@ import type { Claim, ClaimTransition } from '../schemas/claims.js'
  */
 export type ClaimReader = 'staff' | 'player'
 
-const INTERNAL_READERS: readonly string[] = [Role.OPERATOR, Role.AUDITOR, Role.ADMIN]
-export const readerOf = (user: AccessTokenClaims): ClaimReader =>
-  user.roles.some((role) => INTERNAL_READERS.includes(role)) ? 'staff' : 'player'
+export const readerOf = (user: AccessTokenClaims): ClaimReader => (isStaff(user) ? 'staff' : 'player')
 
 /** What a player is told instead of the reason staff recorded. */
 export const PLAYER_REASONS: Partial<Record<Claim['status'], string>> = {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
-import { problemResponses } from '@app/contracts'
+import { Role, problemResponses } from '@app/contracts'
 import { actingUserId, isStaff, notFound } from '@app/platform'
 import { ingestReport } from '../progress/ingest.js'
 import { toUserEvent } from '../progress/view.js'
@@ -72,7 +72,8 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) =>
       ingestReport(app.ingest, app.clock(), {
         ...request.body,
-        userId: actingUserId(request, request.body.userId),
+        // Game servers report for whichever player they name; anyone else acts as actingUserId says.
+        userId: request.user.roles.includes(Role.SERVICE) ? request.body.userId : actingUserId(request, request.body.userId),
         reportedBy: request.user.sub,
         idempotencyKey: request.headers['idempotency-key']
       })

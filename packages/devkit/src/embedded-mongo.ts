@@ -167,7 +167,7 @@ async function startFallback(opts: EmbeddedMongoOptions, reason: string, log: (m
   } catch {
     throw new Error(
       `No embedded MongoDB available: mongo-java-server could not be used (${reason}) and mongodb-memory-server is not installed. ` +
-        'Install Java 17 + Maven (then run `node packages/platform/scripts/fetch-mongo-server.mjs`), or set MONGO_URL to a running MongoDB.',
+        'Install Java 17 + Maven (then run `node packages/devkit/scripts/fetch-mongo-server.mjs`), or set MONGO_URL to a running MongoDB.',
     );
   }
   let dbPath: string | undefined;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { freePort, startEmbeddedMongo } from '../src/embedded-mongo.js';
-import { isDatabaseUnavailable } from '../src/mongo.js';
+import { isDatabaseUnavailable } from '@app/platform';
 
 const tmp = mkdtempSync(join(tmpdir(), 'embedded-mongo-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

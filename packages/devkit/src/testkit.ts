@@ -1,8 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { basename } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { resolveDatabase, type Database } from './database.js'
-import { unauthorized } from './errors.js'
+import { resolveDatabase, unauthorized, type Database } from '@app/platform'
 
 export interface TestMongo {
   url: string
@@ -120,3 +119,4 @@ export function adjustableClock(start = Date.now()): TestClock {
   }
   return clock
 }
+export * from './spec-role-matrix.js'

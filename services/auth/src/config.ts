@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox'
-import { BaseEnv, EnvError } from '@app/platform'
+import { BaseEnv, EnvError, PRODUCTION_NEEDS_MONGO, assertProductionReady } from '@app/platform'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@app/contracts'
 
 const DEFAULT_TOKEN_PARTY = 'event-reward-platform'
@@ -8,8 +8,10 @@ const DEFAULT_TOKEN_PARTY = 'event-reward-platform'
 export const AuthEnv = {
   ...BaseEnv,
   AUTH_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3000 }),
+  /** The internal listener: /metrics, /ready and the revocation feed the other services poll; never published. */
+  AUTH_ADMIN_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9000 }),
   AUTH_DB_NAME: Type.String({ minLength: 1, default: 'auth' }),
-  /** PEM (real newlines) or base64 of the PEM; unset → a key pair generated at every start. */
+  /** PEM (real newlines) or base64 of the PEM; unset → a key pair generated at every start (refused in production). */
   JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
   JWT_ISSUER: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: DEFAULT_TOKEN_PARTY }),
@@ -46,6 +48,10 @@ export type AuthEnv = Static<TObject<typeof AuthEnv>>
 
 /** Checks across variables that a schema cannot express. */
 export function assertConsistentEnv(env: AuthEnv): void {
+  assertProductionReady(env, {
+    ...PRODUCTION_NEEDS_MONGO,
+    JWT_PRIVATE_KEY: 'a key generated at start dies with the process, and replicas would not accept each other\'s tokens'
+  })
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     throw new EnvError('Invalid environment configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither')
   }
