@@ -105,12 +105,16 @@ export async function runLoad(spec: LoadSpec): Promise<LoadFigures> {
     if (progressOut.isTTY) progressOut.write(`\r${line.padEnd(78)}`)
     else if (seconds % 5 === 0) progressOut.write(`${line}\n`)
   })
+  let lastReplyAt = started
   events.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
     samples.push(responseTime)
+    lastReplyAt = performance.now()
   })
   const result = await finished
   if (progressOut.isTTY) progressOut.write(`\r${' '.repeat(78)}\r`)
-  const elapsedSeconds = (performance.now() - started) / 1000
+  // Until the last reply, not until autocannon returns: with `amount` it returns on its next
+  // one-second tick, which would round a 2.2 s run up to 3 s.
+  const elapsedSeconds = (lastReplyAt - started) / 1000
   const cpuSeconds = cpuSpent(cpuBefore, cpuProbe())
   samples.sort((a, b) => a - b)
   const statusCodes = Object.fromEntries(
@@ -127,8 +131,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadFigures> {
       ratePerSecond: spec.ratePerSecond ?? null
     },
     requests,
-    // Completed replies over the wall time: with `amount`, autocannon's per-second histogram
-    // is skewed by the last partial second.
+    // Completed replies over the time to the last reply: with `amount`, autocannon's
+    // per-second histogram is skewed by the last partial second.
     requestsPerSecond: round(requests / (spec.amount !== undefined ? elapsedSeconds : result.duration), 1),
     latencyMs: {
       p50: result.latency.p50,

@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os'
 import { MongoClient } from 'mongodb'
 import { resolveDatabase, type Database } from '@app/platform'
 import { startSystem, type RunningSystem, type ServiceName } from '@app/devkit/system'
+import { generateRsaKeyPair } from '@app/devkit/testkit'
 
 export const BENCH_DB = { auth: 'bench_auth', event: 'bench_event' }
 const ADMIN = { email: 'admin@bench.test', password: 'bench-admin-password' }
@@ -62,7 +63,9 @@ export async function startSystemUnderTest(
 
   let system: RunningSystem
   try {
-    system = await startSystem({ mongoUrl: database.url, ports: 'free', runtime: 'built', env: { ...BENCH_ENV, ...env }, nodeArgs, onLog: log })
+    // Production mode signs only with a configured key (auth refuses to start without one).
+    const signingKey = { JWT_PRIVATE_KEY: generateRsaKeyPair().privateKey }
+    system = await startSystem({ mongoUrl: database.url, ports: 'free', runtime: 'built', env: { ...BENCH_ENV, ...signingKey, ...env }, nodeArgs, onLog: log })
   } catch (error) {
     await mongo.close()
     await database.stop()
