@@ -68,7 +68,7 @@ describe('a database written before claim slots', () => {
     const unique = (await db.collection('claims').indexes()).find((index) => index.name === 'one_claim_per_slot')
     assert.equal(unique?.unique, true)
     const eventIndexes = await indexNames(db, 'events')
-    assert.ok(eventIndexes.includes('by_counted_type') && !eventIndexes.includes('by_condition_type'), eventIndexes.join(', '))
+    assert.ok(eventIndexes.includes('by_counted_type') && eventIndexes.includes('by_condition_type'), eventIndexes.join(', '))
 
     const claims = await db.collection('claims').find().toArray()
     assert.equal(claims.length, recorded.collections.claims!.documents.length)
@@ -101,8 +101,13 @@ describe('a database written before claim slots', () => {
 
   test('old events keep counting progress and take new bundles; a pending old claim is still approvable', async () => {
     const newcomer = actor('USER')
+    // An event as a previous-version instance writes it during a rolling upgrade, after the migration ran.
+    const [recordedEvent] = recorded.collections.events!.documents
+    const lateId = new ObjectId()
+    await db.collection('events').insertOne({ ...recordedEvent, _id: lateId, name: 'written by the previous version, late' })
     const reported = await service.call('POST', '/user-events/process', { token: gameServer.token, body: { eventType: 'attendance', userId: newcomer.id } })
-    assert.deepEqual(reported.body.updates.map((update: { eventId: string }) => update.eventId), [ids.events.A])
+    assert.deepEqual(reported.body.updates.map((update: { eventId: string }) => update.eventId).sort(), [ids.events.A, lateId.toHexString()].sort())
+    await db.collection('events').deleteOne({ _id: lateId })
     const added = await service.call('POST', '/rewards', {
       token: operator.token,
       body: { eventId: ids.events.A, conditions: [{ type: 'attendance', count: 1 }], contents: [{ type: 'point', amount: 5 }] }

@@ -1,5 +1,5 @@
 import type { Db, Filter, ObjectId } from 'mongodb'
-import type { IndexPlan, RetiredIndexes } from '@app/platform'
+import type { IndexPlan } from '@app/platform'
 import type { Condition, ConditionType } from '../schemas/conditions.js'
 import { findPage, type PageRequest } from '@app/platform'
 
@@ -31,13 +31,12 @@ export interface EventDoc {
 }
 
 export const eventIndexes: IndexPlan = {
-  // A progress report looks for active events counting its type (their own or a bundle's condition).
-  events: [{ key: { 'countedConditions.type': 1, activate: 1, startedAt: 1 }, name: 'by_counted_type' }]
-}
-
-export const retiredEventIndexes: RetiredIndexes = {
-  // Looked at the event's own conditions only; bundles' milestones count too now.
-  events: ['by_condition_type']
+  // A progress report looks for active events counting its type (their own or a bundle's
+  // condition) — and, for events without `countedConditions`, their own conditions' type.
+  events: [
+    { key: { 'countedConditions.type': 1, activate: 1, startedAt: 1 }, name: 'by_counted_type' },
+    { key: { 'contents.type': 1, activate: 1, startedAt: 1 }, name: 'by_condition_type' }
+  ]
 }
 
 /** The conditions an event counts reports for. */
@@ -105,10 +104,20 @@ export function createEventRepository(db: Db) {
       }
     },
 
-    /** Active events counting this type whose window contains `occurredAt`. */
+    /**
+     * Active events counting this type whose window contains `occurredAt`. An event without
+     * `countedConditions` counts its own conditions: the migration fills the field in for the
+     * events that existed then, but one written by a previous-version instance during a rolling
+     * upgrade has none, and must count all the same.
+     */
     findCountingAt: (eventType: ConditionType, occurredAt: Date) =>
       events
-        .find({ 'countedConditions.type': eventType, activate: true, startedAt: { $lte: occurredAt }, endedAt: { $gt: occurredAt } })
+        .find({
+          $or: [{ 'countedConditions.type': eventType }, { countedConditions: { $exists: false }, 'contents.type': eventType }],
+          activate: true,
+          startedAt: { $lte: occurredAt },
+          endedAt: { $gt: occurredAt }
+        })
         .toArray(),
 
     /** Events written before `countedConditions` existed, for the start-up migration. */

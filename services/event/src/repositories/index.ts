@@ -2,7 +2,7 @@ import type { Db } from 'mongodb'
 import { auditLogIndexes, createAuditLogRepository, type IndexPlan, type RetiredIndexes } from '@app/platform'
 import { claimIndexes, createClaimRepository, retiredClaimIndexes } from './claims.js'
 import { createDeliverySettingsRepository } from './delivery-settings.js'
-import { createEventRepository, eventIndexes, retiredEventIndexes } from './events.js'
+import { createEventRepository, eventIndexes } from './events.js'
 import { createProgressRepository, progressIndexes, retiredProgressIndexes } from './progress.js'
 import { createRewardRepository, rewardIndexes } from './rewards.js'
 import { createUserRewardRepository, userRewardIndexes } from './user-rewards.js'
@@ -19,7 +19,6 @@ export const indexPlanFor = ({ reportRetentionDays }: { reportRetentionDays: num
 
 /** Indexes earlier versions created that this one drops at start-up. */
 export const retiredIndexes: RetiredIndexes = {
-  ...retiredEventIndexes,
   ...retiredClaimIndexes,
   ...retiredProgressIndexes
 }
