@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ObjectId } from 'mongodb'
-import { refusalsOf, type ClaimSituation } from '../src/claims/eligibility.js'
+import { conditionsOf, refusalsOf, type ClaimSituation } from '../src/claims/eligibility.js'
 import { measureAll, type ProgressState } from '../src/conditions/index.js'
 import type { EventDoc } from '../src/repositories/events.js'
 import type { RewardDoc } from '../src/repositories/rewards.js'
@@ -47,7 +47,7 @@ function situation({ event: e = event, reward = day7, holder = null as { _id: Ob
     periodKey: 'all',
     slot: `reward:${reward._id.toHexString()}:all`,
     holder,
-    conditions: measureAll([...e.contents, ...(reward.conditions ?? [])], state),
+    conditions: measureAll(conditionsOf(e, reward), state),
     now
   }
 }
