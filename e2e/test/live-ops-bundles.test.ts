@@ -101,7 +101,7 @@ describe('a 7-day attendance event with bundles for day 1, 3 and 7', () => {
     const bonus = await createBundle(eventId, { conditions: [{ type: 'quest', questId: 'q-9' }] })
     assert.equal((await claim(player!, bonus.id)).body.code, 'CONDITIONS_NOT_MET')
     const counted = await report('q-9')
-    assert.deepEqual(counted.body.updates, [{ eventId, conditions: ['quest:q-9'] }])
+    assert.deepEqual(counted.body.updates, [{ eventId, periodKey: 'all', conditions: ['quest:q-9'] }])
     assert.equal((await claim(player!, bonus.id)).status, 201)
   })
 })

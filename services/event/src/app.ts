@@ -24,6 +24,7 @@ import { repositoriesPlugin } from './plugins/repositories.js'
 import { sweeperPlugin } from './plugins/sweeper.js'
 import type { IngestFailurePoints } from './progress/ingest.js'
 import { claimSlotsMigration } from './migrations/claim-slots.js'
+import { progressPeriodsMigration } from './migrations/progress-periods.js'
 import { indexPlanFor, retiredIndexes } from './repositories/index.js'
 import { claimDecisionRoutes } from './routes/claim-decisions.js'
 import { claimRoutes } from './routes/claims.js'
@@ -68,7 +69,7 @@ export const eventApp = fp<EventAppOptions>(
     await app.register(mongoPlugin, {
       url: mongoUrl,
       dbName: config.EVENT_DB_NAME,
-      migrations: [claimSlotsMigration],
+      migrations: [claimSlotsMigration, progressPeriodsMigration],
       indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }),
       retiredIndexes
     })

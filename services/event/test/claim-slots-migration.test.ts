@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test'
 import { BSON, MongoClient, ObjectId, type Db, type Document } from 'mongodb'
 import { startTestMongo } from '@app/devkit/testkit'
 import { migrateToClaimSlots } from '../src/migrations/claim-slots.js'
-import { accessClaims, actor, eventBody, signJwt, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
+import { accessClaims, actor, adjustableClock, eventBody, signJwt, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
 
 after(stopTestMongo)
 
@@ -25,6 +25,8 @@ interface Recorded {
 }
 const recorded = BSON.EJSON.parse(readFileSync(new URL('./fixtures/database-before-claim-slots.json', import.meta.url), 'utf8'), { relaxed: false }) as Recorded
 const { ids } = recorded
+/** The recorded events' windows are a week around the recording: the service runs at that time, whenever the test runs. */
+const recordedTime = adjustableClock(Date.parse((recorded as unknown as { recordedAt: string }).recordedAt) + 60_000)
 const playerOf = (index: number): Actor => ({ id: ids.players[index]!, token: signJwt(accessClaims(ids.players[index]!, ['USER'])) })
 const [p0, p1, p2, p3] = [0, 1, 2, 3].map(playerOf) as [Actor, Actor, Actor, Actor]
 const operator = actor('OPERATOR')
@@ -52,7 +54,7 @@ before(async () => {
   client = await new MongoClient(mongo.url).connect()
   db = await loadRecordedDatabase(client, mongo.dbName)
   assert.ok((await indexNames(db, 'claims')).includes('one_claim_per_user_event'), 'the recording has the old unique index')
-  service = await startService({ dbName: mongo.dbName })
+  service = await startService({ dbName: mongo.dbName, clock: recordedTime })
 })
 after(async () => {
   await service?.close()
@@ -124,8 +126,28 @@ describe('a database written before claim slots', () => {
     assert.equal(approved.body.periodKey, 'all')
   })
 
+  test('progress written before periods is the whole event\'s period, and keeps counting in the same document', async () => {
+    for (const collection of ['progress', 'progress_contributions']) {
+      assert.equal(await db.collection(collection).countDocuments({ periodKey: { $ne: 'all' } }), 0, collection)
+    }
+    const progressIndexes = await indexNames(db, 'progress')
+    assert.ok(progressIndexes.includes('one_per_user_event_period') && !progressIndexes.includes('one_per_user_event'), progressIndexes.join(', '))
+    assert.ok(!(await indexNames(db, 'progress_contributions')).includes('by_counter'))
+    // p0 had invited 2 friends toward event B; 3 more make 5, in the one document.
+    const reported = await service.call('POST', '/user-events/process', { token: gameServer.token, body: { eventType: 'invite', userId: p0.id, count: 3 } })
+    assert.deepEqual(reported.body.updates, [{ eventId: ids.events.B, periodKey: 'all', conditions: ['invite'] }])
+    const view = await service.call('GET', `/user-events?eventId=${ids.events.B}`, { token: p0.token })
+    assert.equal(view.body.items[0].conditions[0].current, 5)
+    assert.equal(await db.collection('progress').countDocuments({ userId: p0.id, eventId: new ObjectId(ids.events.B) }), 1)
+  })
+
   test('new events follow the new rule beside the old ones: each bundle once', async () => {
-    const event = await service.call('POST', '/event', { token: operator.token, body: eventBody({ requireApproval: false }) })
+    const event = await service.call('POST', '/event', { token: operator.token, body: eventBody({
+        requireApproval: false,
+        startedAt: new Date(recordedTime().getTime() - 3600_000).toISOString(),
+        endedAt: new Date(recordedTime().getTime() + 24 * 3600_000).toISOString()
+      })
+    })
     const bundles = await Promise.all(
       [1, 2].map((amount) => service.call('POST', '/rewards', { token: operator.token, body: { eventId: event.body.id, contents: [{ type: 'point', amount }] } }))
     )
@@ -139,7 +161,7 @@ describe('a database written before claim slots', () => {
     assert.deepEqual(await db.collection('claims').find().sort({ _id: 1 }).toArray(), before)
     // Recorded, so a later start does not scan the claims again: a slot-less claim stays as it is.
     const marker = await db.collection('claims').insertOne({ userId: 'marker', eventId: new ObjectId(), status: 'rejected' })
-    const restarted = await startService({ dbName: db.databaseName })
+    const restarted = await startService({ dbName: db.databaseName, clock: recordedTime })
     await restarted.close()
     assert.equal((await db.collection('claims').findOne({ _id: marker.insertedId }))?.slot, undefined)
     await db.collection('claims').deleteOne({ _id: marker.insertedId })
@@ -149,7 +171,7 @@ describe('a database written before claim slots', () => {
 test('two instances starting at once on the recorded database both come up, and every claim gets one slot', async () => {
   const mongo = await startTestMongo()
   const db2 = await loadRecordedDatabase(client, mongo.dbName)
-  const instances = await Promise.all([startService({ dbName: mongo.dbName }), startService({ dbName: mongo.dbName })])
+  const instances = await Promise.all([startService({ dbName: mongo.dbName, clock: recordedTime }), startService({ dbName: mongo.dbName, clock: recordedTime })])
   try {
     const claims = await db2.collection('claims').find().toArray()
     assert.equal(claims.length, recorded.collections.claims!.documents.length)

@@ -231,7 +231,9 @@ describe('OpenAPI', () => {
     assert.deepEqual(schemas.EventInput.properties.contents.items, ref('Condition'))
     assert.deepEqual(schemas.Event.properties.contents.items, ref('Condition'), 'requests and responses share one Condition')
     const unions: Array<[string, string, Record<string, string>]> = [
-      ['Condition', 'type', { attendance: 'AttendanceCondition', login_streak: 'LoginStreakCondition', quest: 'QuestCondition', invite: 'InviteCondition', purchase: 'PurchaseCondition' }],
+      ['Condition', 'type', { attendance: 'AttendanceCondition', login_streak: 'LoginStreakCondition', quest: 'QuestCondition', invite: 'InviteCondition', purchase: 'PurchaseCondition', any: 'AnyCondition' }],
+      // A group's members are leaves: one level deep.
+      ['LeafCondition', 'type', { attendance: 'AttendanceCondition', login_streak: 'LoginStreakCondition', quest: 'QuestCondition', invite: 'InviteCondition', purchase: 'PurchaseCondition' }],
       ['RewardContent', 'type', { item: 'ItemReward', point: 'PointReward', coupon: 'CouponReward', currency: 'CurrencyReward' }],
       ['ProgressReport', 'eventType', { attendance: 'AttendanceReport', login_streak: 'LoginStreakReport', quest: 'QuestReport', invite: 'InviteReport', purchase: 'PurchaseReport' }],
       ['DeliveryConfirmation', 'status', { completed: 'DeliveryCompleted', failed: 'DeliveryFailed' }]

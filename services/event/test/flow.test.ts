@@ -36,7 +36,7 @@ test("the seed's flow: event, reward, attendance, claim → pending, /me, approv
     body: { eventType: 'attendance', userId: player.id, count: 1 }
   })
   assert.equal(report.status, 200, JSON.stringify(report.body))
-  assert.deepEqual(report.body.updates, [{ eventId: event.id, conditions: ['attendance'] }])
+  assert.deepEqual(report.body.updates, [{ eventId: event.id, periodKey: 'all', conditions: ['attendance'] }])
 
   const claim = await service.call('POST', '/user-reward-claims', {
     token: player.token,

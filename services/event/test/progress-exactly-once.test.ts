@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { MongoClient, ObjectId } from 'mongodb'
 import { startTestMongo } from '@app/devkit/testkit'
+import { migrateToProgressPeriods } from '../src/migrations/progress-periods.js'
 import { actor, adjustableClock, eventBody, eventually, sleep, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
 
 after(stopTestMongo)
@@ -312,6 +313,8 @@ test('a database written by the first version keeps working: its counters, its u
       { userId: player.id, eventId: new ObjectId(first), state: { invite: { total: 7 } }, recentReports: [stale], createdAt: new Date(), updatedAt: new Date() },
       { userId: player.id, eventId: new ObjectId(second), state: { invite: { total: 4 } }, recentReports: [], createdAt: new Date(), updatedAt: new Date() }
     ])
+    // This version's first start gives what it finds a period (the whole event); these were written after it.
+    await migrateToProgressPeriods(db)
     await db.collection('progress_reports').insertOne({
       _id: stale,
       userId: player.id,

@@ -33,18 +33,24 @@ const invitesOf = async (userId: string) => {
 }
 
 describe('GET /user-events', () => {
-  test('a USER sees their own progress, by default and by naming themselves', async () => {
+  test('a USER sees their own standing in every live event, by default and by naming themselves', async () => {
     const player = actor('USER')
     await report(player.id, { eventType: 'invite', count: 2 })
-    for (const query of ['', `?userId=${player.id}`]) {
+    for (const query of ['?limit=100', `?userId=${player.id}&limit=100`]) {
       const reply = await service.call('GET', `/user-events${query}`, { token: player.token })
       assert.equal(reply.status, 200, JSON.stringify(reply.body))
-      assert.equal(reply.body.items.length, 1)
-      const [progress] = reply.body.items
-      assert.equal(progress.userId, player.id)
-      assert.equal(progress.eventId, inviteEvent)
-      assert.deepEqual(progress.conditions, [{ name: 'invite', type: 'invite', current: 2, target: 3, holds: false }])
-      assert.equal(progress.satisfied, false)
+      const byEvent = new Map(reply.body.items.map((item: { eventId: string }) => [item.eventId, item]))
+      assert.ok(reply.body.items.every((item: { userId: string }) => item.userId === player.id))
+      const invites = byEvent.get(inviteEvent) as Record<string, unknown>
+      assert.deepEqual(invites.conditions, [{ name: 'invite', type: 'invite', current: 2, target: 3, holds: false }])
+      assert.equal(invites.satisfied, false)
+      assert.equal(invites.periodKey, 'all')
+      assert.equal(invites.resetsAt, null)
+      assert.deepEqual(invites.bundles, [])
+      // A live event the player has not touched yet is there too, at zero.
+      const attendance = byEvent.get(attendanceEvent) as Record<string, unknown>
+      assert.deepEqual(attendance.conditions, [{ name: 'attendance', type: 'attendance', current: 0, target: 2, holds: false }])
+      assert.equal(attendance.updatedAt, null)
     }
   })
 
@@ -86,7 +92,7 @@ describe('POST /user-events/check-in', () => {
     const player = actor('USER')
     const first = await service.call('POST', '/user-events/check-in', { token: player.token })
     assert.equal(first.status, 200, JSON.stringify(first.body))
-    assert.deepEqual(first.body.updates, [{ eventId: attendanceEvent, conditions: ['attendance'] }])
+    assert.deepEqual(first.body.updates, [{ eventId: attendanceEvent, periodKey: 'all', conditions: ['attendance'] }])
     assert.equal(first.body.duplicate, false)
     await service.call('POST', '/user-events/check-in', { token: player.token })
     const progress = await service.call('GET', `/user-events?eventId=${attendanceEvent}`, { token: player.token })

@@ -3,10 +3,13 @@ import { isDuplicateKeyError } from '@app/platform'
 import type { DeliveryWorker } from '../delivery/worker.js'
 import type { ClaimDoc } from '../repositories/claims.js'
 import { isStocked } from '../repositories/rewards.js'
+import type { RandomContentsInput, RewardContent } from '../schemas/rewards.js'
 import { alreadyClaimed, outOfStock, problemOf, refusalsOf, situationOf, type EligibilityDeps } from './eligibility.js'
 
 export interface CreateClaimDeps extends EligibilityDeps {
   delivery: Pick<DeliveryWorker, 'enterProcessing'>
+  /** What a random table grants (`rollContents` with the cryptographic RNG, unless a test seeds it). */
+  roll: (randomContents: RandomContentsInput) => RewardContent[]
 }
 
 /**
@@ -47,7 +50,8 @@ export async function createClaim(deps: CreateClaimDeps, { userId, rewardId, now
         periodKey,
         ...(stockTaken ? { stockTaken } : {}),
         status,
-        rewards: reward.contents,
+        // Rolled here, once: every parallel duplicate rolls too, but only the claim written keeps its roll.
+        rewards: reward.randomContents ? [...reward.contents, ...deps.roll(reward.randomContents)] : reward.contents,
         reason: null,
         delivery: {
           ...(processing ?? { nextAttemptAt: null, leaseUntil: null, leaseOwner: null }),

@@ -7,7 +7,8 @@ import type { ProgressRepository } from '../repositories/progress.js'
 import { isActive, isStocked, type RewardDoc, type RewardRepository } from '../repositories/rewards.js'
 import type { Condition } from '../schemas/conditions.js'
 import type { ConditionProgress } from '../schemas/progress.js'
-import { WHOLE_EVENT, isExclusive, slotOf } from './slots.js'
+import { periodKeyOf } from '../conditions/periods.js'
+import { isExclusive, slotOf } from './slots.js'
 
 /**
  * Whether a player may claim a bundle now, and if not, why: the one place that decides it
@@ -91,11 +92,24 @@ export async function situationOf(
   if (!reward) return { refusal: { status: 404, code: 'REWARD_NOT_FOUND', detail: 'No such reward' } }
   const event = await deps.events.findById(reward.eventId)
   if (!event) return { refusal: { status: 404, code: 'EVENT_NOT_FOUND', detail: "The reward's event does not exist" } }
-  const periodKey = WHOLE_EVENT
+  // Claims and conditions are of the period containing now (the whole event unless it recurs).
+  const periodKey = periodKeyOf(event, now)
   const slot = slotOf(event, reward._id, periodKey)
-  const [holder, progress] = await Promise.all([deps.claims.findInSlot(userId, slot), deps.progress.find(userId, event._id)])
-  const state: ProgressState = progress?.state ?? {}
-  return { situation: { event, reward, periodKey, slot, holder, conditions: measureAll(conditionsOf(event, reward), state), now } }
+  const [holder, progress] = await Promise.all([deps.claims.findInSlot(userId, slot), deps.progress.find(userId, event._id, periodKey)])
+  return { situation: situationFrom({ event, reward, periodKey, holder, state: progress?.state ?? {}, now }) }
+}
+
+/** The situation from what was read (one bundle, or many at once for the player view). */
+export function situationFrom({
+  event,
+  reward,
+  periodKey,
+  holder,
+  state,
+  now
+}: Omit<ClaimSituation, 'slot' | 'conditions'> & { state: ProgressState }): ClaimSituation {
+  const slot = slotOf(event, reward._id, periodKey)
+  return { event, reward, periodKey, slot, holder, conditions: measureAll(conditionsOf(event, reward), state), now }
 }
 
 /** Every reason the claim cannot be made now, in the order of the checks above; empty: claimable. */

@@ -10,8 +10,7 @@ import type { EventDoc } from '../repositories/events.js'
  *   event:<eventId>:<periodKey>     at most one bundle of the event per player
  */
 
-/** The period of an event without recurrence: the whole event. Recurring events key theirs by date. */
-export const WHOLE_EVENT = 'all'
+export { WHOLE_EVENT } from '../conditions/periods.js'
 
 /**
  * Events written before bundles had slots allowed one claim per player and event, whichever

@@ -34,6 +34,11 @@ export interface ConditionEvaluator<T extends ConditionType> {
    * field names, so they never contain `.` or start with `$`.
    */
   stateKey(condition: ConditionOf<T>): string
+  /**
+   * How many calendar days the condition needs at least (a check-in or login per day), for the
+   * conditions that count days: a recurring event's period must be able to hold them.
+   */
+  daysNeeded?(condition: ConditionOf<T>): number
   /** Why a report of this type could never count (→ 400), if so. */
   rejectReport?(report: ProgressReport): string | undefined
   /** The change a report of this type makes for `condition`, or null when it does not concern it. */

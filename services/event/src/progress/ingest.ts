@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { ObjectId } from 'mongodb'
 import { badRequest, conflict } from '@app/platform'
 import { changesFor, reportProblem, type ProgressReport } from '../conditions/index.js'
+import { WHOLE_EVENT, periodKeyOf } from '../conditions/periods.js'
 import { countedConditionsOf, type EventRepository } from '../repositories/events.js'
 import type { ProgressRepository, ReportDoc, ReportEffect } from '../repositories/progress.js'
 import type { ProgressReportBody, ProgressReportReply } from '../schemas/progress.js'
@@ -85,7 +86,12 @@ export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInp
 
   const events = await deps.events.findCountingAt(report.eventType, occurredAt)
   const effects: ReportEffect[] = events
-    .map((event) => ({ eventId: event._id, changes: changesFor(countedConditionsOf(event), report, event.timezone) }))
+    .map((event) => ({
+      eventId: event._id,
+      // The period containing the report, not the one current at arrival: a late report counts where it happened.
+      periodKey: periodKeyOf(event, occurredAt),
+      changes: changesFor(countedConditionsOf(event), report, event.timezone)
+    }))
     .filter((effect) => effect.changes.length > 0)
 
   const id = new ObjectId()
@@ -118,6 +124,7 @@ export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInp
     occurredAt: recorded.occurredAt.toISOString(),
     updates: recorded.effects.map((effect) => ({
       eventId: effect.eventId.toHexString(),
+      periodKey: effect.periodKey ?? WHOLE_EVENT,
       conditions: effect.changes.map((change) => change.key)
     }))
   }

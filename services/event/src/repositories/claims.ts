@@ -173,6 +173,10 @@ export function createClaimRepository(db: Db) {
     /** The claim that holds a user's slot, if any (what a duplicate claim loses to). */
     findInSlot: (userId: string, slot: string) => claims.findOne({ userId, slot }, { projection: { _id: 1 } }),
 
+    /** The claims holding any of these slots for one player, in one read (the player view). */
+    findInSlots: (userId: string, slots: readonly string[]) =>
+      slots.length === 0 ? Promise.resolve([]) : claims.find({ userId, slot: { $in: [...slots] } }, { projection: { _id: 1, slot: 1 } }).toArray(),
+
     /** Claims written before slots, for the start-up migration. */
     withoutSlot: (limit: number) => claims.find({ slot: { $exists: false } }, { projection: { eventId: 1 } }).limit(limit).toArray(),
 

@@ -1,6 +1,7 @@
 import type { Db, Filter, ObjectId } from 'mongodb'
 import type { IndexPlan } from '@app/platform'
-import type { Condition, ConditionType } from '../schemas/conditions.js'
+import type { Recurrence } from '../conditions/periods.js'
+import { leavesOf, type Condition, type ConditionType, type LeafCondition } from '../schemas/conditions.js'
 import { findPage, type PageRequest } from '@app/platform'
 
 export interface EventDoc {
@@ -12,6 +13,8 @@ export interface EventDoc {
   /** Exclusive. */
   endedAt: Date
   timezone: string
+  /** Absent or null: one period, the whole event. */
+  recurrence?: Recurrence | null
   requireApproval: boolean
   /**
    * At most one bundle per player (per period). Absent on events written before bundles had
@@ -20,11 +23,12 @@ export interface EventDoc {
   exclusiveRewards?: boolean
   contents: Condition[]
   /**
-   * Every leaf condition whose reports the event counts: its own and its bundles' milestones.
+   * Every leaf condition whose reports the event counts: its own and its bundles' milestones,
+   * groups opened (the index on `countedConditions.type` then serves every type).
    * Grows when a bundle with conditions is added (that bundle counts reports from then on).
    * Absent on events written before milestones until the start-up migration fills it in.
    */
-  countedConditions?: Condition[]
+  countedConditions?: LeafCondition[]
   createdBy: string
   createdAt: Date
   updatedAt: Date
@@ -40,8 +44,8 @@ export const eventIndexes: IndexPlan = {
 }
 
 /** The conditions an event counts reports for. */
-export const countedConditionsOf = (event: Pick<EventDoc, 'contents' | 'countedConditions'>): Condition[] =>
-  event.countedConditions ?? event.contents
+export const countedConditionsOf = (event: Pick<EventDoc, 'contents' | 'countedConditions'>): LeafCondition[] =>
+  event.countedConditions ?? leavesOf(event.contents)
 
 export interface EventListFilter {
   active?: boolean | undefined
@@ -54,7 +58,7 @@ export function createEventRepository(db: Db) {
 
   /** Fills in what an event written before milestones counts: its own conditions (never overwriting). */
   const setCountedConditions = (eventId: ObjectId, conditions: readonly Condition[]) =>
-    events.updateOne({ _id: eventId, countedConditions: { $exists: false } }, { $set: { countedConditions: [...conditions] } })
+    events.updateOne({ _id: eventId, countedConditions: { $exists: false } }, { $set: { countedConditions: leavesOf(conditions) } })
 
   return {
     async insert(event: Omit<EventDoc, '_id'>): Promise<EventDoc> {
@@ -94,7 +98,7 @@ export function createEventRepository(db: Db) {
       for (;;) {
         const { matchedCount } = await events.updateOne(
           { _id: eventId, countedConditions: { $exists: true } },
-          { $addToSet: { countedConditions: { $each: [...conditions] } } }
+          { $addToSet: { countedConditions: { $each: leavesOf(conditions) } } }
         )
         if (matchedCount === 1) return true
         const event = await events.findOne({ _id: eventId }, { projection: { contents: 1 } })

@@ -3,12 +3,15 @@ import { isDuplicateKeyError, type IndexPlan, type RetiredIndexes } from '@app/p
 import type { ProgressState, StateChange } from '../conditions/index.js'
 import type { ConditionType } from '../schemas/conditions.js'
 import { findPage, type PageRequest } from '@app/platform'
+import { WHOLE_EVENT } from '../conditions/periods.js'
 
-/** A user's progress toward one event's conditions. */
+/** A user's progress toward one event's conditions in one period (`all` unless the event recurs). */
 export interface ProgressDoc {
   _id: ObjectId
   userId: string
   eventId: ObjectId
+  /** Filled in as `all` for documents written before periods, by the start-up migration. */
+  periodKey: string
   state: ProgressState
   /** Written by the first version only (its last 50 applied reports); read for reports it left unapplied. */
   recentReports?: ObjectId[]
@@ -16,11 +19,15 @@ export interface ProgressDoc {
   updatedAt: Date
 }
 
-/** The changes one report makes to one event's progress. */
+/** The changes one report makes to one event's progress, in the period containing the report. */
 export interface ReportEffect {
   eventId: ObjectId
+  /** Absent on effects recorded before periods: the whole event (`all`). */
+  periodKey?: string
   changes: StateChange[]
 }
+
+const periodOfEffect = (effect: ReportEffect) => effect.periodKey ?? WHOLE_EVENT
 
 /**
  * Every report received, unique per idempotency scope (reporting account, user, key); what it
@@ -59,6 +66,8 @@ export interface ContributionDoc {
   _id: string
   userId: string
   eventId: ObjectId
+  /** Filled in as `all` for contributions recorded before periods, by the start-up migration. */
+  periodKey: string
   key: string
   amount: number
   at: Date
@@ -66,7 +75,7 @@ export interface ContributionDoc {
 
 export const progressIndexes = (retentionDays: number): IndexPlan => ({
   progress: [
-    { key: { userId: 1, eventId: 1 }, name: 'one_per_user_event', unique: true },
+    { key: { userId: 1, eventId: 1, periodKey: 1 }, name: 'one_per_user_event_period', unique: true },
     { key: { eventId: 1, _id: -1 }, name: 'by_event' }
   ],
   progress_reports: [
@@ -75,15 +84,20 @@ export const progressIndexes = (retentionDays: number): IndexPlan => ({
     // Real MongoDB deletes reports past the window by itself; the sweeper does the same where TTL is ignored.
     { key: { createdAt: 1 }, name: 'retention', expireAfterSeconds: retentionDays * 24 * 60 * 60 }
   ],
-  progress_contributions: [{ key: { userId: 1, eventId: 1, key: 1 }, name: 'by_counter' }]
+  progress_contributions: [{ key: { userId: 1, eventId: 1, periodKey: 1, key: 1 }, name: 'by_period_counter' }]
 })
 
 export const retiredProgressIndexes: RetiredIndexes = {
   // Scoped to the reported user alone: two reporters using one key scheme collided.
-  progress_reports: ['idempotency_key']
+  progress_reports: ['idempotency_key'],
+  // Before periods: one document per (user, event), one counter per (user, event, key).
+  progress: ['one_per_user_event'],
+  progress_contributions: ['by_counter']
 }
 
+/** A report lands in one period per event, so (report, event, counter) names a contribution. */
 const contributionId = (reportId: ObjectId, eventId: ObjectId, key: string) => `${reportId.toHexString()}:${eventId.toHexString()}:${key}`
+const counterOf = (eventId: ObjectId, periodKey: string, key: string) => `${eventId.toHexString()}:${periodKey}:${key}`
 
 /**
  * The update for one event's progress: day and quest changes are sets (adding a day twice is
@@ -97,7 +111,7 @@ function updateFor(effect: ReportEffect, sums: ReadonlyMap<string, number>, now:
   const $set: Record<string, unknown> = { updatedAt: now }
   for (const change of effect.changes) {
     if ('addDay' in change) $addToSet[`state.${change.key}.days`] = change.addDay
-    else if ('add' in change) $max[`state.${change.key}.sum`] = sums.get(`${effect.eventId.toHexString()}:${change.key}`) ?? change.add
+    else if ('add' in change) $max[`state.${change.key}.sum`] = sums.get(counterOf(effect.eventId, periodOfEffect(effect), change.key)) ?? change.add
     else $set[`state.${change.key}.done`] = true
   }
   return {
@@ -126,7 +140,17 @@ export function createProgressRepository(db: Db) {
     const docs: ContributionDoc[] = effects.flatMap((effect) =>
       effect.changes.flatMap((change) =>
         'add' in change
-          ? [{ _id: contributionId(reportId, effect.eventId, change.key), userId, eventId: effect.eventId, key: change.key, amount: change.add, at: now }]
+          ? [
+              {
+                _id: contributionId(reportId, effect.eventId, change.key),
+                userId,
+                eventId: effect.eventId,
+                periodKey: periodOfEffect(effect),
+                key: change.key,
+                amount: change.add,
+                at: now
+              }
+            ]
           : []
       )
     )
@@ -137,16 +161,27 @@ export function createProgressRepository(db: Db) {
       if (duplicateKeyOperations(error) === null && !isDuplicateKeyError(error)) throw error
     }
     const sums = await contributions
-      .aggregate<{ _id: { eventId: ObjectId; key: string }; sum: number }>([
-        { $match: { userId, eventId: { $in: [...new Set(docs.map((doc) => doc.eventId))] }, key: { $in: [...new Set(docs.map((doc) => doc.key))] } } },
-        { $group: { _id: { eventId: '$eventId', key: '$key' }, sum: { $sum: '$amount' } } }
+      .aggregate<{ _id: { eventId: ObjectId; periodKey: string; key: string }; sum: number }>([
+        {
+          $match: {
+            userId,
+            eventId: { $in: [...new Set(docs.map((doc) => doc.eventId))] },
+            periodKey: { $in: [...new Set(docs.map((doc) => doc.periodKey))] },
+            key: { $in: [...new Set(docs.map((doc) => doc.key))] }
+          }
+        },
+        { $group: { _id: { eventId: '$eventId', periodKey: '$periodKey', key: '$key' }, sum: { $sum: '$amount' } } }
       ])
       .toArray()
-    return new Map(sums.map((row) => [`${row._id.eventId.toHexString()}:${row._id.key}`, row.sum]))
+    return new Map(sums.map((row) => [counterOf(row._id.eventId, row._id.periodKey, row._id.key), row.sum]))
   }
 
   return {
-    find: (userId: string, eventId: ObjectId) => progress.findOne({ userId, eventId }),
+    find: (userId: string, eventId: ObjectId, periodKey: string) => progress.findOne({ userId, eventId, periodKey }),
+
+    /** One player's progress in each of these (event, period) pairs, in one read. */
+    findPeriods: (userId: string, periods: readonly { eventId: ObjectId; periodKey: string }[]) =>
+      periods.length === 0 ? Promise.resolve([]) : progress.find({ userId, $or: periods.map(({ eventId, periodKey }) => ({ eventId, periodKey })) }).toArray(),
 
     list({ userId, eventId }: { userId?: string | undefined; eventId?: ObjectId | undefined }, page: PageRequest) {
       const filter: Filter<ProgressDoc> = {}
@@ -179,7 +214,7 @@ export function createProgressRepository(db: Db) {
       if (effects.length === 0) return
       const sums = await contribute(userId, reportId, effects, now)
       let pending: AnyBulkWriteOperation<ProgressDoc>[] = effects.map((effect) => ({
-        updateOne: { filter: { userId, eventId: effect.eventId }, update: updateFor(effect, sums, now), upsert: true }
+        updateOne: { filter: { userId, eventId: effect.eventId, periodKey: periodOfEffect(effect) }, update: updateFor(effect, sums, now), upsert: true }
       }))
       for (let attempt = 1; ; attempt++) {
         try {
@@ -225,6 +260,16 @@ export function createProgressRepository(db: Db) {
     releaseUnapplied: (id: ObjectId) => reports.updateOne({ _id: id, appliedAt: null }, { $set: { sweepLeaseUntil: null } }),
 
     countUnapplied: () => reports.countDocuments({ appliedAt: null }),
+
+    /** Gives progress written before periods its period, the whole event; returns how many documents changed. */
+    async setLegacyPeriods(): Promise<number> {
+      const set = { $set: { periodKey: WHOLE_EVENT } }
+      const [docs, counters] = await Promise.all([
+        progress.updateMany({ periodKey: { $exists: false } }, set),
+        contributions.updateMany({ periodKey: { $exists: false } }, set)
+      ])
+      return docs.modifiedCount + counters.modifiedCount
+    },
 
     /** The retention window, where TTL indexes are not enforced (the embedded server); returns how many went. */
     async deleteReportsBefore(cutoff: Date): Promise<number> {

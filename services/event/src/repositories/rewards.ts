@@ -1,7 +1,7 @@
 import type { Db, Filter, ObjectId } from 'mongodb'
 import type { IndexPlan } from '@app/platform'
 import type { Condition } from '../schemas/conditions.js'
-import type { RewardContent } from '../schemas/rewards.js'
+import type { RandomContentsInput, RewardContent } from '../schemas/rewards.js'
 import { findPage, type PageRequest } from '@app/platform'
 
 export interface RewardDoc {
@@ -9,7 +9,10 @@ export interface RewardDoc {
   eventId: ObjectId
   /** Absent on bundles written before bundles had names. */
   name?: string | null
+  /** Granted on every claim; empty when the bundle is only a random table. */
   contents: RewardContent[]
+  /** Rolled once per claim (see `claims/roll.ts`); absent or null: none. */
+  randomContents?: RandomContentsInput | null
   /** The bundle's milestone, AND the event's conditions. Absent or empty: the event's alone. */
   conditions?: Condition[]
   /** Absent on bundles written before the switch existed: active. */
@@ -42,6 +45,10 @@ export function createRewardRepository(db: Db) {
     },
 
     findById: (id: ObjectId) => rewards.findOne({ _id: id }),
+
+    /** The bundles of these events, oldest first (the order they were added), at most `limit` in all. */
+    findByEvents: (eventIds: readonly ObjectId[], limit: number) =>
+      eventIds.length === 0 ? Promise.resolve([]) : rewards.find({ eventId: { $in: [...eventIds] } }).sort({ _id: 1 }).limit(limit).toArray(),
 
     list({ eventId }: { eventId?: ObjectId | undefined }, page: PageRequest) {
       const filter: Filter<RewardDoc> = eventId ? { eventId } : {}

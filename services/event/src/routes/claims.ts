@@ -3,6 +3,7 @@ import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { forbidden, isStaff, notFound } from '@app/platform'
 import { createClaim } from '../claims/create.js'
+import { rollContents } from '../claims/roll.js'
 import { historyPage } from '../claims/history.js'
 import { readerOf, toClaim, toTransition } from '../claims/view.js'
 import { Claim, ClaimDetail, ClaimListQuery, ClaimPage, CreateClaimBody, MyClaimsQuery } from '../schemas/claims.js'
@@ -40,7 +41,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (request.body.userId !== undefined && request.body.userId !== userId) {
         throw forbidden('You may claim only for yourself', 'NOT_YOUR_USER_ID')
       }
-      const claim = await createClaim({ ...app.repositories, delivery: app.delivery }, { userId, rewardId: new ObjectId(request.body.rewardsId), now: app.clock() })
+      const claim = await createClaim({ ...app.repositories, delivery: app.delivery, roll: rollContents }, { userId, rewardId: new ObjectId(request.body.rewardsId), now: app.clock() })
       return reply.code(201).send(toClaim(await app.delivery.deliverLeased(claim), readerOf(request.user)))
     }
   )

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
-import { badRequest, conflict, notFound } from '@app/platform'
+import { badRequest, conflict, invalidField, notFound } from '@app/platform'
 import { isExclusive } from '../claims/slots.js'
 import { isKnownTimezone } from '../conditions/calendar.js'
+import { periodMisfit } from '../conditions/index.js'
+import { leavesOf } from '../schemas/conditions.js'
 import type { EventDoc } from '../repositories/events.js'
 import { CreateEventBody, Event, EventListQuery, EventPage, UpdateEventBody } from '../schemas/events.js'
 import { bearer } from './openapi.js'
@@ -19,6 +21,7 @@ function toEvent(event: EventDoc): Event {
     startedAt: event.startedAt.toISOString(),
     endedAt: event.endedAt.toISOString(),
     timezone: event.timezone,
+    recurrence: event.recurrence ?? null,
     requireApproval: event.requireApproval,
     exclusiveRewards: isExclusive(event),
     contents: event.contents,
@@ -49,8 +52,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request, reply) => {
-      const { name, description = '', activate = true, timezone = 'UTC', requireApproval = false, exclusiveRewards = false, contents } = request.body
+      const { name, description = '', activate = true, timezone = 'UTC', recurrence = null, requireApproval = false, exclusiveRewards = false, contents } =
+        request.body
       if (!isKnownTimezone(timezone)) throw badRequest(`body.timezone ${timezone} is not a known IANA time zone`, 'UNKNOWN_TIMEZONE')
+      const misfit = periodMisfit(contents, recurrence, 'body.contents')
+      if (misfit) throw invalidField(misfit.field, misfit.message, 'CONDITION_EXCEEDS_PERIOD')
       const startedAt = new Date(request.body.startedAt)
       const endedAt = new Date(request.body.endedAt)
       assertWindow(startedAt, endedAt)
@@ -62,10 +68,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         startedAt,
         endedAt,
         timezone,
+        ...(recurrence ? { recurrence } : {}),
         requireApproval,
         exclusiveRewards,
         contents,
-        countedConditions: contents,
+        countedConditions: leavesOf(contents),
         createdBy: request.user.sub,
         createdAt: now,
         updatedAt: now

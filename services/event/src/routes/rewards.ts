@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
-import { notFound } from '@app/platform'
+import { invalidField, notFound } from '@app/platform'
+import { chancesOf } from '../claims/roll.js'
+import { periodMisfit } from '../conditions/index.js'
 import { isActive, type RewardDoc } from '../repositories/rewards.js'
 import { CreateRewardBody, Reward, RewardListQuery, RewardPage } from '../schemas/rewards.js'
 import { bearer } from './openapi.js'
@@ -13,6 +15,12 @@ const toReward = (reward: RewardDoc): Reward => ({
   eventId: reward.eventId.toHexString(),
   name: reward.name ?? null,
   contents: reward.contents,
+  randomContents: reward.randomContents
+    ? {
+        rolls: reward.randomContents.rolls,
+        table: reward.randomContents.table.map((entry, index) => ({ ...entry, chance: chancesOf(reward.randomContents!.table)[index]! }))
+      }
+    : null,
   conditions: reward.conditions ?? [],
   active: isActive(reward),
   stock: reward.stock ?? null,
@@ -43,8 +51,16 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request, reply) => {
-      const { name = null, contents, conditions = [], stock = null, active = true } = request.body
+      const { name = null, contents = [], randomContents = null, conditions = [], stock = null, active = true } = request.body
+      // Not in the schema (`anyOf` of required fields): generated clients would turn the body into a union.
+      if (contents.length === 0 && !randomContents) {
+        throw invalidField('body.contents', 'or body.randomContents is required: a bundle must grant something', 'REWARD_EMPTY')
+      }
       const eventId = new ObjectId(request.body.eventId)
+      const event = await events.findById(eventId)
+      if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
+      const misfit = periodMisfit(conditions, event.recurrence, 'body.conditions')
+      if (misfit) throw invalidField(misfit.field, misfit.message, 'CONDITION_EXCEEDS_PERIOD')
       // The event counts the milestone's reports before the bundle exists, so no report is missed
       // between the two writes; if the second fails, the event merely counts something unused.
       if (!(await events.countAlso(eventId, conditions))) throw notFound('No such event', 'EVENT_NOT_FOUND')
@@ -52,6 +68,7 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
         eventId,
         name,
         contents,
+        ...(randomContents ? { randomContents } : {}),
         conditions,
         active,
         stock,

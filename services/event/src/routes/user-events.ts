@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb'
 import { Role, problemResponses } from '@app/contracts'
 import { actingUserId, isStaff, notFound } from '@app/platform'
 import { ingestReport } from '../progress/ingest.js'
-import { toUserEvent } from '../progress/view.js'
+import { playerView, storedUserEvent } from '../progress/view.js'
 import { IdempotencyHeaders, ProgressReportBody, ProgressReportReply, UserEventPage, UserEventsQuery } from '../schemas/progress.js'
 import { bearer } from './openapi.js'
 
@@ -21,9 +21,12 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listUserEvents',
         summary: 'Progress per user and event',
         description:
-          'Each condition with its current value, target and whether it holds. A USER sees only their own ' +
-          'progress (`userId` defaults to the caller; naming anyone else is a 403); staff may name any user, ' +
-          'or none for all users. With both `userId` and `eventId`, an event without progress yet shows zeros.',
+          "One player's view (a USER's own — `userId` defaults to the caller, naming anyone else is a 403 — or staff " +
+          'naming `userId`): the live events (or the one `eventId` names), each in its current period (`periodKey`, ' +
+          '`resetsAt`), with each condition\'s value, target and whether it holds (groups with their members), and per ' +
+          'bundle `claimable`: true, or the code a claim would be refused with now. Events without progress show zeros. ' +
+          'Staff naming no `userId` page through every player\'s stored progress (optionally of one `eventId`), each ' +
+          'document in its own period, without bundles.',
         querystring: UserEventsQuery,
         response: { 200: UserEventPage, ...problemResponses(400, 401, 403, 404) }
       }
@@ -32,18 +35,25 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit, cursor } = request.query
       const userId = isStaff(request.user) ? request.query.userId : actingUserId(request, request.query.userId)
       const eventId = request.query.eventId ? new ObjectId(request.query.eventId) : undefined
+      const now = app.clock()
 
-      if (userId !== undefined && eventId !== undefined) {
-        const event = await events.findById(eventId)
-        if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
-        return { items: [toUserEvent(event, userId, await progress.find(userId, eventId))], nextCursor: null }
+      if (userId !== undefined) {
+        // One player's view: the event asked for, or the live ones, each in its current period.
+        if (eventId !== undefined) {
+          const event = await events.findById(eventId)
+          if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
+          return { items: await playerView(app.repositories, userId, [event], now), nextCursor: null }
+        }
+        const page = await events.list({ active: true, current: true, now }, { limit, cursor })
+        return { items: await playerView(app.repositories, userId, page.items, now), nextCursor: page.nextCursor }
       }
-      const page = await progress.list({ userId, eventId }, { limit, cursor })
+      // Staff reading every player's progress: the stored documents, each in its own period.
+      const page = await progress.list({ eventId }, { limit, cursor })
       const eventIds = [...new Map(page.items.map((doc) => [doc.eventId.toHexString(), doc.eventId])).values()]
       const eventsById = new Map((await events.findByIds(eventIds)).map((event) => [event._id.toHexString(), event]))
       const items = page.items.flatMap((doc) => {
         const event = eventsById.get(doc.eventId.toHexString())
-        return event ? [toUserEvent(event, doc.userId, doc)] : []
+        return event ? [storedUserEvent(event, doc)] : []
       })
       return { items, nextCursor: page.nextCursor }
     }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DateTimeString, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
-import { RewardContents } from './rewards.js'
+import { RewardContent } from './rewards.js'
 import { discriminatedUnion } from './union.js'
 
 export const CLAIM_STATUSES = ['pending', 'processing', 'completed', 'rejected', 'failed'] as const
@@ -98,7 +98,9 @@ export const Claim = Type.Object(
     periodKey: Type.String({ description: 'The period claimed in: `all` for an event without recurrence', examples: ['all'] }),
     status: ClaimStatusSchema,
     /** The bundle as it was when claimed: what gets delivered. */
-    rewards: RewardContents,
+    rewards: Type.Array(RewardContent, {
+      description: "What this claim grants, fixed when it was made: the bundle's contents, then what its random table rolled"
+    }),
     reason: Type.Union([Type.String(), Type.Null()], {
       description: 'Why it was rejected or failed: to staff in the words given, to the player a generic sentence'
     }),

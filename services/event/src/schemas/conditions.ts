@@ -44,15 +44,38 @@ const PurchaseCondition = Type.Object(
   { additionalProperties: false, title: 'PurchaseCondition' }
 )
 
-/** One entry of `event.contents`; all of an event's conditions must hold (AND). */
-export const Condition = discriminatedUnion(
-  'type',
-  [AttendanceCondition, LoginStreakCondition, QuestCondition, InviteCondition, PurchaseCondition],
-  { title: 'Condition', description: 'A condition, chosen by `type`' }
+/** Every leaf condition type: adding one is a schema here and an evaluator in `conditions/`. */
+const LEAF_CONDITIONS = [AttendanceCondition, LoginStreakCondition, QuestCondition, InviteCondition, PurchaseCondition]
+
+/** One condition that is tracked by itself (not a group). */
+export const LeafCondition = discriminatedUnion('type', LEAF_CONDITIONS, {
+  title: 'LeafCondition',
+  description: 'A condition tracked by itself, chosen by `type`'
+})
+export type LeafCondition = Static<typeof LeafCondition>
+export type ConditionType = LeafCondition['type']
+export type ConditionOf<T extends ConditionType> = Extract<LeafCondition, { type: T }>
+
+/** Groups are one level deep: their members are leaves, so "A and (B or C)" but no deeper nesting. */
+const AnyCondition = Type.Object(
+  {
+    type: Type.Literal('any'),
+    of: Type.Array(LeafCondition, { minItems: 2, maxItems: 10, description: 'Holds when at least one of these holds' })
+  },
+  {
+    additionalProperties: false,
+    title: 'AnyCondition',
+    examples: [{ type: 'any', of: [{ type: 'quest', questId: 'q-1' }, { type: 'purchase', amount: 1000 }] }]
+  }
 )
+export type ConditionGroup = Static<typeof AnyCondition>
+
+/** One entry of `event.contents` or a bundle's `conditions`; the list is AND, an `any` group OR. */
+export const Condition = discriminatedUnion('type', [...LEAF_CONDITIONS, AnyCondition], {
+  title: 'Condition',
+  description: 'A condition, chosen by `type`; `any` is a group that holds when one of its leaf conditions holds'
+})
 export type Condition = Static<typeof Condition>
-export type ConditionType = Condition['type']
-export type ConditionOf<T extends ConditionType> = Extract<Condition, { type: T }>
 
 export const CONDITION_TYPES = [
   'attendance',
@@ -61,3 +84,9 @@ export const CONDITION_TYPES = [
   'invite',
   'purchase'
 ] as const satisfies readonly ConditionType[]
+
+export const isGroup = (condition: Condition): condition is ConditionGroup => condition.type === 'any'
+
+/** The leaf conditions of a list, groups opened: what the reports count toward. */
+export const leavesOf = (conditions: readonly Condition[]): LeafCondition[] =>
+  conditions.flatMap((condition) => (isGroup(condition) ? condition.of : [condition]))

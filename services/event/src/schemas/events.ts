@@ -20,7 +20,39 @@ const activateOptions = { description: 'Off → no progress is counted and nothi
 const exclusiveOptions = {
   description: 'true: a player may claim at most one bundle of the event; false: each bundle once'
 }
-export const Conditions = Type.Array(Condition, { minItems: 1, maxItems: 20, description: 'All must hold (AND)' })
+export const Conditions = Type.Array(Condition, {
+  minItems: 1,
+  maxItems: 20,
+  description: 'All must hold (AND); an `any` group holds when one of its members does'
+})
+
+export const Recurrence = Type.Object(
+  {
+    every: Type.Unsafe<'day' | 'week' | 'month'>({
+      type: 'string',
+      enum: ['day', 'week', 'month'],
+      description: 'Calendar days, ISO weeks (Monday 00:00) or months, in the event\'s time zone'
+    })
+  },
+  {
+    additionalProperties: false,
+    title: 'Recurrence',
+    description:
+      'The event starts over every period: progress and claims are per period (`periodKey`: `2026-11-26`, `2026-W48`, `2026-11`), ' +
+      'a report counts toward the period containing its `occurredAt`, and conditions are judged on the current period alone. ' +
+      'A day-counting condition must fit the shortest period (a day: 1, a week: 7, a month: 28 days).',
+    examples: [{ every: 'day' }]
+  }
+)
+
+/** IANA names (`Asia/Seoul`, `UTC`, `Etc/GMT+9`); offsets such as `+09:00` are not time zones. */
+const timezoneOptions = {
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$',
+  description: 'IANA time zone whose calendar days, weeks and months the day-based conditions and periods count',
+  examples: ['Asia/Seoul']
+}
 
 export const CreateEventBody = Type.Object(
   {
@@ -30,15 +62,8 @@ export const CreateEventBody = Type.Object(
     startedAt: DateTimeString,
     /** Exclusive; must be after startedAt. */
     endedAt: DateTimeString,
-    timezone: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 64,
-        default: 'UTC',
-        description: 'IANA time zone whose calendar days the day-based conditions count',
-        examples: ['Asia/Seoul']
-      })
-    ),
+    timezone: Type.Optional(Type.String({ ...timezoneOptions, default: 'UTC' })),
+    recurrence: Type.Optional(Recurrence),
     requireApproval: Type.Optional(
       Type.Boolean({ default: false, description: 'Claims wait for an operator (`pending`) instead of going straight to delivery' })
     ),
@@ -70,6 +95,28 @@ export const CreateEventBody = Type.Object(
         endedAt: '2026-12-15T00:00:00.000+09:00',
         timezone: 'Asia/Seoul',
         contents: [{ type: 'attendance', count: 1 }]
+      },
+      {
+        name: 'Daily login reward',
+        description: 'Check in once a day, claim once a day; the day turns at midnight in Seoul',
+        startedAt: '2026-12-01T00:00:00.000+09:00',
+        endedAt: '2027-01-01T00:00:00.000+09:00',
+        timezone: 'Asia/Seoul',
+        recurrence: { every: 'day' },
+        contents: [{ type: 'attendance', count: 1 }]
+      },
+      {
+        name: 'Weekly mission',
+        description: 'Three check-ins in a week and either quest q-1 or a purchase of 1,000; resets Monday 00:00',
+        startedAt: '2026-11-30T00:00:00.000+09:00',
+        endedAt: '2027-03-01T00:00:00.000+09:00',
+        timezone: 'Asia/Seoul',
+        recurrence: { every: 'week' },
+        exclusiveRewards: false,
+        contents: [
+          { type: 'attendance', count: 3 },
+          { type: 'any', of: [{ type: 'quest', questId: 'q-1' }, { type: 'purchase', amount: 1000 }] }
+        ]
       }
     ]
   }
@@ -98,6 +145,7 @@ export const Event = Type.Object(
     startedAt: DateTimeString,
     endedAt: DateTimeString,
     timezone: Type.String(),
+    recurrence: Type.Union([Recurrence, Type.Null()], { description: 'null: one period, the whole event' }),
     requireApproval: Type.Boolean(),
     exclusiveRewards: Type.Boolean(exclusiveOptions),
     contents: Conditions,

@@ -68,7 +68,11 @@ export const ProgressReportReply = Type.Object(
     occurredAt: DateTimeString,
     updates: Type.Array(
       Type.Object(
-        { eventId: ObjectIdString, conditions: Type.Array(Type.String({ examples: ['attendance'] })) },
+        {
+          eventId: ObjectIdString,
+          periodKey: Type.String({ description: 'The period the report counted toward: the one containing its `occurredAt`', examples: ['2026-12-01', 'all'] }),
+          conditions: Type.Array(Type.String({ examples: ['attendance'] }))
+        },
         { additionalProperties: false, title: 'ProgressUpdate' }
       ),
       { description: 'The events whose progress this report counted toward, with the condition states it touched' }
@@ -78,26 +82,77 @@ export const ProgressReportReply = Type.Object(
 )
 export type ProgressReportReply = Static<typeof ProgressReportReply>
 
+const conditionProgressFields = {
+  name: Type.String({ examples: ['attendance', 'quest:q-17'], description: 'What is tracked; a group is `any(<its members>)`' }),
+  current: Type.Number({ examples: [1], description: 'The value so far (a group: how many of its members hold)' }),
+  target: Type.Number({ examples: [3] }),
+  holds: Type.Boolean()
+}
+export const LeafConditionProgress = Type.Object(
+  { ...conditionProgressFields, type: Type.Unsafe<ConditionType>({ type: 'string', enum: [...CONDITION_TYPES] }) },
+  { additionalProperties: false, title: 'LeafConditionProgress' }
+)
 export const ConditionProgress = Type.Object(
   {
-    name: Type.String({ examples: ['attendance', 'quest:q-17'] }),
-    type: Type.Unsafe<ConditionType>({ type: 'string', enum: [...CONDITION_TYPES] }),
-    current: Type.Number({ examples: [1] }),
-    target: Type.Number({ examples: [3] }),
-    holds: Type.Boolean()
+    ...conditionProgressFields,
+    type: Type.Unsafe<ConditionType | 'any'>({ type: 'string', enum: [...CONDITION_TYPES, 'any'] }),
+    of: Type.Optional(Type.Array(LeafConditionProgress, { description: 'A group (`any`): each member' }))
   },
   { additionalProperties: false, title: 'ConditionProgress' }
 )
 export type ConditionProgress = Static<typeof ConditionProgress>
+export type LeafConditionProgress = Static<typeof LeafConditionProgress>
+
+/** Why a bundle cannot be claimed now: the code a claim would be refused with. */
+export const BUNDLE_REFUSAL_CODES = [
+  'ALREADY_CLAIMED',
+  'EVENT_INACTIVE',
+  'EVENT_NOT_STARTED',
+  'EVENT_ENDED',
+  'REWARD_INACTIVE',
+  'CONDITIONS_NOT_MET',
+  'OUT_OF_STOCK'
+] as const
+export type BundleRefusalCode = (typeof BUNDLE_REFUSAL_CODES)[number]
+
+export const BundleStanding = Type.Object(
+  {
+    rewardId: ObjectIdString,
+    name: Type.Union([Type.String(), Type.Null()]),
+    conditions: Type.Array(ConditionProgress, { description: "The bundle's own milestone conditions, measured (empty: none)" }),
+    claimable: Type.Unsafe<true | BundleRefusalCode>({
+      anyOf: [
+        { type: 'boolean', enum: [true] },
+        { type: 'string', enum: [...BUNDLE_REFUSAL_CODES] }
+      ],
+      description: 'true, or the code a claim would be refused with now (the first, in the order claims are checked)',
+      examples: [true, 'CONDITIONS_NOT_MET']
+    }),
+    claimId: Type.Optional(Type.Union([ObjectIdString, Type.Null()], { description: 'ALREADY_CLAIMED: the claim holding the slot' })),
+    stockLeft: Type.Union([Type.Integer(), Type.Null()], { description: 'Units left (null: unlimited)' })
+  },
+  { additionalProperties: false, title: 'BundleStanding' }
+)
+export type BundleStanding = Static<typeof BundleStanding>
 
 export const UserEvent = Type.Object(
   {
     userId: ObjectIdString,
     eventId: ObjectIdString,
     eventName: Type.String(),
+    periodKey: Type.String({
+      description: 'The period shown: `all` (the whole event), or `2026-11-26`, `2026-W48`, `2026-11` for recurring events',
+      examples: ['2026-11-26', 'all']
+    }),
+    resetsAt: Type.Union([DateTimeString, Type.Null()], { description: 'When this period ends and the next starts over (null: never)' }),
     /** Every condition holds (the reward may be claimed while the event runs). */
-    satisfied: Type.Boolean(),
-    conditions: Type.Array(ConditionProgress),
+    satisfied: Type.Boolean({ description: "Every one of the event's own conditions holds" }),
+    conditions: Type.Array(ConditionProgress, { description: "The event's own conditions, measured in this period" }),
+    bundles: Type.Optional(
+      Type.Array(BundleStanding, {
+        description: "For one player's view (a USER, or staff naming `userId`): each bundle of the event and whether it can be claimed now"
+      })
+    ),
     updatedAt: Type.Union([DateTimeString, Type.Null()])
   },
   { additionalProperties: false, title: 'UserEvent' }

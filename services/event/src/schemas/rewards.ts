@@ -35,6 +35,67 @@ export const RewardContent = discriminatedUnion('type', [ItemReward, PointReward
 export type RewardContent = Static<typeof RewardContent>
 export const RewardContents = Type.Array(RewardContent, { minItems: 1, maxItems: 20 })
 
+/** The most a table may roll per claim, and its size: a claim's rewards stay a reviewable list. */
+export const MAX_ROLLS = 10
+const MAX_TABLE_ENTRIES = 100
+const MAX_WEIGHT = 1_000_000
+
+const Weight = Type.Integer({
+  minimum: 1,
+  maximum: MAX_WEIGHT,
+  description: "Relative chance: an entry's chance per roll is its weight ÷ the sum of the table's weights",
+  examples: [70]
+})
+/** The example table: 70 %, 25 % and 5 % per roll. */
+const LUCKY_TABLE = [
+  { weight: 70, contents: [{ type: 'currency', currency: 'GOLD', amount: 100 }] },
+  { weight: 25, contents: [{ type: 'item', itemName: 'Rare box', quantity: 1 }] },
+  { weight: 5, contents: [{ type: 'item', itemName: 'Legendary sword', quantity: 1 }] }
+]
+const RandomEntryInput = Type.Object(
+  { weight: Weight, contents: RewardContents },
+  { additionalProperties: false, title: 'RandomEntryInput' }
+)
+const randomContentsOptions = {
+  description:
+    'A random table, rolled once when the claim is made (a cryptographic RNG), `rolls` times with replacement; ' +
+    'the claim keeps what was rolled, and approval shows and delivery sends exactly that, on every retry. ' +
+    'Chances are weight ÷ total weight: the example\'s weights 70, 25 and 5 (total 100) are 70 %, 25 % and 5 % per roll. ' +
+    'The bundle as read shows each entry\'s `chance` in percent.'
+}
+export const RandomContentsInput = Type.Object(
+  {
+    rolls: Type.Integer({ minimum: 1, maximum: MAX_ROLLS, description: 'Entries drawn per claim (with replacement)', examples: [1] }),
+    table: Type.Array(RandomEntryInput, { minItems: 1, maxItems: MAX_TABLE_ENTRIES })
+  },
+  {
+    additionalProperties: false,
+    title: 'RandomContentsInput',
+    ...randomContentsOptions,
+    examples: [
+      {
+        rolls: 1,
+        table: LUCKY_TABLE
+      }
+    ]
+  }
+)
+export type RandomContentsInput = Static<typeof RandomContentsInput>
+
+const RandomEntry = Type.Object(
+  {
+    weight: Type.Integer(),
+    chance: Type.Number({ description: 'Percent per roll: weight ÷ total weight × 100, to two decimals', examples: [70] }),
+    contents: Type.Array(RewardContent)
+  },
+  { additionalProperties: false, title: 'RandomEntry' }
+)
+export const RandomContents = Type.Object(
+  { rolls: Type.Integer(), table: Type.Array(RandomEntry) },
+  { additionalProperties: false, title: 'RandomContents', ...randomContentsOptions }
+)
+export type RandomContents = Static<typeof RandomContents>
+
 const SEED_REWARD = {
   eventId: '682c1bbb6fb6c7f00ae8ae40',
   userId: '682c1aaa6fb6c7f00ae8ae33',
@@ -63,7 +124,10 @@ export const CreateRewardBody = Type.Object(
     /** The seed sends the author; the token's `sub` is recorded instead. */
     userId: Type.Optional(ObjectIdString),
     name: Type.Optional(BundleName),
-    contents: RewardContents,
+    contents: Type.Optional(
+      Type.Array(RewardContent, { minItems: 1, maxItems: 20, description: 'Granted on every claim; a bundle needs these, `randomContents`, or both' })
+    ),
+    randomContents: Type.Optional(RandomContentsInput),
     conditions: Type.Optional(BundleConditions),
     stock: Type.Optional(Stock),
     active: Type.Optional(Type.Boolean({ ...activeOptions, default: true }))
@@ -84,6 +148,15 @@ export const CreateRewardBody = Type.Object(
         name: 'First 1,000 players: a skin',
         stock: 1000,
         contents: [{ type: 'item', itemName: 'Founder skin', quantity: 1 }]
+      },
+      {
+        eventId: '682c1bbb6fb6c7f00ae8ae40',
+        name: 'Daily lucky box',
+        contents: [{ type: 'point', amount: 10 }],
+        randomContents: {
+          rolls: 1,
+          table: LUCKY_TABLE
+        }
       }
     ]
   }
@@ -95,7 +168,8 @@ export const Reward = Type.Object(
     id: ObjectIdString,
     eventId: ObjectIdString,
     name: Type.Union([Type.String(), Type.Null()]),
-    contents: RewardContents,
+    contents: Type.Array(RewardContent, { description: 'Granted on every claim (may be empty when `randomContents` is set)' }),
+    randomContents: Type.Union([RandomContents, Type.Null()]),
     conditions: Type.Array(Condition, { description: 'The milestone (empty: the event\'s conditions alone)' }),
     active: Type.Boolean(activeOptions),
     stock: Type.Union([Type.Integer(), Type.Null()], { description: 'Total grants allowed (null: unlimited)' }),
