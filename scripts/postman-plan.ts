@@ -78,6 +78,29 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
   },
   { operationId: 'getReward', name: 'The reward', as: 'admin', params: { id: '{{rewardId}}' }, status: 200, checks: ["pm.expect(json.contents[0].itemName).to.eql('슈퍼박스')"] },
   {
+    operationId: 'createEvent', name: 'A daily login reward (recurs every day in Seoul)', as: 'admin',
+    body: {
+      name: 'Daily login reward {{runId}}', startedAt: '{{startedAt}}', endedAt: '{{endedAt}}', timezone: 'Asia/Seoul', recurrence: { every: 'day' },
+      contents: [{ type: 'attendance', count: 1 }]
+    },
+    status: 201, checks: ["pm.expect(json.recurrence).to.eql({ every: 'day' })"], capture: { dailyEventId: 'json.id' }
+  },
+  {
+    operationId: 'createReward', name: 'Its bundle: 10 points and one roll of a random table (70 / 25 / 5 %)', as: 'admin',
+    body: {
+      eventId: '{{dailyEventId}}', name: 'Daily lucky box', contents: [{ type: 'point', amount: 10 }],
+      randomContents: {
+        rolls: 1,
+        table: [
+          { weight: 70, contents: [{ type: 'currency', currency: 'GOLD', amount: 100 }] },
+          { weight: 25, contents: [{ type: 'item', itemName: 'Rare box', quantity: 1 }] },
+          { weight: 5, contents: [{ type: 'item', itemName: 'Legendary sword', quantity: 1 }] }
+        ]
+      }
+    },
+    status: 201, checks: ['pm.expect(json.randomContents.table.map((entry) => entry.chance)).to.eql([70, 25, 5])'], capture: { luckyRewardId: 'json.id' }
+  },
+  {
     operationId: 'reportProgress', name: 'Report a check-in for the player (as a game server would)', as: 'admin',
     headers: { 'Idempotency-Key': 'postman-{{runId}}' }, body: { eventType: 'attendance', userId: '{{playerId}}', count: 1 }, status: 200,
     checks: ["pm.expect(json.updates.map((update) => update.eventId)).to.include(pm.collectionVariables.get('eventId'))"]
@@ -91,6 +114,15 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
   {
     operationId: 'listUserEvents', name: "The player's progress in the event", as: 'player', query: { eventId: '{{eventId}}' }, status: 200,
     checks: ['pm.expect(json.items[0].satisfied).to.eql(true)']
+  },
+  {
+    operationId: 'listUserEvents', name: "Today's daily reward: the player's check-in counts, the lucky box is claimable", as: 'player', query: { eventId: '{{dailyEventId}}' },
+    status: 200,
+    checks: ['pm.expect(json.items[0].periodKey).to.match(/^\\d{4}-\\d{2}-\\d{2}$/)', 'pm.expect(json.items[0].resetsAt).to.be.a("string")', 'pm.expect(json.items[0].bundles[0].claimable).to.eql(true)']
+  },
+  {
+    operationId: 'createClaim', name: 'The player claims the lucky box: the points, then what was rolled', as: 'player', body: { rewardsId: '{{luckyRewardId}}' }, status: 201,
+    checks: ['pm.expect(json.rewards.length).to.eql(2)', "pm.expect(json.rewards[0]).to.eql({ type: 'point', amount: 10 })"]
   },
   {
     operationId: 'createClaim', name: 'The player claims the reward (pending: the event asks for approval)', as: 'player',

@@ -334,7 +334,7 @@ export interface paths {
         };
         /**
          * Progress per user and event
-         * @description Each condition with its current value, target and whether it holds. A USER sees only their own progress (`userId` defaults to the caller; naming anyone else is a 403); staff may name any user, or none for all users. With both `userId` and `eventId`, an event without progress yet shows zeros.
+         * @description One player's view (a USER's own — `userId` defaults to the caller, naming anyone else is a 403 — or staff naming `userId`): the live events (or the one `eventId` names), each in its current period (`periodKey`, `resetsAt`), with each condition's value, target and whether it holds (groups with their members), and per bundle `claimable`: true, or the code a claim would be refused with now. Events without progress show zeros. Staff naming no `userId` page through every player's stored progress (optionally of one `eventId`), each document in its own period, without bundles.
          *
          *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN.
          */
@@ -573,6 +573,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AnyCondition
+         * @example {
+         *       "type": "any",
+         *       "of": [
+         *         {
+         *           "type": "quest",
+         *           "questId": "q-1"
+         *         },
+         *         {
+         *           "type": "purchase",
+         *           "amount": 1000
+         *         }
+         *       ]
+         *     }
+         */
+        AnyCondition: {
+            /** @description Holds when at least one of these holds */
+            of: components["schemas"]["LeafCondition"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "any";
+        };
         /** AttendanceCondition */
         AttendanceCondition: {
             /**
@@ -663,6 +688,27 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last one */
             nextCursor: string | null;
         };
+        /** BundleStanding */
+        BundleStanding: {
+            /**
+             * @description true, or the code a claim would be refused with now (the first, in the order claims are checked)
+             * @example true
+             * @example CONDITIONS_NOT_MET
+             */
+            claimable: true | ("ALREADY_CLAIMED" | "EVENT_INACTIVE" | "EVENT_NOT_STARTED" | "EVENT_ENDED" | "REWARD_INACTIVE" | "CONDITIONS_NOT_MET" | "OUT_OF_STOCK");
+            /** @description ALREADY_CLAIMED: the claim holding the slot */
+            claimId?: string | null;
+            /** @description The bundle's own milestone conditions, measured (empty: none) */
+            conditions: components["schemas"]["ConditionProgress"][];
+            name: string | null;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            rewardId: string;
+            /** @description Units left (null: unlimited) */
+            stockLeft: number | null;
+        };
         /**
          * CircuitState
          * @description The answering instance's circuit breaker in front of the delivery system
@@ -699,6 +745,7 @@ export interface components {
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             rewardId: string;
+            /** @description What this claim grants, fixed when it was made: the bundle's contents, then what its random table rolled */
             rewards: components["schemas"]["RewardContent"][];
             status: components["schemas"]["ClaimStatus"];
             /**
@@ -758,6 +805,7 @@ export interface components {
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             rewardId: string;
+            /** @description What this claim grants, fixed when it was made: the bundle's contents, then what its random table rolled */
             rewards: components["schemas"]["RewardContent"][];
             status: components["schemas"]["ClaimStatus"];
             /** @description Audit trail, oldest first */
@@ -831,23 +879,29 @@ export interface components {
         };
         /**
          * Condition
-         * @description A condition, chosen by `type`
+         * @description A condition, chosen by `type`; `any` is a group that holds when one of its leaf conditions holds
          */
-        Condition: components["schemas"]["AttendanceCondition"] | components["schemas"]["LoginStreakCondition"] | components["schemas"]["QuestCondition"] | components["schemas"]["InviteCondition"] | components["schemas"]["PurchaseCondition"];
+        Condition: components["schemas"]["AttendanceCondition"] | components["schemas"]["LoginStreakCondition"] | components["schemas"]["QuestCondition"] | components["schemas"]["InviteCondition"] | components["schemas"]["PurchaseCondition"] | components["schemas"]["AnyCondition"];
         /** ConditionProgress */
         ConditionProgress: {
-            /** @example 1 */
+            /**
+             * @description The value so far (a group: how many of its members hold)
+             * @example 1
+             */
             current: number;
             holds: boolean;
             /**
+             * @description What is tracked; a group is `any(<its members>)`
              * @example attendance
              * @example quest:q-17
              */
             name: string;
+            /** @description A group (`any`): each member */
+            of?: components["schemas"]["LeafConditionProgress"][];
             /** @example 3 */
             target: number;
             /** @enum {string} */
-            type: "attendance" | "login_streak" | "quest" | "invite" | "purchase";
+            type: "attendance" | "login_streak" | "quest" | "invite" | "purchase" | "any";
         };
         /** CouponReward */
         CouponReward: {
@@ -941,7 +995,7 @@ export interface components {
         /** Event */
         Event: {
             activate: boolean;
-            /** @description All must hold (AND) */
+            /** @description All must hold (AND); an `any` group holds when one of its members does */
             contents: components["schemas"]["Condition"][];
             /**
              * Format: date-time
@@ -963,6 +1017,8 @@ export interface components {
              */
             id: string;
             name: string;
+            /** @description null: one period, the whole event */
+            recurrence: components["schemas"]["Recurrence"] | null;
             requireApproval: boolean;
             /**
              * Format: date-time
@@ -983,7 +1039,7 @@ export interface components {
              * @default true
              */
             activate?: boolean;
-            /** @description All must hold (AND) */
+            /** @description All must hold (AND); an `any` group holds when one of its members does */
             contents: components["schemas"]["Condition"][];
             /**
              * @default
@@ -1002,6 +1058,7 @@ export interface components {
             exclusiveRewards?: boolean;
             /** @example 이벤트1 */
             name: string;
+            recurrence?: components["schemas"]["Recurrence"];
             /**
              * @description Claims wait for an operator (`pending`) instead of going straight to delivery
              * @default false
@@ -1013,7 +1070,7 @@ export interface components {
              */
             startedAt: string;
             /**
-             * @description IANA time zone whose calendar days the day-based conditions count
+             * @description IANA time zone whose calendar days, weeks and months the day-based conditions and periods count
              * @default UTC
              * @example Asia/Seoul
              */
@@ -1101,6 +1158,30 @@ export interface components {
              * @enum {string}
              */
             type: "item";
+        };
+        /**
+         * LeafCondition
+         * @description A condition tracked by itself, chosen by `type`
+         */
+        LeafCondition: components["schemas"]["AttendanceCondition"] | components["schemas"]["LoginStreakCondition"] | components["schemas"]["QuestCondition"] | components["schemas"]["InviteCondition"] | components["schemas"]["PurchaseCondition"];
+        /** LeafConditionProgress */
+        LeafConditionProgress: {
+            /**
+             * @description The value so far (a group: how many of its members hold)
+             * @example 1
+             */
+            current: number;
+            holds: boolean;
+            /**
+             * @description What is tracked; a group is `any(<its members>)`
+             * @example attendance
+             * @example quest:q-17
+             */
+            name: string;
+            /** @example 3 */
+            target: number;
+            /** @enum {string} */
+            type: "attendance" | "login_streak" | "quest" | "invite" | "purchase";
         };
         /** LoginInput */
         LoginInput: {
@@ -1227,6 +1308,12 @@ export interface components {
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             eventId: string;
+            /**
+             * @description The period the report counted toward: the one containing its `occurredAt`
+             * @example 2026-12-01
+             * @example all
+             */
+            periodKey: string;
         };
         /** PurchaseCondition */
         PurchaseCondition: {
@@ -1308,6 +1395,94 @@ export interface components {
             value: string;
         };
         /**
+         * RandomContents
+         * @description A random table, rolled once when the claim is made (a cryptographic RNG), `rolls` times with replacement; the claim keeps what was rolled, and approval shows and delivery sends exactly that, on every retry. Chances are weight ÷ total weight: the example's weights 70, 25 and 5 (total 100) are 70 %, 25 % and 5 % per roll. The bundle as read shows each entry's `chance` in percent.
+         */
+        RandomContents: {
+            rolls: number;
+            table: components["schemas"]["RandomEntry"][];
+        };
+        /**
+         * RandomContentsInput
+         * @description A random table, rolled once when the claim is made (a cryptographic RNG), `rolls` times with replacement; the claim keeps what was rolled, and approval shows and delivery sends exactly that, on every retry. Chances are weight ÷ total weight: the example's weights 70, 25 and 5 (total 100) are 70 %, 25 % and 5 % per roll. The bundle as read shows each entry's `chance` in percent.
+         * @example {
+         *       "rolls": 1,
+         *       "table": [
+         *         {
+         *           "weight": 70,
+         *           "contents": [
+         *             {
+         *               "type": "currency",
+         *               "currency": "GOLD",
+         *               "amount": 100
+         *             }
+         *           ]
+         *         },
+         *         {
+         *           "weight": 25,
+         *           "contents": [
+         *             {
+         *               "type": "item",
+         *               "itemName": "Rare box",
+         *               "quantity": 1
+         *             }
+         *           ]
+         *         },
+         *         {
+         *           "weight": 5,
+         *           "contents": [
+         *             {
+         *               "type": "item",
+         *               "itemName": "Legendary sword",
+         *               "quantity": 1
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        RandomContentsInput: {
+            /**
+             * @description Entries drawn per claim (with replacement)
+             * @example 1
+             */
+            rolls: number;
+            table: components["schemas"]["RandomEntryInput"][];
+        };
+        /** RandomEntry */
+        RandomEntry: {
+            /**
+             * @description Percent per roll: weight ÷ total weight × 100, to two decimals
+             * @example 70
+             */
+            chance: number;
+            contents: components["schemas"]["RewardContent"][];
+            weight: number;
+        };
+        /** RandomEntryInput */
+        RandomEntryInput: {
+            contents: components["schemas"]["RewardContent"][];
+            /**
+             * @description Relative chance: an entry's chance per roll is its weight ÷ the sum of the table's weights
+             * @example 70
+             */
+            weight: number;
+        };
+        /**
+         * Recurrence
+         * @description The event starts over every period: progress and claims are per period (`periodKey`: `2026-11-26`, `2026-W48`, `2026-11`), a report counts toward the period containing its `occurredAt`, and conditions are judged on the current period alone. A day-counting condition must fit the shortest period (a day: 1, a week: 7, a month: 28 days).
+         * @example {
+         *       "every": "day"
+         *     }
+         */
+        Recurrence: {
+            /**
+             * @description Calendar days, ISO weeks (Monday 00:00) or months, in the event's time zone
+             * @enum {string}
+             */
+            every: "day" | "week" | "month";
+        };
+        /**
          * RefreshInput
          * @description The refresh token here, or as `Authorization: Bearer <refreshToken>`
          */
@@ -1320,6 +1495,7 @@ export interface components {
             active: boolean;
             /** @description The milestone (empty: the event's conditions alone) */
             conditions: components["schemas"]["Condition"][];
+            /** @description Granted on every claim (may be empty when `randomContents` is set) */
             contents: components["schemas"]["RewardContent"][];
             /**
              * Format: date-time
@@ -1338,6 +1514,7 @@ export interface components {
              */
             id: string;
             name: string | null;
+            randomContents: components["schemas"]["RandomContents"] | null;
             /** @description Total grants allowed (null: unlimited) */
             stock: number | null;
             /** @description stock − claims not rejected (null: unlimited). A rejection gives its unit back; nothing else does. */
@@ -1357,7 +1534,8 @@ export interface components {
             active?: boolean;
             /** @description The bundle's own milestone: claimable when the event's conditions and all of these hold (AND). The event counts reports of these types from the moment the bundle exists. */
             conditions?: components["schemas"]["Condition"][];
-            contents: components["schemas"]["RewardContent"][];
+            /** @description Granted on every claim; a bundle needs these, `randomContents`, or both */
+            contents?: components["schemas"]["RewardContent"][];
             /**
              * @description ObjectId (24 hex characters)
              * @example 682c1aaa6fb6c7f00ae8ae33
@@ -1368,6 +1546,7 @@ export interface components {
              * @example Day 3
              */
             name?: string;
+            randomContents?: components["schemas"]["RandomContentsInput"];
             /**
              * @description How many times the bundle may be granted in total, across all players. Absent: unlimited.
              * @example 1000
@@ -1450,6 +1629,9 @@ export interface components {
         };
         /** UserEvent */
         UserEvent: {
+            /** @description For one player's view (a USER, or staff naming `userId`): each bundle of the event and whether it can be claimed now */
+            bundles?: components["schemas"]["BundleStanding"][];
+            /** @description The event's own conditions, measured in this period */
             conditions: components["schemas"]["ConditionProgress"][];
             /**
              * @description ObjectId (24 hex characters)
@@ -1457,6 +1639,15 @@ export interface components {
              */
             eventId: string;
             eventName: string;
+            /**
+             * @description The period shown: `all` (the whole event), or `2026-11-26`, `2026-W48`, `2026-11` for recurring events
+             * @example 2026-11-26
+             * @example all
+             */
+            periodKey: string;
+            /** @description When this period ends and the next starts over (null: never) */
+            resetsAt: string | null;
+            /** @description Every one of the event's own conditions holds */
             satisfied: boolean;
             updatedAt: string | null;
             /**
