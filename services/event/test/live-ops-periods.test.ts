@@ -158,6 +158,41 @@ describe('a daily event in Asia/Seoul', () => {
   })
 })
 
+test('an exclusive daily event: one bundle of it per player per day', async () => {
+  const clock = adjustableClock(Date.parse('2026-12-01T20:00:00+09:00'))
+  const service = await startService({ clock })
+  const api = harness(() => service)
+  try {
+    const { id: eventId } = await api.createEvent({
+      name: 'Pick one a day',
+      startedAt: '2026-11-25T00:00:00+09:00',
+      endedAt: '2027-01-31T00:00:00+09:00',
+      timezone: 'Asia/Seoul',
+      recurrence: { every: 'day' },
+      exclusiveRewards: true,
+      contents: [{ type: 'attendance', count: 1 }]
+    })
+    const [gold, gems] = [
+      await api.createBundle({ eventId, name: 'Gold', contents: [{ type: 'currency', currency: 'GOLD', amount: 100 }] }),
+      await api.createBundle({ eventId, name: 'Gems', contents: [{ type: 'currency', currency: 'GEM', amount: 5 }] })
+    ]
+    const player = actor('USER')
+    await service.call('POST', '/user-events/check-in', { token: player.token })
+    const first = await api.claim(player, gold.id)
+    assert.equal(first.status, 201)
+    const other = await api.claim(player, gems.id)
+    assert.equal(other.body.code, 'ALREADY_CLAIMED')
+    assert.equal(other.body.claimId, first.body.id)
+    assert.deepEqual((await api.view(player, eventId)).bundles.map((bundle) => bundle.claimable), ['ALREADY_CLAIMED', 'ALREADY_CLAIMED'])
+    clock.advance(5 * HOUR) // 01:00 on the 2nd in Seoul
+    await service.call('POST', '/user-events/check-in', { token: player.token })
+    const [tomorrow] = await api.claimEveryBundleAsTheViewSays(player, eventId)
+    assert.equal(tomorrow?.periodKey, '2026-12-02')
+  } finally {
+    await service.close()
+  }
+})
+
 describe('a weekly mission with an "any" group', () => {
   let service: TestService
   let clock: TestClock

@@ -68,6 +68,7 @@ export async function playerView(deps: EligibilityDeps, userId: string, events: 
         const holder = holders.get(slotOfReward(reward)) ?? null
         const situation = situationFrom({ event, reward, periodKey: period.key, holder, state: progress?.state ?? {}, now })
         const [refusal] = refusalsOf(situation)
+        // `conditionsOf` lists the event's conditions first, then the bundle's own.
         const ownConditions = situation.conditions.slice(event.contents.length)
         return {
           rewardId: reward._id.toHexString(),
