@@ -114,7 +114,8 @@ export async function verifyAccessToken(request: FastifyRequest): Promise<Access
     if (error instanceof HttpProblem) throw error
     throw unauthorized(error instanceof Error ? error.message : 'Invalid token', 'INVALID_TOKEN')
   }
-  if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string') {
+  // `tags` is optional (tokens from before tags existed) but, when present, audiences are judged from it.
+  if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string' || (claims.tags !== undefined && !Array.isArray(claims.tags))) {
     throw unauthorized('Not an access token', 'WRONG_TOKEN_TYPE')
   }
   cache.set(authorization, { claims, kid: kidOf(authorization) })

@@ -20,6 +20,9 @@ export class HttpProblem extends Error {
 }
 
 export const badRequest = (detail: string, code = 'BAD_REQUEST') => new HttpProblem(400, detail, code)
+/** A 400 about one field that the schema could not check (say, two fields that exclude each other), named like a schema error. */
+export const invalidField = (field: string, message: string, code = 'VALIDATION_FAILED') =>
+  new HttpProblem(400, `${field} ${message}`, code, {}, { errors: [{ field, message }] })
 export const unauthorized = (detail = 'Missing or invalid access token', code = 'UNAUTHORIZED') =>
   new HttpProblem(401, detail, code, { 'www-authenticate': 'Bearer' })
 export const forbidden = (detail = 'Not allowed for your role', code = 'FORBIDDEN') => new HttpProblem(403, detail, code)
