@@ -114,8 +114,9 @@ export async function verifyAccessToken(request: FastifyRequest): Promise<Access
     if (error instanceof HttpProblem) throw error
     throw unauthorized(error instanceof Error ? error.message : 'Invalid token', 'INVALID_TOKEN')
   }
-  // `tags` is optional (tokens from before tags existed) but, when present, audiences are judged from it.
-  if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string' || (claims.tags !== undefined && !Array.isArray(claims.tags))) {
+  // `tags` may be absent (tokens from before tags existed); when present, audiences are judged from it.
+  const tagsWellFormed = claims.tags === undefined || Array.isArray(claims.tags)
+  if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string' || !tagsWellFormed) {
     throw unauthorized('Not an access token', 'WRONG_TOKEN_TYPE')
   }
   cache.set(authorization, { claims, kid: kidOf(authorization) })

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ObjectId } from 'mongodb'
-import { ADMIN, assertNoSecretsIn, call, login, loginAsAdmin, seenReplies, signUp, startAuth, stopTestDatabase, uniqueEmail, type TestAuth } from './helpers.js'
+import { ADMIN, assertNoSecretsIn, call, login, loginAsAdmin, seenReplies, signUp, startAuth, stopTestDatabase, uniqueEmail, type Reply, type TestAuth } from './helpers.js'
 
 interface Listed {
   id: string
@@ -134,7 +134,7 @@ describe('GET /auth/users', () => {
     let pages = 0
     do {
       // New accounts land between every two page reads: some through the API, some straight in the database.
-      const [reply] = await Promise.all([
+      const [reply]: [Reply, string, void] = await Promise.all([
         directory(`tag=filler&limit=4${cursor ? `&cursor=${cursor}` : ''}`, tokens.AUDITOR),
         seed(`late-${created++}@example.net`, ['USER'], ['filler']),
         (async () => {
