@@ -50,6 +50,20 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
     checks: ["pm.expect(json.roles).to.eql(['DELIVERY'])"], capture: { deliveryId: 'json.id' }
   },
   {
+    operationId: 'updateUserTags', name: "Tag the player (audience tags; the player's next token carries them)", as: 'admin', params: { id: '{{playerId}}' },
+    body: { tags: ['vip', 'run-{{runId}}'] }, status: 200, checks: ["pm.expect(json.tags).to.include('vip')"]
+  },
+  {
+    operationId: 'bulkTagUsers', name: 'Tag in bulk: the player and an id that names nobody, a result each', as: 'admin',
+    body: { ids: ['{{playerId}}', '000000000000000000000000'], add: ['returning'], remove: ['vip'] }, status: 200,
+    checks: ["pm.expect(json.results.map((result) => result.status)).to.eql(['updated', 'not_found'])", "pm.expect(json.results[0].tags).to.include('returning')"]
+  },
+  {
+    operationId: 'listUsers', name: 'Find the player in the account directory (email prefix, any case; tag)', as: 'admin',
+    query: { email: 'PLAYER-{{runId}}', tag: 'run-{{runId}}' }, status: 200,
+    checks: ["pm.expect(json.items.map((user) => user.id)).to.eql([pm.collectionVariables.get('playerId')])", "pm.expect(json.items[0].tags).to.not.include('vip')"]
+  },
+  {
     operationId: 'createEvent', name: "Create the seed's event (one check-in, approval)", as: 'admin',
     body: {
       name: '이벤트1', activate: true, description: '이벤트입니다', startedAt: '{{startedAt}}', endedAt: '{{endedAt}}',

@@ -107,6 +107,17 @@ const TABLE: RouteCase[] = [
     verify: (reply) => assert.equal(reply.body.revoked, true)
   },
   { method: 'GET', path: () => '/auth/users/me', allowed: who('GET /auth/users/me'), allowedStatus: 200 },
+  // v2: "GET /auth/users — OPERATOR, AUDITOR, ADMIN: account directory".
+  {
+    method: 'GET', path: () => '/auth/users', allowed: who('GET /auth/users'), allowedStatus: 200,
+    verify: (reply) => assert.ok(Array.isArray(reply.body.items) && reply.body.items.length > 0)
+  },
+  // v2: "PATCH /auth/users/:id/tags, POST /auth/users/tags — OPERATOR, ADMIN". The allowed calls add and remove nothing.
+  { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/tags`, allowed: who('PATCH /auth/users/:id/tags'), allowedStatus: 200, body: () => ({ tags: [] }) },
+  {
+    method: 'POST', path: () => '/auth/users/tags', allowed: who('POST /auth/users/tags'), allowedStatus: 200, body: () => ({ ids: [NO_SUCH_ID], add: ['authz'] }),
+    verify: (reply) => assert.deepEqual(reply.body.results, [{ id: NO_SUCH_ID, status: 'not_found' }])
+  },
   // ADMIN: "changing roles". The body keeps the target a USER, so the allowed calls change nothing either.
   { method: 'PATCH', path: () => `/auth/users/${fixture.target.id}/roles`, allowed: who('PATCH /auth/users/:id/roles'), allowedStatus: 200, body: () => ({ roles: ['USER'] }) },
   // ADMIN: "disabling accounts". Enabling an enabled account changes nothing.
@@ -225,8 +236,9 @@ describe('API5: every route × every role, as the SPEC says', () => {
       ['GET', '/auth/.well-known/jwks.json'],
       ['GET', '/event-gateway/metrics'],
       ['GET', '/event-gateway/api-docs/json'],
-      ['GET', '/auth/users'],
+      ['DELETE', '/auth/users'],
       ['GET', `/auth/users/${NO_SUCH_ID}`],
+      ['GET', '/auth/users/tags'],
       ['GET', '/admin']
     ]
     for (const [method, path] of unlisted) {

@@ -79,6 +79,9 @@ const ROUTES: BodyRoute[] = [
   { method: 'POST', path: () => '/auth/refresh', caller: 'anonymous', valid: () => ({ refreshToken: 'r'.repeat(43) }), fields: ['refreshToken'] },
   { method: 'POST', path: () => '/auth/logout', caller: 'anonymous', valid: () => ({ refreshToken: 'r'.repeat(43) }), fields: ['refreshToken'] },
   { method: 'PATCH', path: () => `/auth/users/${fixture.target}/roles`, caller: 'ADMIN', valid: () => ({ roles: ['USER'] }), fields: ['roles', 'roles.0'] },
+  { method: 'PATCH', path: () => `/auth/users/${fixture.target}/tags`, caller: 'OPERATOR', valid: () => ({ tags: ['vip'] }), fields: ['tags', 'tags.0'] },
+  { method: 'POST', path: () => '/auth/users/tags', caller: 'OPERATOR', valid: () => ({ ids: [fixture.target], add: ['vip'], remove: ['old'] }), fields: ['ids', 'ids.0', 'add', 'add.0', 'remove', 'remove.0'] },
+  { method: 'POST', path: () => '/auth/users/tags', caller: 'OPERATOR', valid: () => ({ emails: ['admin@e2e.test'], add: ['vip'] }), fields: ['emails', 'emails.0'] },
   {
     method: 'POST', path: () => '/event-gateway/event', caller: 'OPERATOR', valid: eventBody,
     fields: ['name', 'description', 'activate', 'startedAt', 'endedAt', 'timezone', 'requireApproval', 'userId', 'contents', 'contents.0', 'contents.0.type', 'contents.0.count']
@@ -159,7 +162,9 @@ describe('NoSQL injection', () => {
       ['/event-gateway/rewards', ['eventId', 'limit', 'cursor'], 'USER'],
       ['/event-gateway/user-events', ['userId', 'eventId', 'limit', 'cursor'], 'USER'],
       ['/event-gateway/user-reward-claims', ['userId', 'eventId', 'status', 'from', 'to', 'limit', 'cursor'], 'AUDITOR'],
-      ['/event-gateway/user-reward-claims/me', ['eventId', 'status', 'from', 'to', 'limit', 'cursor'], 'USER']
+      ['/event-gateway/user-reward-claims/me', ['eventId', 'status', 'from', 'to', 'limit', 'cursor'], 'USER'],
+      // `email` is a prefix taken literally: operator-looking text is data there (see the test below).
+      ['/auth/users', ['role', 'tag', 'limit', 'cursor'], 'AUDITOR']
     ]
     const forms: Array<[string, (param: string) => string]> = [
       ['[$ne]=', (param) => `${param}[$ne]=x`],
@@ -199,6 +204,7 @@ describe('NoSQL injection', () => {
       ['POST', (id) => `/event-gateway/user-reward-claims/${id}/delivery`, 'DELIVERY', { status: 'completed' }],
       ['PATCH', (id) => `/auth/users/${id}/roles`, 'ADMIN', { roles: ['USER'] }],
       ['PATCH', (id) => `/auth/users/${id}/status`, 'ADMIN', { disabled: false }],
+      ['PATCH', (id) => `/auth/users/${id}/tags`, 'OPERATOR', { tags: [] }],
       ['DELETE', (id) => `/auth/users/${id}/sessions`, 'ADMIN']
     ]
     const before = await attack.snapshot()
@@ -245,6 +251,18 @@ describe('NoSQL injection', () => {
       assert.equal(other.body.duplicate, false, 'a different literal key is a different report')
       assert.equal((await report('{"$ne":null}')).body.duplicate, true, 'the same literal key is the same report')
       assert.equal(await db.event.collection('progress_reports').countDocuments({ key: { $in: ['{"$ne":null}', '{"$gt":""}'] } }), 2)
+    })
+    await tally.check('the directory\'s email prefix is text: operators and regex specials match only themselves', async () => {
+      for (const text of ['{"$ne":null}', '{"$regex":".*"}', '.*', '.', '[a-z]', '^', '(', '\\', "'||'1'=='1", 'this.roles']) {
+        for (const { via, call, path } of bothWays('/auth/users')) {
+          const reply = await call('GET', `${path}?email=${encodeURIComponent(text)}`, { token: actors.AUDITOR.accessToken })
+          assert.equal(reply.status, 200, `${text} (${via}): ${reply.text}`)
+          assert.deepEqual(reply.body.items, [], `${text} (${via})`)
+        }
+      }
+      const admin = await gateway('GET', `/auth/users?email=${encodeURIComponent('ADMIN@E2E.')}`, { token: actors.AUDITOR.accessToken })
+      assert.deepEqual(admin.body.items.map((user: { email: string }) => user.email), ['admin@e2e.test'])
+      assertProblem(await gateway('GET', '/auth/users?email[$regex]=.*', { token: actors.AUDITOR.accessToken }), 400, 'email[$regex]')
     })
     await tally.check('a login with an email that looks like an operator is just a wrong email', async () => {
       assertProblem(await gateway('POST', '/auth/login', { body: { email: '$ne@attack.test', password: 'x' } }), 401, 'operator-looking email', 'INVALID_CREDENTIALS')

@@ -77,11 +77,19 @@ const OWNERSHIP = { _id: NO_SUCH_ID, id: NO_SUCH_ID, createdBy: NO_SUCH_ID, crea
 const ROUTES: BodyRoute[] = [
   {
     name: 'public sign-up', method: 'POST', path: () => '/auth/users', caller: 'anonymous', valid: signUpBody,
-    forbidden: { ...OWNERSHIP, status: 'active', userId: NO_SUCH_ID, passwordHash: '$argon2id$v=19$m=1,t=1,p=1$x$y', isAdmin: true, permissions: ['*'] }
+    forbidden: { ...OWNERSHIP, status: 'active', userId: NO_SUCH_ID, passwordHash: '$argon2id$v=19$m=1,t=1,p=1$x$y', isAdmin: true, permissions: ['*'], tags: ['vip'] }
   },
   {
     name: 'ADMIN creating an account', method: 'POST', path: () => '/auth/users', caller: 'ADMIN', valid: signUpBody,
     forbidden: { _id: NO_SUCH_ID, passwordHash: 'x', createdBy: NO_SUCH_ID, status: 'active' }
+  },
+  {
+    name: 'tag change', method: 'PATCH', path: () => `/auth/users/${fixture.target}/tags`, caller: 'OPERATOR', valid: () => ({ tags: ['vip'] }),
+    forbidden: { roles: ['ADMIN'], email: 'taken@attack.test', disabled: true, tagWrites: [NO_SUCH_ID], _id: NO_SUCH_ID }
+  },
+  {
+    name: 'bulk tagging', method: 'POST', path: () => '/auth/users/tags', caller: 'OPERATOR', valid: () => ({ ids: [fixture.target], add: ['vip'] }),
+    forbidden: { roles: ['ADMIN'], tags: ['vip'], actor: NO_SUCH_ID, disabled: true }
   },
   {
     name: 'role change', method: 'PATCH', path: () => `/auth/users/${fixture.target}/roles`, caller: 'ADMIN', valid: () => ({ roles: ['USER'] }),
@@ -215,7 +223,7 @@ describe('API3: fields a caller must not set', () => {
       await tally.check(`${route.name}: the plain body passes`, async () => {
         const token = attack.token(route.caller)
         const reply = await attack.gateway(route.method, route.path(), { ...(token ? { token } : {}), body: route.valid() })
-        const created = route.method === 'POST' && !['login', 'report progress'].includes(route.name)
+        const created = route.method === 'POST' && !['login', 'report progress', 'bulk tagging'].includes(route.name)
         assert.equal(reply.status, created ? 201 : 200, `${route.name}: ${reply.text.slice(0, 200)}`)
       })
     }
@@ -315,9 +323,10 @@ describe('API3: fields the SPEC accepts and ignores', () => {
 
   test('what is stored has exactly the fields the service writes', async () => {
     const { db } = attack
-    // [collection, fields every document has, fields the service may add (the claim's audit outbox)]
+    // [collection, fields every document has, fields the service may add (the claim's audit outbox, an account's tags)]
     const shapes: Array<[string, () => Promise<Document[]>, string[], string[]]> = [
-      ['users', () => db.auth.collection('users').find().toArray(), ['_id', 'email', 'passwordHash', 'roles', 'createdAt', 'updatedAt'], []],
+      // Tags once staff set them; the markers of the bulk tag requests that changed the account.
+      ['users', () => db.auth.collection('users').find().toArray(), ['_id', 'email', 'passwordHash', 'roles', 'createdAt', 'updatedAt'], ['tags', 'tagWrites']],
       ['events', () => db.event.collection('events').find().toArray(), ['_id', 'name', 'description', 'activate', 'startedAt', 'endedAt', 'timezone', 'requireApproval', 'exclusiveRewards', 'contents', 'countedConditions', 'createdBy', 'createdAt', 'updatedAt'], []],
       ['rewards', () => db.event.collection('rewards').find().toArray(), ['_id', 'eventId', 'name', 'contents', 'conditions', 'active', 'stock', 'stockLeft', 'createdBy', 'createdAt'], []],
       ['claims', () => db.event.collection('claims').find().toArray(), ['_id', 'userId', 'eventId', 'rewardId', 'slot', 'periodKey', 'status', 'rewards', 'reason', 'delivery', 'createdAt', 'updatedAt'], ['auditPending', 'stockTaken']]

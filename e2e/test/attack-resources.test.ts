@@ -102,6 +102,8 @@ const BODY_ROUTES: Array<[string, string, Caller]> = [
   ['POST', '/auth/logout', 'anonymous'],
   ['PATCH', `/auth/users/${NO_SUCH_ID}/roles`, 'ADMIN'],
   ['PATCH', `/auth/users/${NO_SUCH_ID}/status`, 'ADMIN'],
+  ['PATCH', `/auth/users/${NO_SUCH_ID}/tags`, 'OPERATOR'],
+  ['POST', '/auth/users/tags', 'OPERATOR'],
   ['POST', '/event-gateway/event', 'OPERATOR'],
   ['PATCH', `/event-gateway/event/${NO_SUCH_ID}`, 'OPERATOR'],
   ['POST', '/event-gateway/rewards', 'OPERATOR'],
@@ -121,7 +123,8 @@ const LIST_ROUTES = [
   '/event-gateway/user-events',
   '/event-gateway/user-reward-claims',
   '/event-gateway/user-reward-claims/me',
-  '/auth/audit'
+  '/auth/audit',
+  '/auth/users'
 ]
 
 describe('API4: one request asking for too much', () => {
@@ -251,7 +254,11 @@ describe('API4: one request asking for too much', () => {
       ['login password 129 chars', 'POST', '/auth/login', 'anonymous', { email: 'long@attack.test', password: 'p'.repeat(129) }, 'password'],
       ['email 255 chars', 'POST', '/auth/users', 'anonymous', { email: `${'e'.repeat(245)}@attack.test`, password: 'long-password' }, 'email'],
       ['refresh token 4097 chars', 'POST', '/auth/refresh', 'anonymous', { refreshToken: 't'.repeat(4097) }, 'refreshToken'],
-      ['6 roles', 'PATCH', `/auth/users/${NO_SUCH_ID}/roles`, 'ADMIN', { roles: ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE', 'USER'] }, 'roles']
+      ['6 roles', 'PATCH', `/auth/users/${NO_SUCH_ID}/roles`, 'ADMIN', { roles: ['USER', 'OPERATOR', 'AUDITOR', 'ADMIN', 'SERVICE', 'USER'] }, 'roles'],
+      ['21 tags', 'PATCH', `/auth/users/${NO_SUCH_ID}/tags`, 'OPERATOR', { tags: Array.from({ length: 21 }, (_, index) => `t${index}`) }, 'tags'],
+      ['tag 33 chars', 'PATCH', `/auth/users/${NO_SUCH_ID}/tags`, 'OPERATOR', { tags: ['t'.repeat(33)] }, 'tags'],
+      ['bulk tagging of 1,001 accounts', 'POST', '/auth/users/tags', 'OPERATOR', { ids: Array.from({ length: 1001 }, () => NO_SUCH_ID), add: ['vip'] }, 'ids'],
+      ['bulk email 255 chars', 'POST', '/auth/users/tags', 'OPERATOR', { emails: [`${'e'.repeat(245)}@attack.test`], add: ['vip'] }, 'emails']
     ]
     const before = await attack.snapshot()
     for (const [name, method, path, caller, body, field] of cases) {

@@ -80,6 +80,7 @@ describe('access control at the gateway', () => {
       'unknown kid': signJwt(newSigningKey(), accessClaims(ALL_ROLES)),
       'no kid': signJwt(key, accessClaims(ALL_ROLES), { kid: undefined }),
       'a refresh token': signJwt(key, accessClaims(ALL_ROLES, { typ: 'refresh' })),
+      'tags that are no list': signJwt(key, accessClaims(ALL_ROLES, { tags: 'vip' })),
       garbage: 'not-a-jwt',
       'truncated': `${head}.${body}`
     }

@@ -118,7 +118,9 @@ describe('routing', () => {
       ['GET', '/auth/.well-known/jwks.json'],
       ['GET', '/.well-known/jwks.json'],
       ['GET', '/event-gateway'],
-      ['GET', '/auth/users'],
+      ['DELETE', '/auth/users'],
+      ['GET', `/auth/users/${ID}`],
+      ['GET', '/auth/users/tags'],
       ['GET', '/event-gateway/event/a/b']
     ]
     for (const [method, path] of misses) {

@@ -11,7 +11,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The accounts audit log (AUDITOR, ADMIN): roles, status, sessions ended by staff
+         * The accounts audit log (AUDITOR, ADMIN): roles, tags, status, sessions ended by staff
          * @description Newest first; filter by `entityId` (the account changed) or `actor` (who changed it).
          *
          *     Roles allowed by the gateway: AUDITOR, ADMIN.
@@ -98,7 +98,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The account directory (OPERATOR, AUDITOR, ADMIN)
+         * @description Newest first, `limit` at a time; filters combine (AND): `email` — addresses starting with it, in any case, taken literally; `role`; `tag`. The cursor stays valid while accounts are created: a page never repeats or skips an account that existed when the first page was read (newer ones are not in that listing). No hash, no session detail: the same account shape as everywhere.
+         *
+         *     Roles allowed by the gateway: OPERATOR, AUDITOR, ADMIN.
+         */
+        get: operations["listUsers"];
         put?: never;
         /**
          * Create an account
@@ -179,6 +185,28 @@ export interface paths {
         patch: operations["updateUserStatus"];
         trace?: never;
     };
+    "/auth/users/{id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Replace an account's audience tags (OPERATOR, ADMIN)
+         * @description At most 20 tags, each once, matching `^[a-z0-9][a-z0-9_-]{0,31}$`; `[]` removes them all. Stored as a sorted set. Tokens already out are not revoked: the account's next refresh (or login) carries the new tags, and audiences are judged from the token. Audited when the tags change.
+         *
+         *     Roles allowed by the gateway: OPERATOR, ADMIN.
+         */
+        patch: operations["updateUserTags"];
+        trace?: never;
+    };
     "/auth/users/me": {
         parameters: {
             query?: never;
@@ -195,6 +223,28 @@ export interface paths {
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add and remove tags on many accounts (OPERATOR, ADMIN)
+         * @description Name up to 1,000 accounts by `ids` or by `emails` (one of them), and the tags to `add` and/or `remove` (a tag may not be in both: 400). One result per entry, in order: `updated` (also when the account had the change already), `not_found`, or `invalid` with a `detail` — an entry that is no id/email, repeats an earlier one, or would leave its account with more than 20 tags. A bad entry fails nothing else; only a malformed request is a 400. Each account changed gets one audit entry. Like a single change, it shows in tokens at their next refresh.
+         *
+         *     Roles allowed by the gateway: OPERATOR, ADMIN.
+         */
+        post: operations["bulkTagUsers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -687,6 +737,56 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Pass as `cursor` for the next page; null on the last one */
             nextCursor: string | null;
+        };
+        /** BulkTagResult */
+        BulkTagResult: {
+            /** @example The account would have 21 tags; at most 20 */
+            detail?: string;
+            /** @description The entry of `emails`, as given */
+            email?: string;
+            /** @description The entry of `ids`, as given */
+            id?: string;
+            /**
+             * @description `updated`: the account has the change (also when it had it already); `not_found`: no such account; `invalid`: this entry was refused (`detail` says why), the others were not
+             * @enum {string}
+             */
+            status: "updated" | "not_found" | "invalid";
+            /**
+             * @description At most 20, each once
+             * @example [
+             *       "vip",
+             *       "region-kr"
+             *     ]
+             */
+            tags?: string[];
+        };
+        /** BulkTagResults */
+        BulkTagResults: {
+            /** @description One per entry, in the order given */
+            results: components["schemas"]["BulkTagResult"][];
+        };
+        /** BulkTagUpdate */
+        BulkTagUpdate: {
+            /**
+             * @description At most 20, each once
+             * @example [
+             *       "vip",
+             *       "region-kr"
+             *     ]
+             */
+            add?: string[];
+            /** @description Accounts by email (at most 1000); give `ids` or `emails`, not both */
+            emails?: string[];
+            /** @description Accounts by id (at most 1000); give `ids` or `emails`, not both */
+            ids?: string[];
+            /**
+             * @description At most 20, each once
+             * @example [
+             *       "vip",
+             *       "region-kr"
+             *     ]
+             */
+            remove?: string[];
         };
         /** BundleStanding */
         BundleStanding: {
@@ -1584,6 +1684,17 @@ export interface components {
             /** @description true: the account cannot log in, refresh or use its tokens (within 5 s everywhere); false: it can again */
             disabled: boolean;
         };
+        /** TagsUpdate */
+        TagsUpdate: {
+            /**
+             * @description At most 20, each once
+             * @example [
+             *       "vip",
+             *       "region-kr"
+             *     ]
+             */
+            tags: string[];
+        };
         /** TokenPair */
         TokenPair: {
             accessToken: string;
@@ -1626,6 +1737,14 @@ export interface components {
              *     ]
              */
             roles: components["schemas"]["Role"][];
+            /**
+             * @description At most 20, each once
+             * @example [
+             *       "vip",
+             *       "region-kr"
+             *     ]
+             */
+            tags: string[];
         };
         /** UserEvent */
         UserEvent: {
@@ -1678,6 +1797,12 @@ export interface components {
              *     ]
              */
             roles?: components["schemas"]["Role"][];
+        };
+        /** UserPage */
+        UserPage: {
+            items: components["schemas"]["User"][];
+            /** @description Pass as `cursor` for the next page; null on the last one */
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -2521,6 +2646,213 @@ export interface operations {
             };
         };
     };
+    listUsers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                /**
+                 * @description Emails starting with this, any case (taken literally: `.` is a dot)
+                 * @example player
+                 */
+                email?: string;
+                limit?: number;
+                /**
+                 * @description Accounts with this role
+                 * @example USER
+                 */
+                role?: components["schemas"]["Role"];
+                /**
+                 * @description a-z, 0-9, `_` and `-`, starting with a letter or digit; at most 32 characters
+                 * @example vip
+                 */
+                tag?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "682c1aaa6fb6c7f00ae8ae33",
+                     *           "email": "player1@example.com",
+                     *           "roles": [
+                     *             "USER"
+                     *           ],
+                     *           "tags": [
+                     *             "vip"
+                     *           ],
+                     *           "disabled": false,
+                     *           "createdAt": "2025-05-11T06:09:53.361Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "aCwarqb8tvAK6K4z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createUser: {
         parameters: {
             query?: never;
@@ -2552,6 +2884,9 @@ export interface operations {
                      *       "email": "player1@example.com",
                      *       "roles": [
                      *         "USER"
+                     *       ],
+                     *       "tags": [
+                     *         "vip"
                      *       ],
                      *       "disabled": false,
                      *       "createdAt": "2025-05-11T06:09:53.361Z"
@@ -2791,6 +3126,9 @@ export interface operations {
                      *       "email": "player1@example.com",
                      *       "roles": [
                      *         "USER"
+                     *       ],
+                     *       "tags": [
+                     *         "vip"
                      *       ],
                      *       "disabled": false,
                      *       "createdAt": "2025-05-11T06:09:53.361Z"
@@ -3265,6 +3603,9 @@ export interface operations {
                      *       "roles": [
                      *         "USER"
                      *       ],
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
                      *       "disabled": false,
                      *       "createdAt": "2025-05-11T06:09:53.361Z"
                      *     }
@@ -3505,6 +3846,260 @@ export interface operations {
             };
         };
     };
+    updateUserTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description ObjectId (24 hex characters)
+                 * @example 682c1aaa6fb6c7f00ae8ae33
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "682c1aaa6fb6c7f00ae8ae33",
+                     *       "email": "player1@example.com",
+                     *       "roles": [
+                     *         "USER"
+                     *       ],
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
+                     *       "disabled": false,
+                     *       "createdAt": "2025-05-11T06:09:53.361Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such thing (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "REWARD_NOT_FOUND",
+                     *       "detail": "No such reward",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "FST_ERR_CTP_BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type: text/plain",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getCurrentUser: {
         parameters: {
             query?: never;
@@ -3526,6 +4121,9 @@ export interface operations {
                      *       "email": "player1@example.com",
                      *       "roles": [
                      *         "USER"
+                     *       ],
+                     *       "tags": [
+                     *         "vip"
                      *       ],
                      *       "disabled": false,
                      *       "createdAt": "2025-05-11T06:09:53.361Z"
@@ -3588,6 +4186,242 @@ export interface operations {
                      *       "code": "REWARD_NOT_FOUND",
                      *       "detail": "No such reward",
                      *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulkTagUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTagUpdate"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "682c1aaa6fb6c7f00ae8ae33",
+                     *           "status": "updated",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "id": "682c1aaa6fb6c7f00ae8ae34",
+                     *           "status": "not_found"
+                     *         },
+                     *         {
+                     *           "id": "nope",
+                     *           "status": "invalid",
+                     *           "detail": "Not an account id (24 hex characters)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkTagResults"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "FST_ERR_CTP_BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type: text/plain",
+                     *       "instance": "/event-gateway/event",
                      *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
                      *     }
                      */

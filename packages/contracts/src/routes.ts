@@ -31,6 +31,10 @@ export const AUTH_ROUTES = {
   'POST /auth/logout': PUBLIC,
   // Machine accounts (SERVICE, DELIVERY) read no accounts, their own included.
   'GET /auth/users/me': PEOPLE,
+  // The account directory and audience tags: OPERATOR "tag accounts", AUDITOR reads "the account directory".
+  'GET /auth/users': STAFF,
+  'PATCH /auth/users/:id/tags': EDITORS,
+  'POST /auth/users/tags': EDITORS,
   'PATCH /auth/users/:id/roles': allow(ADMIN),
   'PATCH /auth/users/:id/status': allow(ADMIN),
   'DELETE /auth/users/:id/sessions': allow(ADMIN),

@@ -21,7 +21,12 @@ export const SPEC_ROLE_MATRIX: Readonly<Record<string, Row>> = {
   'POST /auth/logout':                                    [1,   1,   1,   1,   1,   1,   1],
   // README: the caller's account. SERVICE: "no accounts"; DELIVERY: "nothing else".
   'GET /auth/users/me':                                   [0,   1,   1,   1,   1,   0,   0],
+  // v2: "GET /auth/users — OPERATOR, AUDITOR, ADMIN: account directory".
+  'GET /auth/users':                                      [0,   0,   1,   1,   1,   0,   0],
   'PATCH /auth/users/:id/roles':                          [0,   0,   0,   0,   1,   0,   0],
+  // v2: "OPERATOR, ADMIN — replace an account's audience tags" and the bulk form.
+  'PATCH /auth/users/:id/tags':                           [0,   0,   1,   0,   1,   0,   0],
+  'POST /auth/users/tags':                                [0,   0,   1,   0,   1,   0,   0],
   'PATCH /auth/users/:id/status':                         [0,   0,   0,   0,   1,   0,   0],
   'DELETE /auth/users/:id/sessions':                      [0,   0,   0,   0,   1,   0,   0],
   'GET /auth/audit':                                      [0,   0,   0,   1,   1,   0,   0],

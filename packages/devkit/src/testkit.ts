@@ -65,7 +65,7 @@ export interface TestTokenIssuer {
   /** The JWKS document a real auth service would serve for this key. */
   jwks(): { keys: object[] }
   /** A signed RS256 access token; `overrides` may change or break any claim or header field. */
-  accessToken(claims: { sub: string; roles: string[]; sid?: string }, overrides?: { payload?: object; header?: object; expiresInSeconds?: number }): string
+  accessToken(claims: { sub: string; roles: string[]; sid?: string; tags?: string[] }, overrides?: { payload?: object; header?: object; expiresInSeconds?: number }): string
   /** `publicKeyFor` for the authenticate plugin, without any HTTP. */
   publicKeyFor(kid: string | undefined): Promise<string>
 }
@@ -87,11 +87,11 @@ export function createTestTokenIssuer({
     issuer,
     audience,
     jwks: () => ({ keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] }),
-    accessToken({ sub, roles, sid = 'test-session' }, { payload = {}, header = {}, expiresInSeconds = 900 } = {}) {
+    accessToken({ sub, roles, sid = 'test-session', tags = [] }, { payload = {}, header = {}, expiresInSeconds = 900 } = {}) {
       const now = Math.floor(Date.now() / 1000)
       const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url')
       const signingInput = `${encode({ alg: 'RS256', typ: 'JWT', kid, ...header })}.${encode({
-        sub, roles, sid, typ: 'access', iss: issuer, aud: audience, iat: now, exp: now + expiresInSeconds, ...payload
+        sub, roles, sid, tags, typ: 'access', iss: issuer, aud: audience, iat: now, exp: now + expiresInSeconds, ...payload
       })}`
       return `${signingInput}.${sign('RSA-SHA256', Buffer.from(signingInput), privateKey).toString('base64url')}`
     },

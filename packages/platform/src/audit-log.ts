@@ -45,6 +45,11 @@ export function createAuditLogRepository(db: Db) {
       await entries.insertOne({ ...entry } as StoredAuditEntry)
     },
 
+    /** Several entries in one round trip (a bulk change: one per thing changed). */
+    async recordMany(batch: readonly AuditEntryDoc[]): Promise<void> {
+      if (batch.length > 0) await entries.insertMany(batch.map((entry) => ({ ...entry }) as StoredAuditEntry))
+    },
+
     /** Newest first, filtered by entity and actor. */
     async list({ entityType, entityId, actor, limit, cursor }: AuditQuery) {
       const filter: Filter<StoredAuditEntry> = {}

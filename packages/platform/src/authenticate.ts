@@ -114,7 +114,9 @@ export async function verifyAccessToken(request: FastifyRequest): Promise<Access
     if (error instanceof HttpProblem) throw error
     throw unauthorized(error instanceof Error ? error.message : 'Invalid token', 'INVALID_TOKEN')
   }
-  if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string') {
+  // `tags` may be absent (tokens from before tags existed); when present, audiences are judged from it.
+  const tagsWellFormed = claims.tags === undefined || Array.isArray(claims.tags)
+  if (claims.typ !== TOKEN_TYPE_ACCESS || !Array.isArray(claims.roles) || typeof claims.sub !== 'string' || !tagsWellFormed) {
     throw unauthorized('Not an access token', 'WRONG_TOKEN_TYPE')
   }
   cache.set(authorization, { claims, kid: kidOf(authorization) })

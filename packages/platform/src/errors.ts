@@ -20,7 +20,7 @@ export class HttpProblem extends Error {
 }
 
 export const badRequest = (detail: string, code = 'BAD_REQUEST') => new HttpProblem(400, detail, code)
-/** A 400 about one field that the schema cannot judge alone (it depends on other data), shaped like a validation error. */
+/** A 400 about one field that the schema cannot judge alone (other fields or stored data decide), named like a schema error. */
 export const invalidField = (field: string, message: string, code = 'VALIDATION_FAILED') =>
   new HttpProblem(400, `${field} ${message}`, code, {}, { errors: [{ field, message }] })
 export const unauthorized = (detail = 'Missing or invalid access token', code = 'UNAUTHORIZED') =>

@@ -24,6 +24,8 @@ import { loginFailureIndexes } from './repositories/login-failures.js'
 import { revocationIndexes } from './repositories/revocations.js'
 import { signupLimitPlugin } from './plugins/signup-limit.js'
 import { accountAdminRoutes } from './routes/account-admin.js'
+import { accountTagsRoutes } from './routes/account-tags.js'
+import { accountDirectoryRoutes } from './routes/account-directory.js'
 import { passwordsPlugin } from './plugins/passwords.js'
 import { repositoriesPlugin } from './plugins/repositories.js'
 import { tokensPlugin } from './plugins/tokens.js'
@@ -118,6 +120,8 @@ export const authApp = fp<AuthAppOptions>(
     await app.register(usersRoutes)
     await app.register(sessionsRoutes)
     await app.register(accountAdminRoutes, { accessTokenTtlSeconds: options.accessTokenTtlSeconds })
+    await app.register(accountTagsRoutes)
+    await app.register(accountDirectoryRoutes)
     await app.register(jwksRoutes, { signingKey })
   },
   { name: 'auth', fastify: '5.x' }

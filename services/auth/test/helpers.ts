@@ -36,12 +36,14 @@ export interface TestAuth {
 
 export interface TestAuthOptions extends Partial<AuthAppOptions> {
   trustProxy?: string
+  /** Default BODY_LIMIT (small, for the 413 tests); bulk requests need the real 1 MB. */
+  bodyLimit?: number
   /** Where the service logs (at warn), for tests of what it says; default: silent. */
   logStream?: { write(line: string): void }
 }
 
 /** A real auth service on an ephemeral port, on a fresh database unless `dbName` says otherwise. */
-export async function startAuth({ trustProxy, logStream, ...overrides }: TestAuthOptions = {}): Promise<TestAuth> {
+export async function startAuth({ trustProxy, logStream, bodyLimit = BODY_LIMIT, ...overrides }: TestAuthOptions = {}): Promise<TestAuth> {
   database = await startTestMongo()
   const options: AuthAppOptions = {
     mongoUrl: database.url,
@@ -61,11 +63,11 @@ export async function startAuth({ trustProxy, logStream, ...overrides }: TestAut
     ...overrides
   }
   const app = logStream
-    ? Fastify({ ...serverOptions({ name: 'auth-test', logLevel: 'warn', bodyLimit: BODY_LIMIT, trustProxy }), logger: { level: 'warn', stream: logStream } }).withTypeProvider<TypeBoxTypeProvider>()
-    : createServer({ name: 'auth-test', logLevel: 'silent', bodyLimit: BODY_LIMIT, trustProxy })
+    ? Fastify({ ...serverOptions({ name: 'auth-test', logLevel: 'warn', bodyLimit, trustProxy }), logger: { level: 'warn', stream: logStream } }).withTypeProvider<TypeBoxTypeProvider>()
+    : createServer({ name: 'auth-test', logLevel: 'silent', bodyLimit, trustProxy })
   await app.register(authApp, options)
   const url = await listenOnFreePort(app)
-  const admin = createAdminServer({ service: app, name: 'auth-admin', logLevel: 'silent', bodyLimit: BODY_LIMIT })
+  const admin = createAdminServer({ service: app, name: 'auth-admin', logLevel: 'silent', bodyLimit })
   await admin.register(revocationFeedRoutes, { service: app })
   const adminUrl = await listenOnFreePort(admin)
   return {

@@ -46,6 +46,10 @@ async function bodyFor(route: string): Promise<unknown> {
       return { roles: ['USER'] }
     case 'PATCH /auth/users/:id/status':
       return { disabled: false }
+    case 'PATCH /auth/users/:id/tags':
+      return { tags: ['vip'] }
+    case 'POST /auth/users/tags':
+      return { ids: [NO_SUCH_ID], add: ['vip'] }
     default:
       return undefined
   }

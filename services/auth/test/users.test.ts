@@ -32,7 +32,7 @@ describe('POST /auth/users', () => {
   test('public sign-up creates a USER with a normalized email and answers the public shape', async () => {
     const reply = await call(auth.url, 'POST', '/auth/users', { body: { email: 'New.Player@Example.COM', password: 'password-123' } })
     assert.equal(reply.status, 201, reply.text)
-    assert.deepEqual(Object.keys(reply.body).sort(), ['createdAt', 'disabled', 'email', 'id', 'roles'])
+    assert.deepEqual(Object.keys(reply.body).sort(), ['createdAt', 'disabled', 'email', 'id', 'roles', 'tags'])
     assert.equal(reply.body.email, 'new.player@example.com')
     assert.deepEqual(reply.body.roles, ['USER'])
     assert.match(reply.body.id, /^[0-9a-f]{24}$/)

@@ -6,7 +6,7 @@ import { TOKEN_TYPE_ACCESS, type TokenPair } from '@app/contracts'
 import { forbidden, unauthorized } from '@app/platform'
 import type { SigningKey } from '../signing-key.js'
 import type { SessionDocument } from '../repositories/sessions.js'
-import type { UserDocument } from '../repositories/users.js'
+import { tagsOf, type UserDocument } from '../repositories/users.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,6 +60,8 @@ export const tokensPlugin = fp<TokenOptions>(
         accessToken: signAccessToken({
           sub: user._id.toHexString(),
           roles: user.roles,
+          // Read from the account at every login and refresh: a tag change shows at the next refresh.
+          tags: tagsOf(user),
           sid: sessionId.toHexString(),
           typ: TOKEN_TYPE_ACCESS,
           ver: user.tokenVersion ?? 0

@@ -2,6 +2,8 @@ import { CloneType } from '@sinclair/typebox'
 import {
   AuditPage,
   AuditQuery,
+  BulkTagBody,
+  BulkTagReply,
   CreateUserBody,
   EndSessionsReply,
   IdParams,
@@ -9,13 +11,16 @@ import {
   RevocationFeed,
   UpdateRolesBody,
   UpdateStatusBody,
+  UpdateTagsBody,
+  UserDirectoryQuery,
+  UserPage,
   problemResponses
 } from '@app/contracts'
 import { AUTH_TAGS, BEARER_AUTH, OPTIONAL_BEARER_AUTH } from './openapi.js'
 
-const UserReply = CloneType(PublicUser, {
-  examples: [{ id: '682c1aaa6fb6c7f00ae8ae33', email: 'player1@example.com', roles: ['USER'], disabled: false, createdAt: '2025-05-11T06:09:53.361Z' }]
-})
+const USER_EXAMPLE = { id: '682c1aaa6fb6c7f00ae8ae33', email: 'player1@example.com', roles: ['USER'], tags: ['vip'], disabled: false, createdAt: '2025-05-11T06:09:53.361Z' }
+const UserReply = CloneType(PublicUser, { examples: [USER_EXAMPLE] })
+const UserPageReply = CloneType(UserPage, { examples: [{ items: [USER_EXAMPLE], nextCursor: 'aCwarqb8tvAK6K4z' }] })
 
 export const createUserSchema = {
   tags: AUTH_TAGS,
@@ -80,10 +85,53 @@ export const endSessionsSchema = {
   response: { 200: EndSessionsReply, ...problemResponses(400, 401, 403, 404) }
 }
 
+export const listUsersSchema = {
+  tags: AUTH_TAGS,
+  operationId: 'listUsers',
+  summary: 'The account directory (OPERATOR, AUDITOR, ADMIN)',
+  description:
+    'Newest first, `limit` at a time; filters combine (AND): `email` — addresses starting with it, in any case, taken ' +
+    'literally; `role`; `tag`. The cursor stays valid while accounts are created: a page never repeats or skips an ' +
+    'account that existed when the first page was read (newer ones are not in that listing). No hash, no session ' +
+    'detail: the same account shape as everywhere.',
+  security: BEARER_AUTH,
+  querystring: UserDirectoryQuery,
+  response: { 200: UserPageReply, ...problemResponses(400, 401, 403) }
+}
+
+export const updateTagsSchema = {
+  tags: AUTH_TAGS,
+  operationId: 'updateUserTags',
+  summary: "Replace an account's audience tags (OPERATOR, ADMIN)",
+  description:
+    'At most 20 tags, each once, matching `^[a-z0-9][a-z0-9_-]{0,31}$`; `[]` removes them all. Stored as a sorted set. ' +
+    'Tokens already out are not revoked: the account\'s next refresh (or login) carries the new tags, and audiences ' +
+    'are judged from the token. Audited when the tags change.',
+  security: BEARER_AUTH,
+  params: IdParams,
+  body: UpdateTagsBody,
+  response: { 200: UserReply, ...problemResponses(400, 401, 403, 404, 413, 415) }
+}
+
+export const bulkTagSchema = {
+  tags: AUTH_TAGS,
+  operationId: 'bulkTagUsers',
+  summary: 'Add and remove tags on many accounts (OPERATOR, ADMIN)',
+  description:
+    'Name up to 1,000 accounts by `ids` or by `emails` (one of them), and the tags to `add` and/or `remove` (a tag may ' +
+    'not be in both: 400). One result per entry, in order: `updated` (also when the account had the change already), ' +
+    '`not_found`, or `invalid` with a `detail` — an entry that is no id/email, repeats an earlier one, or would leave ' +
+    'its account with more than 20 tags. A bad entry fails nothing else; only a malformed request is a 400. Each ' +
+    'account changed gets one audit entry. Like a single change, it shows in tokens at their next refresh.',
+  security: BEARER_AUTH,
+  body: BulkTagBody,
+  response: { 200: BulkTagReply, ...problemResponses(400, 401, 403, 413, 415) }
+}
+
 export const auditSchema = {
   tags: AUTH_TAGS,
   operationId: 'listAccountAudit',
-  summary: 'The accounts audit log (AUDITOR, ADMIN): roles, status, sessions ended by staff',
+  summary: 'The accounts audit log (AUDITOR, ADMIN): roles, tags, status, sessions ended by staff',
   description: 'Newest first; filter by `entityId` (the account changed) or `actor` (who changed it).',
   security: BEARER_AUTH,
   querystring: AuditQuery,
