@@ -58,7 +58,15 @@ function Shell() {
   const { t } = useI18n()
   return (
     <>
-      <a className="skip" href="#main">
+      {/* The fragment addresses screens, so the skip link moves the focus instead of the URL. */}
+      <a
+        className="skip"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault()
+          document.getElementById('main')?.focus()
+        }}
+      >
         {t('app.skip')}
       </a>
       <Header session={session} route={route} />

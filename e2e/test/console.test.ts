@@ -424,6 +424,23 @@ describe('operator console', { skip }, () => {
     }
   })
 
+  test('keyboard: a new screen puts the focus on its heading; the skip link moves it to the content', async () => {
+    const page = await newPage('en')
+    await signIn(page, STAFF.operator)
+    // Strings, not functions: this workspace compiles without the DOM's types.
+    const focused = async () => String(await page.evaluate("(e => e ? e.tagName.toLowerCase() + ':' + e.textContent : '')(document.activeElement)"))
+    assert.equal(await focused(), 'h1:Claims')
+    await openClaim(page, ids.approvable)
+    await page.locator('table.trail').waitFor()
+    assert.match(await focused(), /^h1:Claim …/)
+    await page.evaluate('document.activeElement && document.activeElement.blur()')
+    await page.keyboard.press('Tab')
+    assert.equal(await focused(), 'a:Skip to content')
+    await page.keyboard.press('Enter')
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'main')
+    assert.equal(new URL(page.url()).hash, `#/claims/${ids.approvable}`, 'still on the claim')
+  })
+
   test('sessions were refreshed before expiry and signing out ends the session at auth', async () => {
     const page = await newPage('en')
     const refreshes: number[] = []
