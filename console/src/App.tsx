@@ -23,14 +23,17 @@ export function App() {
 /** Retried once: no answer, or an upstream that broke off; never a refusal (4xx) or a breaker. */
 const retryable = (count: number, error: unknown) => count < 1 && error instanceof ApiProblem && [0, 502].includes(error.status)
 
-/** Server state (TanStack Query); a 401 anywhere means the session is over. */
+/** Server state (TanStack Query); a 401 anywhere refreshes the session once, or ends it. */
 function WithQueries() {
-  const { session, expire } = useSession()
-  const expireRef = useRef(expire)
-  expireRef.current = expire
+  const { session, recover } = useSession()
+  const recoverRef = useRef(recover)
+  recoverRef.current = recover
   const [client] = useState(() => {
     const onError = (error: unknown) => {
-      if (error instanceof ApiProblem && error.status === 401) expireRef.current()
+      if (!(error instanceof ApiProblem) || error.status !== 401) return
+      void recoverRef.current().then((renewed) => {
+        if (renewed) void client.invalidateQueries()
+      })
     }
     return new QueryClient({
       queryCache: new QueryCache({ onError }),

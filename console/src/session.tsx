@@ -26,8 +26,8 @@ interface SessionContextValue {
   endedReason: string | null
   signIn(email: string, password: string): Promise<void>
   signOut(): Promise<void>
-  /** The server said the token is no good (401): the session is over. */
-  expire(): void
+  /** The server refused the access token (401): refresh once; false when the session is over. */
+  recover(): Promise<boolean>
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null)
@@ -59,37 +59,48 @@ function sessionOf(email: string, claims: AccessClaims): Session {
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(null)
   const [endedReason, setEndedReason] = useState<string | null>(null)
-  const refreshToken = useRef<string | null>(null)
+  const tokens = useRef<{ email: string; refreshToken: string } | null>(null)
   const timer = useRef<number | undefined>(undefined)
+  /** One refresh at a time: a scheduled one and the 401s of several queries share it. */
+  const refreshing = useRef<Promise<boolean> | null>(null)
 
   const clear = useCallback(() => {
     window.clearTimeout(timer.current)
-    refreshToken.current = null
+    tokens.current = null
     setAccessToken(undefined)
     setSession(null)
   }, [])
 
+  const renew = useCallback((): Promise<boolean> => {
+    refreshing.current ??= (async () => {
+      const held = tokens.current
+      if (!held) return false
+      try {
+        adopt(held.email, await unwrap(api.POST('/auth/refresh', { body: { refreshToken: held.refreshToken } }), '/auth/refresh'))
+        return true
+      } catch {
+        clear()
+        setEndedReason('session.ended')
+        return false
+      }
+    })().finally(() => {
+      refreshing.current = null
+    })
+    return refreshing.current
+    // adopt (declared below) and renew call each other; both keep their identity for the session's life.
+  }, [clear])
+
   const adopt = useCallback(
     (email: string, pair: TokenPair) => {
-      const claims = claimsOf(pair.accessToken)
       setAccessToken(pair.accessToken)
-      refreshToken.current = pair.refreshToken
-      setSession(sessionOf(email, claims))
+      tokens.current = { email, refreshToken: pair.refreshToken }
+      setSession(sessionOf(email, claimsOf(pair.accessToken)))
       const lifetimeMs = pair.expiresIn * 1000
       const delay = Math.max(1_000, lifetimeMs > 2 * REFRESH_AHEAD_MS ? lifetimeMs - REFRESH_AHEAD_MS : lifetimeMs / 2)
       window.clearTimeout(timer.current)
-      timer.current = window.setTimeout(() => {
-        const current = refreshToken.current
-        if (!current) return
-        unwrap(api.POST('/auth/refresh', { body: { refreshToken: current } }))
-          .then((next) => adopt(email, next))
-          .catch(() => {
-            clear()
-            setEndedReason('session.ended')
-          })
-      }, delay)
+      timer.current = window.setTimeout(() => void renew(), delay)
     },
-    [clear]
+    [renew]
   )
 
   useEffect(() => () => window.clearTimeout(timer.current), [])
@@ -104,17 +115,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         adopt(email, pair)
       },
       async signOut() {
-        const current = refreshToken.current
+        const held = tokens.current
         clear()
         // Ends the session server-side too; the console forgets the tokens whatever the answer.
-        if (current) await api.POST('/auth/logout', { body: { refreshToken: current } }).catch(() => undefined)
+        if (held) await api.POST('/auth/logout', { body: { refreshToken: held.refreshToken } }).catch(() => undefined)
       },
-      expire() {
-        clear()
-        setEndedReason('session.ended')
-      }
+      // A token the server refused (expired while the laptop slept, or revoked after a role change):
+      // one refresh decides whether the session goes on (with the new roles) or is over.
+      recover: renew
     }),
-    [session, endedReason, adopt, clear]
+    [session, endedReason, adopt, clear, renew]
   )
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>
 }

@@ -37,7 +37,8 @@ const LOCALES: Record<Lang, { locale: string; timezoneId: string }> = {
 const STAFF = {
   operator: { email: 'operator@console.test', password: 'operator-password', roles: ['OPERATOR'] },
   auditor: { email: 'auditor@console.test', password: 'auditor-password', roles: ['AUDITOR'] },
-  player: { email: 'player@console.test', password: 'player-password', roles: ['USER'] }
+  player: { email: 'player@console.test', password: 'player-password', roles: ['USER'] },
+  demoted: { email: 'demoted@console.test', password: 'demoted-password', roles: ['OPERATOR'] }
 } as const
 type Account = { email: string; password: string }
 
@@ -84,6 +85,7 @@ const browserErrors: string[] = []
 
 const ids = { approvable: '', rejectable: '', racing: '', failing: '', spare: [] as string[] }
 let refusedRewardId = ''
+const accountIds: Record<string, string> = {}
 
 const adminToken = async () => (await login(api, ADMIN.email, ADMIN.password)).accessToken
 
@@ -172,9 +174,10 @@ describe('operator console', { skip }, () => {
     })
     api = client(system.url('gateway'))
     const admin = await adminToken()
-    for (const account of Object.values(STAFF)) {
+    for (const [name, account] of Object.entries(STAFF)) {
       const created = await api('POST', '/auth/users', { token: admin, body: account })
       assert.equal(created.status, 201, JSON.stringify(created.body))
+      accountIds[name] = created.body.id
     }
     const operator = (await login(api, STAFF.operator.email, STAFF.operator.password)).accessToken
     const approvalBundle = await createEvent(operator, '7일 출석 이벤트', true, [{ type: 'item', itemName: '슈퍼박스', quantity: 2 }])
@@ -422,6 +425,29 @@ describe('operator console', { skip }, () => {
       assert.equal(await page.locator('nav').count(), 0, 'no navigation for a player')
       await check(page, 'staff-only', lang)
     }
+  })
+
+  test("a role change reaches an open console: the revoked token is refreshed once, with the new roles", async () => {
+    const page = await newPage('en')
+    await signIn(page, STAFF.demoted)
+    await row(page, ids.spare[1]!).getByRole('checkbox').waitFor()
+    // Right after a scheduled refresh, so the next one (half a 30 s lifetime away) cannot come first.
+    await page.waitForResponse((response) => response.url().endsWith('/auth/refresh'), { timeout: ACCESS_TOKEN_TTL_SECONDS * 1000 })
+    const refreshes: number[] = []
+    page.on('response', (response) => {
+      if (response.url().endsWith('/auth/refresh')) refreshes.push(response.status())
+    })
+    const changed = await api('PATCH', `/auth/users/${accountIds.demoted}/roles`, { token: await adminToken(), body: { roles: ['AUDITOR'] } })
+    assert.equal(changed.status, 200, JSON.stringify(changed.body))
+    // The old token is refused everywhere within a revocation poll (1 s); the next request meets it.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 2_500))
+    const refused = page.waitForResponse((response) => response.url().includes('/user-reward-claims?') && response.status() === 401)
+    await page.locator('#f-status').selectOption('rejected')
+    await refused
+    await page.locator('header', { hasText: 'auditor (read-only)' }).waitFor()
+    await row(page, ids.rejectable).waitFor()
+    assert.equal(await page.locator('main input[type="checkbox"]').count(), 0, 'now read-only')
+    assert.ok(refreshes.includes(200), 'refreshed instead of signing out')
   })
 
   test('keyboard: a new screen puts the focus on its heading; the skip link moves it to the content', async () => {
