@@ -21,12 +21,13 @@ import { REPO_ROOT } from '@app/platform'
 import { createTestTokenIssuer } from '@app/devkit/testkit'
 import { ensureConsoleBuilt } from '@app/devkit/system'
 import { ADMIN, UNTHROTTLED, client, eventually, startE2eSystem, type E2eSystem } from './helpers.js'
-import { login, mintPlayers, type Api, type Player } from './fault-kit.js'
+import { inPool, login, mintPlayers, type Api, type Player } from './fault-kit.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = join(REPO_ROOT, 'docs', 'console')
 const DAY_MS = 24 * 60 * 60 * 1000
 const ACCESS_TOKEN_TTL_SECONDS = 30
+const COMPLETED_CLAIMS = 55
 
 type Lang = 'en' | 'ko'
 const LOCALES: Record<Lang, { locale: string; timezoneId: string }> = {
@@ -190,6 +191,9 @@ describe('operator console', { skip }, () => {
     ids.racing = await claimAs(players[2]!, approvalBundle)
     ids.spare = [await claimAs(players[3]!, approvalBundle), await claimAs(players[4]!, approvalBundle)]
     ids.failing = await claimAs(players[5]!, refusedRewardId)
+    // More completed claims than one page of the queue (50), to page through.
+    const bonusBundle = await createEvent(operator, 'Daily login bonus', false, [{ type: 'point', amount: 100 }])
+    await inPool(mintPlayers(issuer, COMPLETED_CLAIMS, 'bonus'), 8, (player) => claimAs(player, bonusBundle))
     const failed = await eventually(() => claimStatus(ids.failing), (claim) => claim.status === 'failed', 15_000)
     assert.equal(failed.status, 'failed', 'the receiver refused the grant (422)')
     assert.equal(failed.delivery.outcome, 'refused')
@@ -313,6 +317,30 @@ describe('operator console', { skip }, () => {
     await page.locator('dl.facts dd .badge', { hasText: 'Completed' }).first().waitFor({ timeout: 15_000 })
     assert.match((await page.locator('table.trail').innerText()).replace(/\s+/g, ' '), /Failed → Processing/)
     assert.equal((await claimStatus(ids.failing)).status, 'completed')
+  })
+
+  test('the queue pages over the API cursor as the list scrolls, each claim once', async () => {
+    const token = await adminToken()
+    const expected: string[] = []
+    let cursor: string | null = null
+    do {
+      const query: string = `status=completed&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
+      const reply = await api('GET', `/event-gateway/user-reward-claims?${query}`, { token })
+      expected.push(...reply.body.items.map((claim: { id: string }) => claim.id))
+      cursor = reply.body.nextCursor
+    } while (cursor)
+    assert.ok(expected.length > 50, `more than a page: ${expected.length}`)
+
+    const page = await newPage('en')
+    await signIn(page, STAFF.operator)
+    await page.locator('#f-status').selectOption('completed')
+    const rows = page.locator('table.claims tbody tr')
+    await rows.nth(49).waitFor()
+    assert.equal(await rows.count(), 50, 'one page until the end of the list is in view')
+    await page.locator('.more').scrollIntoViewIfNeeded()
+    await page.getByText('That is all of them.').waitFor()
+    const shown = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-claim-id')))
+    assert.deepEqual(shown, expected, 'newest first, every claim once')
   })
 
   test('two tabs approve the same claim: one wins, the other is told in a sentence (409)', async () => {
@@ -476,8 +504,8 @@ describe('operator console', { skip }, () => {
     await signIn(page, STAFF.operator)
     await page.waitForResponse((response) => response.url().endsWith('/auth/refresh'), { timeout: ACCESS_TOKEN_TTL_SECONDS * 1000 })
     // A new token is in use: the queue still loads after the first access token's half-life.
-    await page.locator('#f-status').selectOption('completed')
-    await row(page, ids.approvable).waitFor()
+    await page.locator('#f-status').selectOption('rejected')
+    await row(page, ids.rejectable).waitFor()
     assert.deepEqual(refreshes, [200])
     const logout = page.waitForResponse((response) => response.url().endsWith('/auth/logout'))
     await signOut(page)
