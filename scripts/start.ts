@@ -7,13 +7,16 @@
  *                                  supervised: one that dies is restarted with backoff (1 s
  *                                  doubling to 30 s); 5 crashes of one within a minute stop all
 
- *   tsx scripts/start.ts --watch   `turbo run dev`: each service in tsx watch mode (npm run dev)
+ *                                  The operator console is built first when console/dist is
+ *                                  missing or older than its source (the gateway serves it).
+ *   tsx scripts/start.ts --watch   `turbo run dev`: each service in tsx watch mode, and the
+ *                                  console's Vite dev server with hot reload (npm run dev)
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT, resolveDatabase, type Database } from '@app/platform'
-import { startSystem, superviseSystem } from '@app/devkit/system'
+import { ensureConsoleBuilt, startSystem, superviseSystem } from '@app/devkit/system'
 
 const envFile = join(REPO_ROOT, '.env')
 if (existsSync(envFile)) process.loadEnvFile(envFile)
@@ -44,6 +47,7 @@ function watchThroughTurbo(db: Database): void {
     }
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stopGroup)
+  console.log(`[start] operator console with hot reload: http://127.0.0.1:${process.env.CONSOLE_DEV_PORT ?? 5173}/console/ (its API calls go to the gateway)`)
   turbo.on('exit', async (code) => {
     await db.stop()
     process.exit(code ?? 0)
@@ -66,6 +70,8 @@ async function runUntilStopped(db: Database): Promise<void> {
 
   const log = (line: string) => console.log(`[start] ${line}`)
   try {
+    // The gateway serves the built console: build it first when missing or older than its source.
+    await ensureConsoleBuilt({ log, stdio: 'inherit' })
     const system = await startSystem({ mongoUrl: db.url, ports: 'env', stdio: 'inherit', onLog: log })
     supervisor = superviseSystem(system, {
       onLog: log,
@@ -75,7 +81,7 @@ async function runUntilStopped(db: Database): Promise<void> {
       }
     })
     const gateway = system.services.get('gateway')
-    log(`all up${gateway ? ` — public API ${gateway.url} (Swagger UI at ${gateway.url}/api-docs)` : ''}. Ctrl-C stops everything.`)
+    log(`all up${gateway ? ` — public API ${gateway.url} (Swagger UI at ${gateway.url}/api-docs, operator console at ${gateway.url}/console)` : ''}. Ctrl-C stops everything.`)
   } catch (error) {
     console.error(`[start] ${(error as Error).message}`)
     await stopAll(1)

@@ -4,6 +4,7 @@ import type { GatewayOptions, UpstreamName } from './config.js'
 import { accessPlugin } from './plugins/access.js'
 import { apiDocsPlugin } from './plugins/api-docs.js'
 import { breakersPlugin } from './plugins/breakers.js'
+import { consolePlugin } from './plugins/console.js'
 import { proxyPlugin } from './plugins/proxy.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { securityHeadersPlugin } from './plugins/security-headers.js'
@@ -21,6 +22,7 @@ const upstreamHealth = (baseUrl: string) => async () => {
 /**
  * The gateway: the only public entry. Plugins are registered in the order their request hooks
  * must run: request id, security headers, rate limit, then the access check, then the proxy.
+ * The gateway's own pages (API docs, the operator console) are outside the access table.
  */
 export const gatewayApp = fp<GatewayOptions>(
   async (app, options) => {
@@ -37,6 +39,7 @@ export const gatewayApp = fp<GatewayOptions>(
       checks: Object.fromEntries(upstreamNames.map((name) => [name, upstreamHealth(upstreams[name])]))
     })
     await app.register(apiDocsPlugin, { upstreams, cacheTtlMs: options.apiDocsCacheTtlMs })
+    await app.register(consolePlugin, { dir: options.consoleDir })
     await app.register(accessPlugin, options.jwt)
     await app.register(proxyPlugin, { upstreams, timeoutMs: options.upstreamTimeoutMs })
   },

@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox'
 import type { ServiceName } from '@app/contracts'
-import { BaseEnv } from '@app/platform'
+import { join } from 'node:path'
+import { BaseEnv, REPO_ROOT } from '@app/platform'
 
 const DEFAULT_TOKEN_PARTY = 'event-reward-platform'
 /** The proxy ignores an upstream URL's path, so a service is named by its origin alone. */
@@ -38,7 +39,9 @@ export const GatewayEnv = {
    */
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^\\s*(\\d+|[0-9A-Fa-f.:/]+(\\s*,\\s*[0-9A-Fa-f.:/]+)*)\\s*$' })),
   /** The combined OpenAPI document is rebuilt after this long (at once while a service is missing). */
-  API_DOCS_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 60_000 })
+  API_DOCS_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 60_000 }),
+  /** The built operator console served at /console. Unset → console/dist of the repository. */
+  CONSOLE_DIR: Type.Optional(Type.String({ minLength: 1 }))
 }
 export type GatewayEnv = Static<TObject<typeof GatewayEnv>>
 
@@ -68,6 +71,8 @@ export interface GatewayOptions {
   breaker: BreakerSettings
   rateLimit: { max: number; loginMax: number; windowMs: number }
   apiDocsCacheTtlMs: number
+  /** The operator console's built files (index.html, assets/); undefined or missing → /console says how to build it. */
+  consoleDir?: string
 }
 
 /** What Fastify's `trustProxy` takes: is the address `hop` steps from the socket a proxy of ours? */
@@ -108,6 +113,7 @@ export function gatewayOptionsFromEnv(env: GatewayEnv): GatewayOptions {
       volumeThreshold: env.BREAKER_VOLUME_THRESHOLD
     },
     rateLimit: { max: env.RATE_LIMIT_MAX, loginMax: env.LOGIN_RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS },
-    apiDocsCacheTtlMs: env.API_DOCS_CACHE_TTL_MS
+    apiDocsCacheTtlMs: env.API_DOCS_CACHE_TTL_MS,
+    consoleDir: env.CONSOLE_DIR ?? join(REPO_ROOT, 'console', 'dist')
   }
 }

@@ -229,6 +229,7 @@ export async function startGateway(
     upstreams,
     upstreamTimeoutMs: overrides.upstreamTimeoutMs ?? 2_000,
     apiDocsCacheTtlMs: overrides.apiDocsCacheTtlMs ?? 60_000,
+    ...(overrides.consoleDir === undefined ? {} : { consoleDir: overrides.consoleDir }),
     jwt: {
       jwksUrl: `${upstreams.auth}/.well-known/jwks.json`,
       issuer: ISSUER,

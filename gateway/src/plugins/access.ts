@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { authenticatePlugin, createJwksClient, createRevocationFeedClient, fetchRevocationFeed, revocationFeedPlugin } from '@app/platform'
 import { ROUTE_TABLE } from '../access.js'
 import type { GatewayOptions } from '../config.js'
+import { CONSOLE_PATH } from './console.js'
 
 export type AccessOptions = GatewayOptions['jwt']
 
@@ -24,6 +25,8 @@ export const accessPlugin = fp<AccessOptions>(
       publicKeyFor: (kid) => jwks.publicKeyFor(kid),
       access: ROUTE_TABLE,
       revocations: revocations.view,
+      // The console is a page the gateway serves itself; its API calls go through the table.
+      publicPages: [CONSOLE_PATH],
       ...(verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize })
     })
   },

@@ -310,3 +310,5 @@ export function superviseSystem(system: RunningSystem, { onLog, onGiveUp, policy
     }
   }
 }
+
+export { CONSOLE_DIST, consoleBuildNeeded, ensureConsoleBuilt } from './console-build.js'

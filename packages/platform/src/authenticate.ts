@@ -34,9 +34,16 @@ export interface AuthenticateOptions {
   verifiedTokenCacheSize?: number
   /** Tokens of accounts changed since they were issued (roles, disabled, sessions ended) are refused. */
   revocations: RevocationView
+  /**
+   * Pages this process serves itself to anyone, outside the API and its access table (the
+   * gateway's operator console at `/console`): the path and everything below it. The API calls
+   * such a page makes are checked like any other.
+   */
+  publicPages?: readonly string[]
 }
 
 const isInfrastructure = (url: string) => INFRASTRUCTURE_PREFIXES.some((prefix) => url === prefix || url.startsWith(prefix))
+const isUnder = (url: string, pages: readonly string[]) => pages.some((page) => url === page || url.startsWith(`${page}/`))
 const ruleKey = (method: string, url: string) => `${method === 'HEAD' ? 'GET' : method} ${url}`
 
 /**
@@ -47,6 +54,8 @@ const ruleKey = (method: string, url: string) => `${method === 'HEAD' ? 'GET' : 
  */
 export const authenticatePlugin = fp<AuthenticateOptions>(
   async (app, options) => {
+    const publicPages = options.publicPages ?? []
+    const exempt = (url: string) => isInfrastructure(url) || isUnder(url, publicPages)
     await app.register(fastifyJwt, {
       secret: {
         public: async (_request: FastifyRequest, token: { header: { kid?: string } }) => options.publicKeyFor(token.header.kid)
@@ -71,7 +80,7 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       for (const method of methods) {
-        if (method === 'HEAD' || method === 'OPTIONS' || isInfrastructure(route.url)) continue
+        if (method === 'HEAD' || method === 'OPTIONS' || exempt(route.url)) continue
         if (!options.access[ruleKey(method, route.url)]) {
           throw new Error(`No access rule for ${ruleKey(method, route.url)}: add it to the access table`)
         }
@@ -80,7 +89,7 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
 
     app.addHook('onRequest', async (request) => {
       const url = request.routeOptions.url
-      if (url === undefined || isInfrastructure(url)) return // 404 handler, docs, health
+      if (url === undefined || exempt(url)) return // 404 handler, docs, health, public pages
       const rule = options.access[ruleKey(request.method, url)]
       if (!rule) throw forbidden('No access rule for this route')
       if ('public' in rule) return

@@ -58,6 +58,30 @@ test('a route without an access rule stops start-up', async () => {
   await strict.close()
 })
 
+test('a public page (publicPages) needs no rule and no token; a look-alike path still needs a rule', async () => {
+  const paged = createServer({ name: 'paged', logLevel: 'silent', bodyLimit: 1024 })
+  await paged.register(errorHandlerPlugin)
+  await paged.register(authenticatePlugin, {
+    issuer: 'i',
+    audience: 'a',
+    publicKeyFor: issuer.publicKeyFor,
+    access: {},
+    revocations: NONE_REVOKED,
+    publicPages: ['/console']
+  })
+  await paged.after()
+  paged.get('/console', async () => 'page')
+  paged.get('/console/*', async () => 'asset')
+  assert.throws(() => paged.get('/consoles', async () => 'x'), /No access rule for GET \/consoles/)
+  const url = await listenOnFreePort(paged)
+  try {
+    assert.equal(await (await fetch(`${url}/console`)).text(), 'page')
+    assert.equal(await (await fetch(`${url}/console/assets/a.js`)).text(), 'asset')
+  } finally {
+    await paged.close()
+  }
+})
+
 test('public routes need no token; protected ones need one', async () => {
   assert.equal((await get('/open')).status, 200)
   const missing = await get('/staff')
