@@ -14,7 +14,7 @@ from platform_client import AuthenticatedClient, Client
 from platform_client.api.auth import create_user, login
 from platform_client.api.claims import approve_claim, create_claim, get_claim, list_my_claims
 from platform_client.api.events import create_event
-from platform_client.api.progress import report_progress
+from platform_client.api.progress import list_user_events, report_progress
 from platform_client.api.rewards import create_reward
 from platform_client.models import (
     AttendanceCondition,
@@ -37,6 +37,7 @@ from platform_client.models import (
     RewardInput,
     TokenPair,
     User,
+    UserEventPage,
     UserInput,
 )
 
@@ -99,6 +100,17 @@ report = expect(
     ProgressReportResult,
 )
 player = logged_in(email, password)
+
+
+def claimable_in_view():
+    """The player view's verdict on the bundle: true, or a refusal code (a union of a boolean and an enum)."""
+    view = expect("player view", list_user_events.sync_detailed(client=player, event_id=event.id), 200, UserEventPage)
+    verdict = view.items[0].bundles[0].claimable
+    return getattr(verdict, "value", verdict)
+
+
+if claimable_in_view() is not True:
+    sys.exit(f"player view: expected the bundle claimable before the claim, got {claimable_in_view()!r}")
 claim = expect("claim", create_claim.sync_detailed(client=player, body=ClaimInput(rewards_id=reward.id)), 201, Claim)
 if claim.status != ClaimStatus.PENDING:
     sys.exit(f"claim: expected pending, got {claim.status}")
@@ -113,6 +125,8 @@ if trail != [(None, "pending"), ("pending", "processing"), ("processing", "compl
 again = expect("claim again", create_claim.sync_detailed(client=player, body=ClaimInput(rewards_id=reward.id)), 409, Problem)
 if again.code != "ALREADY_CLAIMED" or again.claim_id != claim.id:
     sys.exit(f"claim again: expected ALREADY_CLAIMED naming {claim.id}, got {again.to_dict()}")
+if claimable_in_view() != "ALREADY_CLAIMED":
+    sys.exit(f"player view: expected ALREADY_CLAIMED after the claim, got {claimable_in_view()!r}")
 
 print(
     json.dumps(
