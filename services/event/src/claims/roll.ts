@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto'
-import type { RandomContentsInput, RewardContent } from '../schemas/rewards.js'
+import type { RandomContents, RandomContentsInput, RewardContent } from '../schemas/rewards.js'
 
 /** A uniform integer in [0, maxExclusive): `crypto.randomInt` in production; tests pass a seeded one. */
 export type RandomInteger = (maxExclusive: number) => number
@@ -23,8 +23,8 @@ export function rollContents(randomContents: RandomContentsInput, random: Random
   return Array.from({ length: randomContents.rolls }, () => randomContents.table[pickEntry(randomContents.table, random)]!.contents).flat()
 }
 
-/** Each entry's chance per roll, in percent to two decimals (what players are shown). */
-export const chancesOf = (table: RandomContentsInput['table']): number[] => {
+/** The table as players are shown it: each entry with its chance per roll, in percent to two decimals. */
+export function withChances({ rolls, table }: RandomContentsInput): RandomContents {
   const total = table.reduce((sum, entry) => sum + entry.weight, 0)
-  return table.map((entry) => Math.round((entry.weight / total) * 10_000) / 100)
+  return { rolls, table: table.map((entry) => ({ ...entry, chance: Math.round((entry.weight / total) * 10_000) / 100 })) }
 }

@@ -76,7 +76,7 @@ export function periodOf(event: { recurrence?: Recurrence | null; timezone: stri
   let start: number
   let next: number
   if (every === 'day') {
-    key = calendarDay(instant, event.timezone)
+    key = `${year}-${pad(month)}-${pad(date)}`
     start = today
     next = today + DAY_MS
   } else if (every === 'week') {

@@ -57,28 +57,33 @@ export async function playerView(deps: EligibilityDeps, userId: string, events: 
   }
   const holders = new Map((await deps.claims.findInSlots(userId, [...new Set(rewards.map(slotOfReward))])).map((claim) => [claim.slot, claim]))
   const progressByEvent = new Map(progressDocs.map((doc) => [doc.eventId.toHexString(), doc]))
+  const rewardsByEvent = new Map<string, typeof rewards>()
+  for (const reward of rewards) {
+    const id = reward.eventId.toHexString()
+    const list = rewardsByEvent.get(id)
+    if (list) list.push(reward)
+    else rewardsByEvent.set(id, [reward])
+  }
 
   return events.map((event) => {
     const id = event._id.toHexString()
     const period = periodOfEvent(event)
     const progress = progressByEvent.get(id) ?? null
-    const bundles = rewards
-      .filter((reward) => reward.eventId.toHexString() === id)
-      .map((reward): BundleStanding => {
-        const holder = holders.get(slotOfReward(reward)) ?? null
-        const situation = situationFrom({ event, reward, periodKey: period.key, holder, state: progress?.state ?? {}, now })
-        const [refusal] = refusalsOf(situation)
-        // `conditionsOf` lists the event's conditions first, then the bundle's own.
-        const ownConditions = situation.conditions.slice(event.contents.length)
-        return {
-          rewardId: reward._id.toHexString(),
-          name: reward.name ?? null,
-          conditions: ownConditions,
-          claimable: refusal ? (refusal.code as BundleStanding['claimable']) : true,
-          ...(holder ? { claimId: holder._id.toHexString() } : {}),
-          stockLeft: reward.stockLeft ?? null
-        }
-      })
+    const bundles = (rewardsByEvent.get(id) ?? []).map((reward): BundleStanding => {
+      const holder = holders.get(slotOfReward(reward)) ?? null
+      const situation = situationFrom({ event, reward, periodKey: period.key, holder, state: progress?.state ?? {}, now })
+      const [refusal] = refusalsOf(situation)
+      // `conditionsOf` lists the event's conditions first, then the bundle's own.
+      const ownConditions = situation.conditions.slice(event.contents.length)
+      return {
+        rewardId: reward._id.toHexString(),
+        name: reward.name ?? null,
+        conditions: ownConditions,
+        claimable: refusal ? (refusal.code as BundleStanding['claimable']) : true,
+        ...(holder ? { claimId: holder._id.toHexString() } : {}),
+        stockLeft: reward.stockLeft ?? null
+      }
+    })
     return toUserEvent(event, userId, progress, period, bundles)
   })
 }

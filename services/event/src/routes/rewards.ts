@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { invalidField, notFound } from '@app/platform'
-import { chancesOf } from '../claims/roll.js'
+import { withChances } from '../claims/roll.js'
 import { periodMisfit } from '../conditions/index.js'
 import { isActive, type RewardDoc } from '../repositories/rewards.js'
 import { CreateRewardBody, Reward, RewardListQuery, RewardPage } from '../schemas/rewards.js'
@@ -15,12 +15,7 @@ const toReward = (reward: RewardDoc): Reward => ({
   eventId: reward.eventId.toHexString(),
   name: reward.name ?? null,
   contents: reward.contents,
-  randomContents: reward.randomContents
-    ? {
-        rolls: reward.randomContents.rolls,
-        table: reward.randomContents.table.map((entry, index) => ({ ...entry, chance: chancesOf(reward.randomContents!.table)[index]! }))
-      }
-    : null,
+  randomContents: reward.randomContents ? withChances(reward.randomContents) : null,
   conditions: reward.conditions ?? [],
   active: isActive(reward),
   stock: reward.stock ?? null,
@@ -57,6 +52,7 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw invalidField('body.contents', 'or body.randomContents is required: a bundle must grant something', 'REWARD_EMPTY')
       }
       const eventId = new ObjectId(request.body.eventId)
+      // Read first: whether the milestone fits the event's period is decided before anything is written.
       const event = await events.findById(eventId)
       if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
       const misfit = periodMisfit(conditions, event.recurrence, 'body.conditions')
