@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -12,6 +13,21 @@ import { startSystem } from './helpers.js'
 
 const INDEX = '<!doctype html><html><head><script type="module" src="/console/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>'
 const SCRIPT = 'console.log("console")'
+const SECRET = 'a file beside the build, never to be served'
+
+/** A request with its path sent byte for byte (fetch would resolve the dot segments first). */
+function rawGet(url: string, path: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ hostname, port, path, method: 'GET' }, (response) => {
+      let body = ''
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    })
+    request.on('error', reject)
+    request.end()
+  })
+}
 
 /** The CSP as a map of directive → sources, order-free. */
 function policyOf(header: string | null): Map<string, string> {
@@ -30,8 +46,14 @@ function policyOf(header: string | null): Map<string, string> {
 describe('/console, built', () => {
   let system: Awaited<ReturnType<typeof startSystem>>
   let dir = ''
+  let outside = ''
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'console-dist-'))
+    // The build sits in a folder named `assets` beside a secret: neither may change what is served.
+    outside = mkdtempSync(join(tmpdir(), 'console-parent-'))
+    writeFileSync(join(outside, 'secret.txt'), SECRET)
+    mkdirSync(join(outside, 'assets'))
+    dir = join(outside, 'assets', 'dist')
+    mkdirSync(dir)
     mkdirSync(join(dir, 'assets'))
     writeFileSync(join(dir, 'index.html'), INDEX)
     writeFileSync(join(dir, 'assets', 'index-abc123.js'), SCRIPT)
@@ -39,7 +61,7 @@ describe('/console, built', () => {
   })
   after(async () => {
     await system.stop()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(outside, { recursive: true, force: true })
   })
 
   for (const path of ['/console', '/console/']) {
@@ -76,17 +98,21 @@ describe('/console, built', () => {
   })
 
   it('nothing outside the build: a missing file and a path escaping the directory are 404', async () => {
-    for (const path of ['/console/assets/missing.js', '/console/..%2f..%2fpackage.json', '/console/%2e%2e/%2e%2e/package.json']) {
-      const response = await fetch(`${system.gateway.url}${path}`)
-      assert.equal(response.status, 404, path)
-      await response.body?.cancel()
+    // The secret is two levels above the build (dir = <outside>/assets/dist).
+    for (const path of [
+      '/console/assets/missing.js',
+      '/console/../../secret.txt',
+      '/console/..%2f..%2fsecret.txt',
+      '/console/%2e%2e/%2e%2e/secret.txt',
+      '/console/assets/..%2f..%2f..%2fsecret.txt'
+    ]) {
+      const { status, body } = await rawGet(system.gateway.url, path)
+      assert.notEqual(status, 200, path)
+      assert.ok(!body.includes(SECRET), `${path} served the file beside the build`)
     }
   })
 
-  it('only /console itself is public: a look-alike path is not, and the API still wants a token', async () => {
-    const lookAlike = await fetch(`${system.gateway.url}/consoles`)
-    assert.equal(lookAlike.status, 404)
-    await lookAlike.body?.cancel()
+  it('only /console itself is public: the API still wants a token', async () => {
     const before = system.event.calls.length
     const api = await fetch(`${system.gateway.url}/event-gateway/user-reward-claims`)
     assert.equal(api.status, 401)

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { join, sep } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -34,10 +34,17 @@ export interface ConsoleOptions {
   dir: string | undefined
 }
 
-/** Hashed asset names never change content: cache them for good; index.html is asked for again each time. */
-function cacheHeaders(response: { setHeader(name: string, value: string): void }, path: string): void {
-  response.setHeader('cache-control', path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
-}
+/**
+ * Hashed asset names never change content: cache them for good; index.html is asked for again
+ * each time. Judged inside the build (`dir`), so a build that itself sits under some `assets`
+ * folder does not make index.html immutable.
+ */
+const cacheHeadersFor =
+  (dir: string) =>
+  (response: { setHeader(name: string, value: string): void }, path: string): void => {
+    const hashed = relative(dir, path).startsWith(`assets${sep}`)
+    response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache')
+  }
 
 /**
  * The operator console (console/, a Vite build) at `/console`, under the strict CSP above. A
@@ -67,7 +74,7 @@ export const consolePlugin = fp<ConsoleOptions>(
         prefix: `${CONSOLE_PATH}/`,
         index: 'index.html',
         cacheControl: false,
-        setHeaders: cacheHeaders
+        setHeaders: cacheHeadersFor(dir)
       })
       // The page itself also without the trailing slash (its asset URLs are absolute).
       scope.get(CONSOLE_PATH, (_request, reply) => reply.sendFile('index.html'))
