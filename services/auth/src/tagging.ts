@@ -135,5 +135,10 @@ export async function retagInBulk(
   }
   await auditLog.recordMany(audit)
 
-  return request.entries.map((given, index) => ({ [request.by]: given, ...(outcomes[index] ?? { status: 'invalid', detail: 'Not processed' }) }))
+  return request.entries.map((given, index) => {
+    const outcome = outcomes[index]
+    // Every entry was judged above; one without an outcome is a bug here, not the caller's mistake.
+    if (!outcome) throw new Error(`bulk tagging left entry ${index} without an outcome`)
+    return { [request.by]: given, ...outcome }
+  })
 }
