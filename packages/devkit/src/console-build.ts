@@ -8,8 +8,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@app/platform'
 
-export const CONSOLE_DIST = join(REPO_ROOT, 'console', 'dist')
-
 /** What the build reads (relative to the repository). */
 const CONSOLE_INPUTS = ['console/src', 'console/public', 'console/index.html', 'console/vite.config.ts', 'console/package.json', 'packages/client/src']
 

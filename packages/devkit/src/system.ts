@@ -311,4 +311,4 @@ export function superviseSystem(system: RunningSystem, { onLog, onGiveUp, policy
   }
 }
 
-export { CONSOLE_DIST, consoleBuildNeeded, ensureConsoleBuilt } from './console-build.js'
+export { consoleBuildNeeded, ensureConsoleBuilt } from './console-build.js'

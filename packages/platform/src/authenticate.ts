@@ -22,7 +22,8 @@ declare module '@fastify/jwt' {
 }
 
 /** Infrastructure routes every service exposes without a token (metrics and readiness are on the internal listener). */
-const INFRASTRUCTURE_PREFIXES = ['/api-docs', '/health', '/.well-known/']
+/** Paths every process serves outside its access table: docs, liveness, the JWKS; each with everything below it. */
+const INFRASTRUCTURE = ['/api-docs', '/health', '/.well-known']
 
 export interface AuthenticateOptions {
   issuer: string
@@ -37,13 +38,14 @@ export interface AuthenticateOptions {
   /**
    * Pages this process serves itself to anyone, outside the API and its access table (the
    * gateway's operator console at `/console`): the path and everything below it. The API calls
-   * such a page makes are checked like any other.
+   * such a page makes are checked like any other. Reading only (GET, HEAD): any other method
+   * under such a path needs a rule like the API.
    */
   publicPages?: readonly string[]
 }
 
-const isInfrastructure = (url: string) => INFRASTRUCTURE_PREFIXES.some((prefix) => url === prefix || url.startsWith(prefix))
-const isUnder = (url: string, pages: readonly string[]) => pages.some((page) => url === page || url.startsWith(`${page}/`))
+/** `url` is one of `paths` or below one (`/health/x`), never a look-alike (`/healthz`). */
+const isUnder = (url: string, paths: readonly string[]) => paths.some((path) => url === path || url.startsWith(`${path}/`))
 const ruleKey = (method: string, url: string) => `${method === 'HEAD' ? 'GET' : method} ${url}`
 
 /**
@@ -55,7 +57,8 @@ const ruleKey = (method: string, url: string) => `${method === 'HEAD' ? 'GET' : 
 export const authenticatePlugin = fp<AuthenticateOptions>(
   async (app, options) => {
     const publicPages = options.publicPages ?? []
-    const exempt = (url: string) => isInfrastructure(url) || isUnder(url, publicPages)
+    const exempt = (method: string, url: string) =>
+      isUnder(url, INFRASTRUCTURE) || ((method === 'GET' || method === 'HEAD') && isUnder(url, publicPages))
     await app.register(fastifyJwt, {
       secret: {
         public: async (_request: FastifyRequest, token: { header: { kid?: string } }) => options.publicKeyFor(token.header.kid)
@@ -80,7 +83,7 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       for (const method of methods) {
-        if (method === 'HEAD' || method === 'OPTIONS' || exempt(route.url)) continue
+        if (method === 'HEAD' || method === 'OPTIONS' || exempt(method, route.url)) continue
         if (!options.access[ruleKey(method, route.url)]) {
           throw new Error(`No access rule for ${ruleKey(method, route.url)}: add it to the access table`)
         }
@@ -89,7 +92,7 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
 
     app.addHook('onRequest', async (request) => {
       const url = request.routeOptions.url
-      if (url === undefined || exempt(url)) return // 404 handler, docs, health, public pages
+      if (url === undefined || exempt(request.method, url)) return // 404 handler, docs, health, public pages
       const rule = options.access[ruleKey(request.method, url)]
       if (!rule) throw forbidden('No access rule for this route')
       if ('public' in rule) return

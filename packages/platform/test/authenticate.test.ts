@@ -58,7 +58,7 @@ test('a route without an access rule stops start-up', async () => {
   await strict.close()
 })
 
-test('a public page (publicPages) needs no rule and no token; a look-alike path still needs a rule', async () => {
+test('a public page (publicPages) needs no rule and no token to be read; a look-alike path, or a write under it, still needs a rule', async () => {
   const paged = createServer({ name: 'paged', logLevel: 'silent', bodyLimit: 1024 })
   await paged.register(errorHandlerPlugin)
   await paged.register(authenticatePlugin, {
@@ -73,6 +73,11 @@ test('a public page (publicPages) needs no rule and no token; a look-alike path 
   paged.get('/console', async () => 'page')
   paged.get('/console/*', async () => 'asset')
   assert.throws(() => paged.get('/consoles', async () => 'x'), /No access rule for GET \/consoles/)
+  // A page is read, never written: anything else under it is API and needs its rule.
+  assert.throws(() => paged.post('/console/feedback', async () => 'x'), /No access rule for POST \/console\/feedback/)
+  // Docs and liveness are exempt with what is below them, not look-alikes.
+  assert.throws(() => paged.get('/healthz', async () => 'x'), /No access rule for GET \/healthz/)
+  assert.throws(() => paged.get('/api-docs-private', async () => 'x'), /No access rule for GET \/api-docs-private/)
   const url = await listenOnFreePort(paged)
   try {
     assert.equal(await (await fetch(`${url}/console`)).text(), 'page')
