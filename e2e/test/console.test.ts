@@ -137,7 +137,7 @@ async function signIn(page: Page, account: Account): Promise<void> {
   await page.locator('button[type="submit"]').click()
   await page.locator('main h1').filter({ hasNotText: /^(Sign in|로그인)$/ }).waitFor()
   // Tokens live in memory only: nothing a script or another tab could read later.
-  assert.deepEqual(await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length })), { local: 0, session: 0 })
+  assert.deepEqual(await page.evaluate('({ local: localStorage.length, session: sessionStorage.length })'), { local: 0, session: 0 })
   assert.deepEqual(await page.context().cookies(), [])
 }
 
