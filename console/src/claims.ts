@@ -47,10 +47,13 @@ export function useClaimPages(filters: ClaimFilters) {
   })
 }
 
+/** One claim with its audit trail. */
+const fetchClaim = (id: string): Promise<ClaimDetail> => unwrap(api.GET(`${CLAIMS}/{id}`, { params: { path: { id } } }), CLAIMS)
+
 export function useClaim(id: string) {
   return useQuery({
     queryKey: ['claim', id],
-    queryFn: () => unwrap(api.GET(`${CLAIMS}/{id}`, { params: { path: { id } } }), CLAIMS),
+    queryFn: () => fetchClaim(id),
     // A claim on its way through delivery changes by itself: follow it.
     refetchInterval: (query) => (query.state.data?.status === 'processing' ? 2_000 : false)
   })
@@ -106,8 +109,7 @@ export interface DecisionResult {
 async function statusAfterRefusal(id: string, error: unknown): Promise<ClaimStatus | undefined> {
   if (!(error instanceof ApiProblem) || error.status !== 409) return undefined
   try {
-    const claim: ClaimDetail = await unwrap(api.GET(`${CLAIMS}/{id}`, { params: { path: { id } } }), CLAIMS)
-    return claim.status
+    return (await fetchClaim(id)).status
   } catch {
     return undefined
   }

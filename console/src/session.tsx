@@ -1,7 +1,9 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import type { Schemas } from '@app/client'
 import { api, setAccessToken, unwrap, type TokenPair } from './api.js'
 
-export type Role = 'USER' | 'OPERATOR' | 'AUDITOR' | 'ADMIN' | 'SERVICE' | 'DELIVERY'
+/** The roles as the API's document names them: a role added there is a role here. */
+export type Role = Schemas['Role']
 const STAFF: readonly Role[] = ['OPERATOR', 'AUDITOR', 'ADMIN']
 const DECIDERS: readonly Role[] = ['OPERATOR', 'ADMIN']
 
