@@ -3,9 +3,9 @@ import type { FastifyBaseLogger } from 'fastify'
 import { ObjectId } from 'mongodb'
 import { badRequest, conflict } from '@app/platform'
 import { changesFor, reportProblem, type ProgressReport } from '../conditions/index.js'
-import { WHOLE_EVENT, periodKeyOf } from '../conditions/periods.js'
+import { periodKeyOf } from '../conditions/periods.js'
 import { countedConditionsOf, type EventRepository } from '../repositories/events.js'
-import type { ProgressRepository, ReportDoc, ReportEffect } from '../repositories/progress.js'
+import { periodOfEffect, type ProgressRepository, type ReportDoc, type ReportEffect } from '../repositories/progress.js'
 import type { ProgressReportBody, ProgressReportReply } from '../schemas/progress.js'
 
 /** Clocks drift; anything further ahead than this is a bug or a forgery, not a report. */
@@ -124,7 +124,7 @@ export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInp
     occurredAt: recorded.occurredAt.toISOString(),
     updates: recorded.effects.map((effect) => ({
       eventId: effect.eventId.toHexString(),
-      periodKey: effect.periodKey ?? WHOLE_EVENT,
+      periodKey: periodOfEffect(effect),
       conditions: effect.changes.map((change) => change.key)
     }))
   }

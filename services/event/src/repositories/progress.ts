@@ -27,7 +27,8 @@ export interface ReportEffect {
   changes: StateChange[]
 }
 
-const periodOfEffect = (effect: ReportEffect) => effect.periodKey ?? WHOLE_EVENT
+/** The period an effect counts toward (`all` for effects recorded before periods). */
+export const periodOfEffect = (effect: Pick<ReportEffect, 'periodKey'>) => effect.periodKey ?? WHOLE_EVENT
 
 /**
  * Every report received, unique per idempotency scope (reporting account, user, key); what it
