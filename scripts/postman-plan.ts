@@ -166,6 +166,16 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
     operationId: 'rejectClaim', name: 'Rejecting a completed claim: 409', as: 'admin', params: { id: '{{claimId}}' }, body: { reason: 'too late' }, status: 409,
     checks: ["pm.expect(json.code).to.eql('INVALID_TRANSITION')"]
   },
+  {
+    operationId: 'bulkApproveClaims', name: 'Bulk approve: the decided claim and an id naming nothing, a result each', as: 'admin',
+    body: { ids: ['{{claimId}}', '000000000000000000000000'] }, status: 200,
+    checks: ["pm.expect(json.results.map((result) => result.code)).to.eql(['INVALID_TRANSITION', 'CLAIM_NOT_FOUND'])", "pm.expect(json.results[0].status).to.eql('completed')"]
+  },
+  {
+    operationId: 'bulkRejectClaims', name: 'Bulk reject: a completed claim is not rejected (INVALID_TRANSITION)', as: 'admin',
+    body: { ids: ['{{claimId}}'], reason: 'too late' }, status: 200,
+    checks: ["pm.expect(json.results).to.eql([{ id: pm.collectionVariables.get('claimId'), status: 'completed', code: 'INVALID_TRANSITION' }])"]
+  },
   { operationId: 'retryClaim', name: 'Retrying a claim that did not fail: 409', as: 'admin', params: { id: '{{claimId}}' }, status: 409, checks: ["pm.expect(json.code).to.eql('INVALID_TRANSITION')"] },
   {
     operationId: 'resolveClaim', name: 'Resolving a claim that did not fail: 409', as: 'admin', params: { id: '{{claimId}}' }, body: { note: 'nothing to resolve' }, status: 409,

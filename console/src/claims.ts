@@ -115,11 +115,31 @@ async function statusAfterRefusal(id: string, error: unknown): Promise<ClaimStat
   }
 }
 
+/** How many ids one bulk request may carry (the API's limit). */
+const BULK_CHUNK = 500
+/** A per-claim refusal of a bulk decision, as the single route would have answered it. */
+const BULK_REFUSALS: Record<string, number> = { CLAIM_NOT_FOUND: 404, SELF_APPROVAL: 403, INVALID_TRANSITION: 409 }
+
+/** One bulk request (≤ 500 ids): the API's per-claim results as DecisionResult. */
+async function decideChunk(decision: 'approve' | 'reject', ids: string[], reason: string): Promise<DecisionResult[]> {
+  const path = `${CLAIMS}/bulk-${decision}` as const
+  const { results } =
+    decision === 'approve'
+      ? await unwrap(api.POST(`${CLAIMS}/bulk-approve`, { body: { ids } }), path)
+      : await unwrap(api.POST(`${CLAIMS}/bulk-reject`, { body: { ids, reason } }), path)
+  return results.map(({ id, status, code }): DecisionResult => {
+    if (!code) return { id, ok: true }
+    const error = new ApiProblem(BULK_REFUSALS[code] ?? 409, { code, detail: code }, undefined, path)
+    // After a lost race the reply says what the claim is now: who won.
+    return { id, ok: false, error, ...(code === 'INVALID_TRANSITION' && status !== 'not_found' ? { currentStatus: status } : {}) }
+  })
+}
+
 /**
- * The same decision on many claims. One request per claim, in order, reporting progress after
- * each: the bulk routes (`POST /user-reward-claims/bulk-approve|bulk-reject`, `{ids}` →
- * `{results: [{id, status, code?}]}`) are not in the API yet. When they land, this is the one
- * function to change: send the ids in chunks of ≤ 500 and map `results` to DecisionResult.
+ * The same decision on many claims. Approve and reject go through the bulk routes
+ * (`POST /user-reward-claims/bulk-approve|bulk-reject`), ≤ 500 ids a request, reporting progress
+ * after each request; retry has no bulk route and goes one claim at a time. A request that fails
+ * as a whole (network, 5xx) marks each of its claims with that error.
  */
 export async function decideEach(
   decision: Exclude<Decision, 'resolve'>,
@@ -128,13 +148,25 @@ export async function decideEach(
   onProgress: (done: number) => void
 ): Promise<DecisionResult[]> {
   const results: DecisionResult[] = []
-  for (const id of ids) {
+  if (decision === 'retry') {
+    for (const id of ids) {
+      try {
+        await decide(decision, id, reason)
+        results.push({ id, ok: true })
+      } catch (error) {
+        const currentStatus = await statusAfterRefusal(id, error)
+        results.push({ id, ok: false, error, ...(currentStatus ? { currentStatus } : {}) })
+      }
+      onProgress(results.length)
+    }
+    return results
+  }
+  for (let start = 0; start < ids.length; start += BULK_CHUNK) {
+    const chunk = ids.slice(start, start + BULK_CHUNK)
     try {
-      await decide(decision, id, reason)
-      results.push({ id, ok: true })
+      results.push(...(await decideChunk(decision, chunk, reason)))
     } catch (error) {
-      const currentStatus = await statusAfterRefusal(id, error)
-      results.push({ id, ok: false, error, ...(currentStatus ? { currentStatus } : {}) })
+      results.push(...chunk.map((id) => ({ id, ok: false, error })))
     }
     onProgress(results.length)
   }

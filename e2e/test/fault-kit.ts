@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
+import { inPool } from '@app/platform'
 import type { TestTokenIssuer } from '@app/devkit/testkit'
 import { ADMIN, UNTHROTTLED, client, type E2eSystem } from './helpers.js'
 
@@ -41,19 +42,8 @@ export async function setUpStaff(api: Api): Promise<Staff> {
   return { admin, operator: tokens.operator!, service: tokens.service! }
 }
 
-/** Runs `work` over `items`, at most `concurrency` at a time, keeping the order of results. */
-export async function inPool<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await work(items[index]!, index)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane))
-  return results
-}
+/** Shared with the services' bulk routes (platform `inPool`). */
+export { inPool }
 
 export interface Player {
   id: string

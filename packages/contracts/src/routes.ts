@@ -65,6 +65,8 @@ export const EVENT_ROUTES = {
   'PATCH /user-reward-claims/:id/reject': EDITORS,
   'PATCH /user-reward-claims/:id/retry': EDITORS,
   'PATCH /user-reward-claims/:id/resolve': EDITORS,
+  'POST /user-reward-claims/bulk-approve': EDITORS,
+  'POST /user-reward-claims/bulk-reject': EDITORS,
   // The reward-delivery system confirms a grant here, and calls nothing else.
   'POST /user-reward-claims/:id/delivery': allow(DELIVERY),
 

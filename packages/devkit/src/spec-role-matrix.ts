@@ -55,6 +55,9 @@ export const SPEC_ROLE_MATRIX: Readonly<Record<string, Row>> = {
   'PATCH /event-gateway/user-reward-claims/:id/retry':    [0,   0,   1,   0,   1,   0,   0],
   'PATCH /event-gateway/user-reward-claims/:id/resolve':  [0,   0,   1,   0,   1,   0,   0],
   'POST /event-gateway/user-reward-claims/:id/delivery':  [0,   0,   0,   0,   0,   0,   1],
+  // v2: "OPERATOR, ADMIN — {ids: [...≤500, unique]}" (bulk approve / reject).
+  'POST /event-gateway/user-reward-claims/bulk-approve':  [0,   0,   1,   0,   1,   0,   0],
+  'POST /event-gateway/user-reward-claims/bulk-reject':   [0,   0,   1,   0,   1,   0,   0],
 
   // "OPERATOR, AUDITOR, ADMIN (PATCH: ADMIN)".
   'GET /event-gateway/delivery':                          [0,   0,   1,   1,   1,   0,   0],

@@ -182,3 +182,71 @@ export const SetDeliveryBody = Type.Object(
   { additionalProperties: false, title: 'DeliveryPause', examples: [{ paused: true }, { paused: false }] }
 )
 export type SetDeliveryBody = Static<typeof SetDeliveryBody>
+
+/** How many claims one bulk decision may name. */
+export const BULK_DECISION_MAX = 500
+const BulkIds = Type.Array(ObjectIdString, {
+  minItems: 1,
+  maxItems: BULK_DECISION_MAX,
+  uniqueItems: true,
+  description: `Claims to decide, at most ${BULK_DECISION_MAX}, each once`,
+  examples: [['682c1ddd6fb6c7f00ae8ae60', '682c1ddd6fb6c7f00ae8ae61']]
+})
+
+export const BulkApproveBody = Type.Object(
+  { ids: BulkIds },
+  { additionalProperties: false, title: 'BulkApproval', examples: [{ ids: ['682c1ddd6fb6c7f00ae8ae60', '682c1ddd6fb6c7f00ae8ae61'] }] }
+)
+export type BulkApproveBody = Static<typeof BulkApproveBody>
+
+export const BulkRejectBody = Type.Object(
+  { ids: BulkIds, reason: RejectClaimBody.properties.reason },
+  { additionalProperties: false, title: 'BulkRejection', examples: [{ ids: ['682c1ddd6fb6c7f00ae8ae60'], reason: 'Duplicate account' }] }
+)
+export type BulkRejectBody = Static<typeof BulkRejectBody>
+
+/** Refusals a bulk decision reports per claim (the single routes' 404 / 403 / 409 codes). */
+export const BULK_REFUSAL_CODES = ['CLAIM_NOT_FOUND', 'SELF_APPROVAL', 'INVALID_TRANSITION'] as const
+export type BulkRefusalCode = (typeof BULK_REFUSAL_CODES)[number]
+
+export const BulkDecisionResult = Type.Object(
+  {
+    id: ObjectIdString,
+    status: Type.Unsafe<ClaimStatus | 'not_found'>({
+      type: 'string',
+      enum: [...CLAIM_STATUSES, 'not_found'],
+      title: 'BulkDecisionStatus',
+      description:
+        'The claim\'s status after this request: what the decision made of it (`processing`, `completed`, `failed` after ' +
+        'an approval; `rejected`), or — with a `code` — the state it is in instead (after a lost race, the other decision\'s); ' +
+        '`not_found` for an id that names no claim'
+    }),
+    code: Type.Optional(
+      Type.Unsafe<BulkRefusalCode>({
+        type: 'string',
+        enum: [...BULK_REFUSAL_CODES],
+        title: 'BulkRefusalCode',
+        description: 'Present when this claim was not decided: `INVALID_TRANSITION` (not pending, or another decision won), `SELF_APPROVAL` (your own claim), `CLAIM_NOT_FOUND`'
+      })
+    )
+  },
+  { additionalProperties: false, title: 'BulkDecisionResult' }
+)
+export type BulkDecisionResult = Static<typeof BulkDecisionResult>
+
+export const BulkDecisionReply = Type.Object(
+  { results: Type.Array(BulkDecisionResult, { description: 'One per id, in the order of the request' }) },
+  {
+    additionalProperties: false,
+    title: 'BulkDecisionResults',
+    examples: [
+      {
+        results: [
+          { id: '682c1ddd6fb6c7f00ae8ae60', status: 'completed' },
+          { id: '682c1ddd6fb6c7f00ae8ae61', status: 'rejected', code: 'INVALID_TRANSITION' }
+        ]
+      }
+    ]
+  }
+)
+export type BulkDecisionReply = Static<typeof BulkDecisionReply>
