@@ -153,6 +153,11 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
     checks: ["pm.expect(json.code).to.eql('ALREADY_CLAIMED')", "pm.expect(json.claimId).to.eql(pm.collectionVariables.get('claimId'))"]
   },
   {
+    operationId: 'getRewardEligibility', name: 'Dry run (support): why the player cannot claim it again — the slot is taken by that claim', as: 'admin',
+    params: { id: '{{rewardId}}' }, query: { userId: '{{playerId}}' }, status: 200,
+    checks: ['pm.expect(json.claimable).to.eql(false)', "pm.expect(json.reasons[0].code).to.eql('ALREADY_CLAIMED')", "pm.expect(json.reasons[0].claimId).to.eql(pm.collectionVariables.get('claimId'))"]
+  },
+  {
     operationId: 'listMyClaims', name: "The player's claims", as: 'player', status: 200,
     checks: ["pm.expect(json.items.map((claim) => claim.id)).to.include(pm.collectionVariables.get('claimId'))"]
   },

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createTestTokenIssuer } from '@app/devkit/testkit'
+import { assertDryRunPredicts, createTestTokenIssuer } from '@app/devkit/testkit'
 import { client, startE2eSystem, type E2eSystem } from './helpers.js'
 import { UNTHROTTLED, createPlayers, inPool, mintPlayers, openDatabases, setUpStaff, type Api, type Player, type Staff } from './fault-kit.js'
 
@@ -50,7 +50,15 @@ async function createBundle(eventId: string, body: Record<string, unknown>): Pro
   assert.equal(reply.status, 201, JSON.stringify(reply.body))
   return reply.body
 }
-const claim = (player: Player, rewardsId: string) => api('POST', '/event-gateway/user-reward-claims', { token: player.token, body: { rewardsId } })
+/** Claims raced in parallel: a dry run before each could not predict which of them wins. */
+const claimRacing = (player: Player, rewardsId: string) => api('POST', '/event-gateway/user-reward-claims', { token: player.token, body: { rewardsId } })
+/** A claim, with the eligibility dry run (staff, through the gateway) asked just before it: it must predict the claim's answer. */
+async function claim(player: Player, rewardsId: string) {
+  const dryRun = await api('GET', `/event-gateway/rewards/${rewardsId}/eligibility?userId=${player.id}`, { token: staff.operator })
+  const reply = await claimRacing(player, rewardsId)
+  assertDryRunPredicts(dryRun, reply)
+  return reply
+}
 const checkIn = (player: Player, daysAgo = 0) =>
   api('POST', '/event-gateway/user-events/process', {
     token: staff.service,
@@ -115,7 +123,7 @@ describe('stock', () => {
     await inPool(players, 8, async (player) => assert.equal((await checkIn(player)).status, 200))
     const racers = players.slice(0, 100)
 
-    const replies = await Promise.all(racers.map((player) => claim(player, bundle.id)))
+    const replies = await Promise.all(racers.map((player) => claimRacing(player, bundle.id)))
     const created = replies.filter((reply) => reply.status === 201)
     const refused = replies.filter((reply) => reply.status === 409)
     assert.equal(created.length, 10)
@@ -157,7 +165,7 @@ describe('slots', () => {
     const players = mintPlayers(issuer, 5, 'exclusive')
     for (const player of players) {
       await checkIn(player)
-      const replies = await Promise.all([sword, shield, sword, shield].map((bundle) => claim(player, bundle.id)))
+      const replies = await Promise.all([sword, shield, sword, shield].map((bundle) => claimRacing(player, bundle.id)))
       const created = replies.filter((reply) => reply.status === 201)
       assert.equal(created.length, 1, JSON.stringify(replies.map((reply) => reply.status)))
       for (const reply of replies.filter((other) => other.status !== 201)) {
@@ -172,7 +180,7 @@ describe('slots', () => {
     const bundle = await createBundle(eventId, { stock: 5 })
     const [player] = mintPlayers(issuer, 1, 'one-slot')
     await checkIn(player!)
-    const replies = await Promise.all(Array.from({ length: 50 }, () => claim(player!, bundle.id)))
+    const replies = await Promise.all(Array.from({ length: 50 }, () => claimRacing(player!, bundle.id)))
     const created = replies.filter((reply) => reply.status === 201)
     assert.equal(created.length, 1)
     const refused = replies.filter((reply) => reply.status === 409)

@@ -50,6 +50,8 @@ export const EVENT_ROUTES = {
   'GET /rewards': CATALOG_READERS,
   'GET /rewards/:id': CATALOG_READERS,
   'POST /rewards': EDITORS,
+  // The support dry run reads a player's progress and claims: staff only.
+  'GET /rewards/:id/eligibility': STAFF,
 
   // Progress is players' data: a USER reads their own, staff anyone's; game servers only report.
   'GET /user-events': PEOPLE,

@@ -39,6 +39,8 @@ export const SPEC_ROLE_MATRIX: Readonly<Record<string, Row>> = {
   'GET /event-gateway/rewards':                           [0,   1,   1,   1,   1,   1,   0],
   'GET /event-gateway/rewards/:id':                       [0,   1,   1,   1,   1,   1,   0],
   'POST /event-gateway/rewards':                          [0,   0,   1,   0,   1,   0,   0],
+  // v2: "GET /rewards/:id/eligibility?userId= — OPERATOR, AUDITOR, ADMIN: dry run".
+  'GET /event-gateway/rewards/:id/eligibility':           [0,   0,   1,   1,   1,   0,   0],
 
   // "USER (own), staff (any)"; SERVICE: "no progress" — it reports, it never reads.
   'GET /event-gateway/user-events':                       [0,   1,   1,   1,   1,   0,   0],

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { basename } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -120,3 +121,32 @@ export function adjustableClock(start = Date.now()): TestClock {
   return clock
 }
 export * from './spec-role-matrix.js'
+
+interface JsonReply {
+  status: number
+  body: any
+}
+/**
+ * The eligibility dry run (`GET /rewards/:id/eligibility?userId=`) asked just before a claim
+ * must predict it: claimable ↔ 201; otherwise the claim's refusal is the dry run's first reason
+ * (the same claimId, the same unmet conditions); a missing bundle is the same 404 for both.
+ */
+export function assertDryRunPredicts(dryRun: JsonReply, claim: JsonReply, label = ''): void {
+  const what = `${label} dry run ${dryRun.status} ${JSON.stringify(dryRun.body)} vs claim ${claim.status} ${JSON.stringify(claim.body)}`
+  if (dryRun.status === 404) {
+    assert.equal(claim.status, 404, what)
+    assert.equal(claim.body.code, dryRun.body.code, what)
+    return
+  }
+  assert.equal(dryRun.status, 200, what)
+  if (dryRun.body.claimable) {
+    assert.deepEqual(dryRun.body.reasons, [], what)
+    assert.equal(claim.status, 201, what)
+    return
+  }
+  const [first] = dryRun.body.reasons as Array<{ code: string; claimId?: string; unmet?: Array<{ name: string }> }>
+  assert.ok(claim.status === 409 || claim.status === 404, what)
+  assert.equal(claim.body.code, first?.code, what)
+  if (first?.claimId !== undefined) assert.equal(claim.body.claimId, first.claimId, what)
+  if (first?.unmet) assert.deepEqual(claim.body.unmet.map((condition: { name: string }) => condition.name), first.unmet.map((condition) => condition.name), what)
+}

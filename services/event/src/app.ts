@@ -29,6 +29,7 @@ import { indexPlanFor, retiredIndexes } from './repositories/index.js'
 import { claimDecisionRoutes } from './routes/claim-decisions.js'
 import { claimRoutes } from './routes/claims.js'
 import { deliveryRoutes } from './routes/delivery.js'
+import { eligibilityRoutes } from './routes/eligibility.js'
 import { eventRoutes } from './routes/events.js'
 import { rewardRoutes } from './routes/rewards.js'
 import { userEventRoutes } from './routes/user-events.js'
@@ -116,6 +117,7 @@ export const eventApp = fp<EventAppOptions>(
     await app.register(claimRoutes)
     await app.register(claimDecisionRoutes)
     await app.register(deliveryRoutes)
+    await app.register(eligibilityRoutes)
   },
   { name: 'event', fastify: '5.x' }
 )

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test'
 import { ObjectId } from 'mongodb'
 import { pickEntry, rollContents } from '../src/claims/roll.js'
 import { DeliveryReceiver, idempotentReceiver } from './delivery-receiver.js'
+import { assertDryRunPredicts } from '@app/devkit/testkit'
 import { actor, adjustableClock, eventually, startService, stopTestMongo, type Actor, type TestClock, type TestService } from './helpers.js'
 
 after(stopTestMongo)
@@ -49,7 +50,13 @@ function harness(service: () => TestService) {
     },
     report: (userId: string, body: Record<string, unknown>) =>
       call('POST', '/user-events/process', { token: gameServer.token, body: { userId, ...body } }),
-    claim: (player: Actor, rewardId: string) => call('POST', '/user-reward-claims', { token: player.token, body: { rewardsId: rewardId } }),
+    /** A claim, with the eligibility dry run asked just before it: it must predict the claim's answer. */
+    async claim(player: Actor, rewardId: string) {
+      const dryRun = await call('GET', `/rewards/${rewardId}/eligibility?userId=${player.id}`, { token: operator.token })
+      const reply = await call('POST', '/user-reward-claims', { token: player.token, body: { rewardsId: rewardId } })
+      assertDryRunPredicts(dryRun, reply)
+      return reply
+    },
     async view(player: Actor, eventId: string): Promise<UserEvent> {
       const reply = await call('GET', `/user-events?eventId=${eventId}`, { token: player.token })
       assert.equal(reply.status, 200, JSON.stringify(reply.body))
