@@ -164,6 +164,10 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
   { operationId: 'listClaims', name: "All claims of the event (staff)", as: 'admin', query: { eventId: '{{eventId}}' }, status: 200, checks: ['pm.expect(json.items.length).to.eql(1)'] },
   { operationId: 'approveClaim', name: 'Approve it (delivered by the built-in ledger)', as: 'admin', params: { id: '{{claimId}}' }, status: 200, checks: ["pm.expect(json.status).to.eql('completed')"] },
   {
+    operationId: 'getEventStats', name: "The event's stats: one participant, the claim completed", as: 'admin', params: { id: '{{eventId}}' }, status: 200,
+    checks: ['pm.expect(json.participants).to.eql(1)', 'pm.expect(json.bundles[0].claims.completed).to.eql(1)', 'pm.expect(json.claimsPerDay[0].count).to.eql(1)']
+  },
+  {
     operationId: 'getClaim', name: 'The claim with its audit trail', as: 'player', params: { id: '{{claimId}}' }, status: 200,
     checks: ["pm.expect(json.transitions.map((step) => step.to)).to.eql(['pending', 'processing', 'completed'])"]
   },

@@ -46,6 +46,7 @@ export const EVENT_ROUTES = {
   'GET /event/:id': CATALOG_READERS,
   'POST /event': EDITORS,
   'PATCH /event/:id': EDITORS,
+  'GET /event/:id/stats': STAFF,
 
   'GET /rewards': CATALOG_READERS,
   'GET /rewards/:id': CATALOG_READERS,

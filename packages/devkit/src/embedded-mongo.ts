@@ -72,7 +72,8 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions, log?: (msg:
 }
 
 async function spawnJava(port: number, file: string | undefined): Promise<EmbeddedMongo> {
-  const args = ['-Xmx256m', '-XX:+UseSerialGC', '-cp', [join('lib', '*'), 'classes'].join(delimiter), 'EmbeddedMongo'];
+  // EMBEDDED_MONGO_HEAP (e.g. 1g): a bigger heap for benchmarks that hold 100 k+ documents in memory.
+  const args = [`-Xmx${process.env.EMBEDDED_MONGO_HEAP ?? '256m'}`, '-XX:+UseSerialGC', '-cp', [join('lib', '*'), 'classes'].join(delimiter), 'EmbeddedMongo'];
   args.push('--port', String(port), '--backend', file ? 'h2' : 'memory');
   if (file) args.push('--file', file);
 

@@ -36,6 +36,8 @@ export const SPEC_ROLE_MATRIX: Readonly<Record<string, Row>> = {
   'GET /event-gateway/event/:id':                         [0,   1,   1,   1,   1,   1,   0],
   'POST /event-gateway/event':                            [0,   0,   1,   0,   1,   0,   0],
   'PATCH /event-gateway/event/:id':                       [0,   0,   1,   0,   1,   0,   0],
+  // v2: "GET /event/:id/stats — OPERATOR, AUDITOR, ADMIN"; Roles: OPERATOR and AUDITOR read "event stats".
+  'GET /event-gateway/event/:id/stats':                   [0,   0,   1,   1,   1,   0,   0],
   'GET /event-gateway/rewards':                           [0,   1,   1,   1,   1,   1,   0],
   'GET /event-gateway/rewards/:id':                       [0,   1,   1,   1,   1,   1,   0],
   'POST /event-gateway/rewards':                          [0,   0,   1,   0,   1,   0,   0],

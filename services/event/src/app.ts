@@ -32,6 +32,7 @@ import { deliveryRoutes } from './routes/delivery.js'
 import { eligibilityRoutes } from './routes/eligibility.js'
 import { eventRoutes } from './routes/events.js'
 import { rewardRoutes } from './routes/rewards.js'
+import { statsRoutes } from './routes/stats.js'
 import { userEventRoutes } from './routes/user-events.js'
 
 export interface EventAppOptions {
@@ -118,6 +119,7 @@ export const eventApp = fp<EventAppOptions>(
     await app.register(claimDecisionRoutes)
     await app.register(deliveryRoutes)
     await app.register(eligibilityRoutes)
+    await app.register(statsRoutes)
   },
   { name: 'event', fastify: '5.x' }
 )

@@ -81,6 +81,8 @@ export const claimIndexes: IndexPlan = {
     { key: { status: 1, 'delivery.queuedAt': 1 }, name: 'outbox_age' },
     { key: { userId: 1, _id: -1 }, name: 'by_user' },
     { key: { eventId: 1, _id: -1 }, name: 'by_event' },
+    // Event stats read one period's claims of one event.
+    { key: { eventId: 1, periodKey: 1 }, name: 'by_event_period' },
     // Only claims with an uncopied transition have entries, so the sweeper's look-up stays small.
     { key: { 'auditPending.at': 1 }, name: 'unaudited_transitions', sparse: true }
   ],
@@ -129,6 +131,10 @@ export interface ReleaseOutcome {
   notAttempted?: boolean
   /** The budget's start, when this was the stint's first send. */
   budgetStartMs?: number
+}
+
+export type ClaimStatsRow = Pick<ClaimDoc, 'rewardId' | 'status' | 'createdAt'> & {
+  delivery?: Pick<DeliveryState, 'queuedAt' | 'completedAt'>
 }
 
 export interface OutboxStats {
@@ -301,6 +307,13 @@ export function createClaimRepository(db: Db) {
       const queuedAt = oldest ? (oldest.delivery?.queuedAt ?? oldest.updatedAt) : null
       return { depth, oldestAgeSeconds: queuedAt ? Math.max(0, (now.getTime() - queuedAt.getTime()) / 1000) : null }
     },
+
+    /** What the stats need of each claim in one period of an event, streamed. */
+    statsRowsIn: (eventId: ObjectId, periodKey: string) =>
+      claims.find(
+        { eventId, periodKey },
+        { projection: { _id: 0, rewardId: 1, status: 1, createdAt: 1, 'delivery.queuedAt': 1, 'delivery.completedAt': 1 } }
+      ).batchSize(5_000) as AsyncIterable<ClaimStatsRow>,
 
     /** Claims per status, for the metrics (every status present, zeros included). */
     async countByStatus(): Promise<Map<ClaimStatus, number>> {

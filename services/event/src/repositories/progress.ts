@@ -77,7 +77,9 @@ export interface ContributionDoc {
 export const progressIndexes = (retentionDays: number): IndexPlan => ({
   progress: [
     { key: { userId: 1, eventId: 1, periodKey: 1 }, name: 'one_per_user_event_period', unique: true },
-    { key: { eventId: 1, _id: -1 }, name: 'by_event' }
+    { key: { eventId: 1, _id: -1 }, name: 'by_event' },
+    // Event stats read one period's progress of one event.
+    { key: { eventId: 1, periodKey: 1 }, name: 'by_event_period' }
   ],
   progress_reports: [
     { key: { reportedBy: 1, userId: 1, key: 1 }, name: 'idempotency_scope', unique: true },
@@ -179,6 +181,10 @@ export function createProgressRepository(db: Db) {
 
   return {
     find: (userId: string, eventId: ObjectId, periodKey: string) => progress.findOne({ userId, eventId, periodKey }),
+
+    /** Every player's progress state in one period of an event (one document per player), streamed: the stats. */
+    statesIn: (eventId: ObjectId, periodKey: string) =>
+      progress.find({ eventId, periodKey }, { projection: { _id: 0, state: 1 } }).batchSize(5_000) as AsyncIterable<Pick<ProgressDoc, 'state'>>,
 
     /** One player's progress in each of these (event, period) pairs, in one read. */
     findPeriods: (userId: string, periods: readonly { eventId: ObjectId; periodKey: string }[]) =>
