@@ -172,6 +172,24 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
     checks: ["pm.expect(json.transitions.map((step) => step.to)).to.eql(['pending', 'processing', 'completed'])"]
   },
   {
+    operationId: 'createGrant', name: 'Make-good grant to the player (delivered by the built-in ledger at once)', as: 'admin',
+    headers: { 'Idempotency-Key': 'make-good-{{runId}}' }, body: { userId: '{{playerId}}', contents: [{ type: 'currency', currency: 'GOLD', amount: 500 }], reason: 'Postman run {{runId}}' },
+    status: 201, checks: ["pm.expect(json.kind).to.eql('grant')", "pm.expect(json.status).to.eql('completed')"], capture: { grantId: 'json.id' }
+  },
+  {
+    operationId: 'createGrant', name: 'The same Idempotency-Key again: the same grant (200), not a second one', as: 'admin',
+    headers: { 'Idempotency-Key': 'make-good-{{runId}}' }, body: { userId: '{{playerId}}', contents: [{ type: 'currency', currency: 'GOLD', amount: 500 }], reason: 'Postman run {{runId}}' },
+    status: 200, checks: ["pm.expect(json.id).to.eql(pm.collectionVariables.get('grantId'))"]
+  },
+  {
+    operationId: 'listGrantedRewards', name: "The player's granted rewards (support): the grant, then the claim", as: 'admin', query: { userId: '{{playerId}}' }, status: 200,
+    checks: ["pm.expect(json.items.map((item) => item.id)).to.eql([pm.collectionVariables.get('grantId'), pm.collectionVariables.get('claimId')])", "pm.expect(json.items[0].reason).to.include('Postman')"]
+  },
+  {
+    operationId: 'listMyGrantedRewards', name: 'The player reads what they were granted', as: 'player', status: 200,
+    checks: ["pm.expect(json.items.map((item) => item.kind)).to.eql(['grant', 'claim'])"]
+  },
+  {
     operationId: 'rejectClaim', name: 'Rejecting a completed claim: 409', as: 'admin', params: { id: '{{claimId}}' }, body: { reason: 'too late' }, status: 409,
     checks: ["pm.expect(json.code).to.eql('INVALID_TRANSITION')"]
   },

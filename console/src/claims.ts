@@ -68,13 +68,14 @@ export function useEvents() {
   })
 }
 
-export function useEventName(id: string): string | undefined {
+/** The event's name; undefined while unknown, and for a make-good grant (no event). */
+export function useEventName(id: string | null): string | undefined {
   const events = useEvents()
-  const listed = events.data?.items.find((event) => event.id === id)
+  const listed = id === null ? undefined : events.data?.items.find((event) => event.id === id)
   const single = useQuery({
     queryKey: ['event', id],
-    queryFn: () => unwrap(api.GET('/event-gateway/event/{id}', { params: { path: { id } } }), '/event-gateway/event'),
-    enabled: events.isSuccess && !listed,
+    queryFn: () => unwrap(api.GET('/event-gateway/event/{id}', { params: { path: { id: id ?? '' } } }), '/event-gateway/event'),
+    enabled: id !== null && events.isSuccess && !listed,
     staleTime: 60_000
   })
   return (listed ?? (single.data as EventSummary | undefined))?.name

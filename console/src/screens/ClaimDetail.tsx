@@ -47,11 +47,11 @@ function ClaimView({ claim }: { claim: ClaimDetail }) {
             </dd>
             <dt>{t('detail.event')}</dt>
             <dd>
-              {eventName ?? ''} <code>{claim.eventId}</code>
+              {claim.eventId === null ? t('detail.grant') : <>{eventName ?? ''} <code>{claim.eventId}</code></>}
             </dd>
             <dt>{t('detail.bundle')}</dt>
             <dd>
-              <code>{claim.rewardId}</code>
+              {claim.rewardId === null ? none : <code>{claim.rewardId}</code>}
             </dd>
             <dt>{t('detail.period')}</dt>
             <dd>{claim.periodKey === 'all' ? t('detail.periodAll') : claim.periodKey}</dd>

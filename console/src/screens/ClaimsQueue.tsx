@@ -206,7 +206,7 @@ function ClaimTable({ claims, selected, onSelect }: { claims: Claim[]; selected:
                 <code>{shortId(claim.userId)}</code>
                 {claim.userId === session.userId && <small className="own"> ({t('queue.own')})</small>}
               </td>
-              <td>{eventName(claim.eventId)}</td>
+              <td>{claim.eventId === null ? t('detail.grant') : eventName(claim.eventId)}</td>
               <td>{claim.rewards.map(rewardText).join(', ')}</td>
               <td>
                 <StatusBadge status={claim.status} />

@@ -73,6 +73,12 @@ export const EVENT_ROUTES = {
   // The reward-delivery system confirms a grant here, and calls nothing else.
   'POST /user-reward-claims/:id/delivery': allow(DELIVERY),
 
+  // Granted rewards: the player's own (USER, as the SPEC's table says), any player's for staff;
+  // make-good grants by editors.
+  'GET /user-rewards/me': allow(USER),
+  'GET /user-rewards': STAFF,
+  'POST /user-rewards/grants': EDITORS,
+
   'GET /delivery': STAFF,
   'PATCH /delivery': allow(ADMIN)
 } as const satisfies AccessTable

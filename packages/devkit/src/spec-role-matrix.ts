@@ -62,6 +62,10 @@ export const SPEC_ROLE_MATRIX: Readonly<Record<string, Row>> = {
   // v2: "OPERATOR, ADMIN — {ids: [...≤500, unique]}" (bulk approve / reject).
   'POST /event-gateway/user-reward-claims/bulk-approve':  [0,   0,   1,   0,   1,   0,   0],
   'POST /event-gateway/user-reward-claims/bulk-reject':   [0,   0,   1,   0,   1,   0,   0],
+  // v2: "GET /user-rewards/me — USER"; "GET /user-rewards?userId= — OPERATOR, AUDITOR, ADMIN"; grants "OPERATOR, ADMIN".
+  'GET /event-gateway/user-rewards/me':                   [0,   1,   0,   0,   0,   0,   0],
+  'GET /event-gateway/user-rewards':                      [0,   0,   1,   1,   1,   0,   0],
+  'POST /event-gateway/user-rewards/grants':              [0,   0,   1,   0,   1,   0,   0],
 
   // "OPERATOR, AUDITOR, ADMIN (PATCH: ADMIN)".
   'GET /event-gateway/delivery':                          [0,   0,   1,   1,   1,   0,   0],

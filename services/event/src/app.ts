@@ -34,6 +34,7 @@ import { eventRoutes } from './routes/events.js'
 import { rewardRoutes } from './routes/rewards.js'
 import { statsRoutes } from './routes/stats.js'
 import { userEventRoutes } from './routes/user-events.js'
+import { userRewardRoutes } from './routes/user-rewards.js'
 
 export interface EventAppOptions {
   config: EventConfig
@@ -120,6 +121,7 @@ export const eventApp = fp<EventAppOptions>(
     await app.register(deliveryRoutes)
     await app.register(eligibilityRoutes)
     await app.register(statsRoutes)
+    await app.register(userRewardRoutes)
   },
   { name: 'event', fastify: '5.x' }
 )

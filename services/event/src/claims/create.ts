@@ -1,7 +1,7 @@
 import type { ObjectId } from 'mongodb'
 import { isDuplicateKeyError } from '@app/platform'
 import type { DeliveryWorker } from '../delivery/worker.js'
-import type { ClaimDoc } from '../repositories/claims.js'
+import type { ClaimDoc, DeliveryState } from '../repositories/claims.js'
 import { isStocked } from '../repositories/rewards.js'
 import type { RandomContentsInput, RewardContent } from '../schemas/rewards.js'
 import { alreadyClaimed, outOfStock, problemOf, refusalsOf, situationOf, type EligibilityDeps } from './eligibility.js'
@@ -10,6 +10,17 @@ export interface CreateClaimDeps extends EligibilityDeps {
   delivery: Pick<DeliveryWorker, 'enterProcessing'>
   /** What a random table grants (`rollContents` with the cryptographic RNG, unless a test seeds it). */
   roll: (randomContents: RandomContentsInput) => RewardContent[]
+}
+
+/** A new claim's delivery bookkeeping: nothing planned (pending), or `enterProcessing`'s lease and its first attempt counted. */
+export function initialDelivery(processing: ReturnType<DeliveryWorker['enterProcessing']> | undefined): DeliveryState {
+  return {
+    ...(processing ?? { nextAttemptAt: null, leaseUntil: null, leaseOwner: null }),
+    attempts: processing?.leaseOwner ? 1 : 0,
+    lastError: null,
+    acceptedAt: null,
+    completedAt: null
+  }
 }
 
 /**
@@ -53,13 +64,7 @@ export async function createClaim(deps: CreateClaimDeps, { userId, rewardId, now
         // Rolled here, once: every parallel duplicate rolls too, but only the claim written keeps its roll.
         rewards: reward.randomContents ? [...reward.contents, ...deps.roll(reward.randomContents)] : reward.contents,
         reason: null,
-        delivery: {
-          ...(processing ?? { nextAttemptAt: null, leaseUntil: null, leaseOwner: null }),
-          attempts: processing?.leaseOwner ? 1 : 0,
-          lastError: null,
-          acceptedAt: null,
-          completedAt: null
-        },
+        delivery: initialDelivery(processing),
         createdAt: now,
         updatedAt: now
       },

@@ -27,8 +27,9 @@ export function toClaim(claim: ClaimDoc, reader: ClaimReader): Claim {
   return {
     id: claim._id.toHexString(),
     userId: claim.userId,
-    eventId: claim.eventId.toHexString(),
-    rewardId: claim.rewardId.toHexString(),
+    kind: claim.kind ?? 'claim',
+    eventId: claim.eventId?.toHexString() ?? null,
+    rewardId: claim.rewardId?.toHexString() ?? null,
     periodKey: claim.periodKey,
     status: claim.status,
     rewards: claim.rewards,

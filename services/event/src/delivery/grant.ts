@@ -25,19 +25,24 @@ export type CircuitState = 'closed' | 'open' | 'half-open'
 
 /** What every grant request carries, on every attempt: the claim's frozen rewards, never a re-read. */
 export interface GrantBody {
+  /** The claim's id, or a make-good grant's: the Idempotency-Key too. */
   claimId: string
   userId: string
-  eventId: string
-  rewardId: string
+  /** Null for a make-good grant (no event, no bundle); then `kind` is `grant`. */
+  eventId: string | null
+  rewardId: string | null
   rewards: RewardContent[]
+  kind?: 'grant'
 }
 
 export const grantBodyOf = (claim: ClaimDoc): GrantBody => ({
   claimId: claim._id.toHexString(),
   userId: claim.userId,
-  eventId: claim.eventId.toHexString(),
-  rewardId: claim.rewardId.toHexString(),
-  rewards: claim.rewards
+  eventId: claim.eventId?.toHexString() ?? null,
+  rewardId: claim.rewardId?.toHexString() ?? null,
+  rewards: claim.rewards,
+  // Only on grants, so the body of a claim stays byte for byte what receivers already verify.
+  ...(claim.kind === 'grant' ? { kind: 'grant' as const } : {})
 })
 
 /** Where granted rewards go: the delivery system over HTTP, or the built-in ledger. */

@@ -31,11 +31,23 @@ export interface DeliveryState {
   outcome?: DeliveryOutcome | null
 }
 
+/**
+ * A claim of a bundle, or a make-good grant (`kind: 'grant'`): a grant is a claim document
+ * without event or bundle, so it goes through the same state machine, audit trail, delivery
+ * worker, outbox, sweeper, callback, retry/resolve and metrics — nothing about delivery is
+ * written twice. It is `processing` from the start (no approval) and its slot is
+ * `grant:<Idempotency-Key>`, so the unique (user, slot) index makes one grant per key.
+ */
 export interface ClaimDoc {
   _id: ObjectId
   userId: string
-  eventId: ObjectId
-  rewardId: ObjectId
+  /** Absent: a claim. */
+  kind?: 'grant'
+  /** Null on a grant. */
+  eventId: ObjectId | null
+  rewardId: ObjectId | null
+  /** A grant's author and reason (for the audit log and support; never shown to the player). */
+  grant?: { by: string; reason: string }
   /** What the claim occupies, unique per user (see `claims/slots.ts`): a bundle, or the event, in a period. */
   slot: string
   /** The period claimed in (`all`: the whole event). */
@@ -80,6 +92,8 @@ export const claimIndexes: IndexPlan = {
     { key: { status: 1, 'delivery.nextAttemptAt': 1 }, name: 'due_deliveries' },
     { key: { status: 1, 'delivery.queuedAt': 1 }, name: 'outbox_age' },
     { key: { userId: 1, _id: -1 }, name: 'by_user' },
+    // A player's granted rewards: completed claims and grants, newest first.
+    { key: { userId: 1, status: 1, _id: -1 }, name: 'by_user_status' },
     { key: { eventId: 1, _id: -1 }, name: 'by_event' },
     // Event stats read one period's claims of one event.
     { key: { eventId: 1, periodKey: 1 }, name: 'by_event_period' },
@@ -179,6 +193,17 @@ export function createClaimRepository(db: Db) {
     /** The claim that holds a user's slot, if any (what a duplicate claim loses to). */
     findInSlot: (userId: string, slot: string) => claims.findOne({ userId, slot }, { projection: { _id: 1 } }),
 
+    /** The whole claim (or grant) holding a user's slot, if any. */
+    findBySlot: (userId: string, slot: string) => claims.findOne({ userId, slot }),
+
+    /**
+     * What a player was granted, newest first: their completed claims and make-good grants.
+     * The claim document is the record of a grant whichever way it was delivered (the built-in
+     * ledger, or the delivery system's 200/201 or callback, or an operator's resolve): its
+     * completion is one conditional write, so there is no second record to fall out of step.
+     */
+    grantedTo: (userId: string, page: PageRequest) => findPage(claims, { userId, status: 'completed' }, page),
+
     /** The claims holding any of these slots for one player, in one read (the player view). */
     findInSlots: (userId: string, slots: readonly string[]) =>
       slots.length === 0 ? Promise.resolve([]) : claims.find({ userId, slot: { $in: [...slots] } }, { projection: { _id: 1, slot: 1 } }).toArray(),
@@ -193,9 +218,12 @@ export function createClaimRepository(db: Db) {
     async setLegacySlots(legacy: readonly Pick<ClaimDoc, '_id' | 'eventId'>[]): Promise<number> {
       if (legacy.length === 0) return 0
       const { modifiedCount } = await claims.bulkWrite(
-        legacy.map(({ _id, eventId }) => ({
-          updateOne: { filter: { _id, slot: { $exists: false } }, update: { $set: { slot: eventSlot(eventId, WHOLE_EVENT), periodKey: WHOLE_EVENT } } }
-        })),
+        // Claims written before slots all had an event (grants came later, with their slot).
+        legacy.flatMap(({ _id, eventId }) =>
+          eventId === null
+            ? []
+            : [{ updateOne: { filter: { _id, slot: { $exists: false } }, update: { $set: { slot: eventSlot(eventId, WHOLE_EVENT), periodKey: WHOLE_EVENT } } } }]
+        ),
         { ordered: false }
       )
       return modifiedCount

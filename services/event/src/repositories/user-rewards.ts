@@ -2,13 +2,15 @@ import type { Db, ObjectId } from 'mongodb'
 import { isDuplicateKeyError, type IndexPlan } from '@app/platform'
 import type { RewardContent } from '../schemas/rewards.js'
 
-/** The built-in ledger: what each user was granted, one entry per claim. */
+/** The built-in ledger: what each user was granted, one entry per claim (or make-good grant). */
 export interface UserRewardDoc {
   _id?: ObjectId
+  /** The claim's id, or the grant's. */
   claimId: ObjectId
   userId: string
-  eventId: ObjectId
-  rewardId: ObjectId
+  /** Null for a make-good grant. */
+  eventId: ObjectId | null
+  rewardId: ObjectId | null
   contents: RewardContent[]
   grantedAt: Date
 }

@@ -81,7 +81,7 @@ export const claimDecisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function reject(id: ObjectId, by: string, reason: string): Promise<DecisionOutcome> {
     const outcome = await attemptDecision({ id, from: 'pending', to: 'rejected', by, reason, set: { reason } })
     // Only a rejection gives a unit of stock back; the conditional transition lets one rejection win, so it is given once.
-    if (!('refused' in outcome) && outcome.claim.stockTaken) await rewards.returnStock(outcome.claim.rewardId)
+    if (!('refused' in outcome) && outcome.claim.stockTaken && outcome.claim.rewardId) await rewards.returnStock(outcome.claim.rewardId)
     return outcome
   }
 

@@ -93,8 +93,15 @@ export const Claim = Type.Object(
   {
     id: ObjectIdString,
     userId: ObjectIdString,
-    eventId: ObjectIdString,
-    rewardId: ObjectIdString,
+    kind: Type.Unsafe<'claim' | 'grant'>({
+      type: 'string',
+      enum: ['claim', 'grant'],
+      title: 'ClaimKind',
+      description: '`claim`: a player claimed a bundle; `grant`: a make-good grant by staff (no event or bundle), delivered the same way',
+      examples: ['claim']
+    }),
+    eventId: Type.Union([ObjectIdString, Type.Null()], { description: 'null on a make-good grant' }),
+    rewardId: Type.Union([ObjectIdString, Type.Null()], { description: 'null on a make-good grant' }),
     periodKey: Type.String({ description: 'The period claimed in: `all` for an event without recurrence', examples: ['all'] }),
     status: ClaimStatusSchema,
     /** The bundle as it was when claimed: what gets delivered. */

@@ -43,7 +43,7 @@ export async function eventStats(
   const perDay = new Map<string, number>()
   const deliveryMs: number[] = []
   for await (const claim of deps.claims.statsRowsIn(event._id, periodKey)) {
-    const bundle = counts.get(claim.rewardId.toHexString())
+    const bundle = claim.rewardId && counts.get(claim.rewardId.toHexString())
     if (bundle) bundle[claim.status] += 1
     const day = calendarDay(claim.createdAt, event.timezone)
     perDay.set(day, (perDay.get(day) ?? 0) + 1)

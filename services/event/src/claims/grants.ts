@@ -1,0 +1,69 @@
+import { isDuplicateKeyError, type AuditLogRepository } from '@app/platform'
+import type { DeliveryWorker } from '../delivery/worker.js'
+import type { ClaimDoc, ClaimRepository } from '../repositories/claims.js'
+import type { RewardContent } from '../schemas/rewards.js'
+import { WHOLE_EVENT } from './slots.js'
+import { initialDelivery } from './create.js'
+
+/** A grant's slot: one per (player, Idempotency-Key), held by the claims' unique (user, slot) index. */
+export const grantSlot = (idempotencyKey: string) => `grant:${idempotencyKey}`
+
+export interface GrantRequest {
+  userId: string
+  contents: RewardContent[]
+  reason: string
+  idempotencyKey: string
+  by: string
+  now: Date
+}
+
+/**
+ * A make-good grant: a claim document without event or bundle (see `ClaimDoc`), `processing`
+ * from the start and delivered by the same worker under its own id as Idempotency-Key. The same
+ * key for the same player is the same grant: the first request writes it (and its audit entry);
+ * a repeat — sequential or racing — finds it, and `created` is false.
+ */
+export async function makeGrant(
+  deps: { claims: ClaimRepository; delivery: Pick<DeliveryWorker, 'enterProcessing'>; auditLog: AuditLogRepository },
+  { userId, contents, reason, idempotencyKey, by, now }: GrantRequest
+): Promise<{ grant: ClaimDoc; created: boolean }> {
+  const slot = grantSlot(idempotencyKey)
+  const existing = await deps.claims.findBySlot(userId, slot)
+  if (existing) return { grant: existing, created: false }
+  let grant: ClaimDoc
+  try {
+    grant = await deps.claims.insert(
+      {
+        userId,
+        kind: 'grant',
+        eventId: null,
+        rewardId: null,
+        slot,
+        periodKey: WHOLE_EVENT,
+        status: 'processing',
+        rewards: contents,
+        grant: { by, reason },
+        reason: null,
+        delivery: initialDelivery(deps.delivery.enterProcessing(now)),
+        createdAt: now,
+        updatedAt: now
+      },
+      by
+    )
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error
+    // A parallel request with the same key wrote it first.
+    const winner = await deps.claims.findBySlot(userId, slot)
+    if (!winner) throw error
+    return { grant: winner, created: false }
+  }
+  await deps.auditLog.record({
+    at: now,
+    actor: by,
+    action: 'grant.create',
+    entity: { type: 'grant', id: grant._id.toHexString() },
+    before: null,
+    after: { userId, contents, reason, idempotencyKey }
+  })
+  return { grant, created: true }
+}
