@@ -169,7 +169,27 @@ const TABLE: RouteCase[] = [
   { method: 'POST', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, allowed: who('POST /event-gateway/user-reward-claims/:id/delivery'), allowedStatus: 404, body: () => ({ status: 'completed' }) },
   // SPEC v2: "GET · PATCH /delivery — OPERATOR, AUDITOR, ADMIN (PATCH: ADMIN)". Resuming an unpaused delivery changes nothing.
   { method: 'GET', path: () => '/event-gateway/delivery', allowed: who('GET /event-gateway/delivery'), allowedStatus: 200 },
-  { method: 'PATCH', path: () => '/event-gateway/delivery', allowed: who('PATCH /event-gateway/delivery'), allowedStatus: 200, body: () => ({ paused: false }) }
+  { method: 'PATCH', path: () => '/event-gateway/delivery', allowed: who('PATCH /event-gateway/delivery'), allowedStatus: 200, body: () => ({ paused: false }) },
+  // SPEC v2: stats and the eligibility dry run — OPERATOR, AUDITOR, ADMIN.
+  { method: 'GET', path: () => `/event-gateway/event/${fixture.eventId}/stats`, allowed: who('GET /event-gateway/event/:id/stats'), allowedStatus: 200 },
+  { method: 'GET', path: () => `/event-gateway/rewards/${fixture.rewardId}/eligibility?userId=${NO_SUCH_ID}`, allowed: who('GET /event-gateway/rewards/:id/eligibility'), allowedStatus: 200 },
+  // SPEC v2: bulk decisions — OPERATOR, ADMIN. An id that names no claim: a 200 whose result says so.
+  {
+    method: 'POST', path: () => '/event-gateway/user-reward-claims/bulk-approve', allowed: who('POST /event-gateway/user-reward-claims/bulk-approve'), allowedStatus: 200,
+    body: () => ({ ids: [NO_SUCH_ID] }), verify: (reply) => assert.equal(reply.body.results[0].code, 'CLAIM_NOT_FOUND')
+  },
+  {
+    method: 'POST', path: () => '/event-gateway/user-reward-claims/bulk-reject', allowed: who('POST /event-gateway/user-reward-claims/bulk-reject'), allowedStatus: 200,
+    body: () => ({ ids: [NO_SUCH_ID], reason: 'table' }), verify: (reply) => assert.equal(reply.body.results[0].code, 'CLAIM_NOT_FOUND')
+  },
+  // SPEC v2: granted rewards — "USER" (own) and "OPERATOR, AUDITOR, ADMIN" (any player's).
+  { method: 'GET', path: () => '/event-gateway/user-rewards/me', allowed: who('GET /event-gateway/user-rewards/me'), allowedStatus: 200 },
+  { method: 'GET', path: () => `/event-gateway/user-rewards?userId=${NO_SUCH_ID}`, allowed: who('GET /event-gateway/user-rewards'), allowedStatus: 200 },
+  // SPEC v2: make-good grants — OPERATOR, ADMIN. Without the required Idempotency-Key the handler's schema answers 400: nothing granted.
+  {
+    method: 'POST', path: () => '/event-gateway/user-rewards/grants', allowed: who('POST /event-gateway/user-rewards/grants'), allowedStatus: 400,
+    body: () => ({ userId: NO_SUCH_ID, contents: [{ type: 'point', amount: 1 }], reason: 'table' })
+  }
 ]
 
 /** The service that owns a gateway path, and the path there. */
@@ -208,7 +228,7 @@ describe('API5: every route × every role, as the SPEC says', () => {
   }
 
   test('the table names every route of the SPEC matrix', () => {
-    const keyOf = (route: RouteCase) => `${route.method} ${route.path().replace(/[0-9a-f]{24}/g, ':id')}`
+    const keyOf = (route: RouteCase) => `${route.method} ${route.path().split('?')[0]!.replace(/[0-9a-f]{24}/g, ':id')}`
     assert.deepEqual(TABLE.map(keyOf).sort(), Object.keys(SPEC_ROLE_MATRIX).sort())
   })
 

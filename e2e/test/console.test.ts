@@ -382,7 +382,8 @@ describe('operator console', { skip }, () => {
     await page.unroute(list)
 
     await page.locator('#f-status').selectOption('pending')
-    await page.route(/\/approve$/, (route) => route.fulfill(problem(403, 'FORBIDDEN', 'Not allowed for your role')))
+    // The console approves a selection through the bulk route: refused as a whole, each claim says why.
+    await page.route(/\/bulk-approve$/, (route) => route.fulfill(problem(403, 'FORBIDDEN', 'Not allowed for your role')))
     await row(page, ids.spare[0]!).getByRole('checkbox').check()
     await page.getByRole('button', { name: 'Approve selected' }).click()
     const refusal = page.getByRole('alert').filter({ hasText: '0 of 1 approved.' })
