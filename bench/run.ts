@@ -9,7 +9,7 @@
  *   npm run bench -- --compare          scenarios 1–3 with the optimisations switched off, then
  *                                       on, in one run → results/compare.md
  *   npm run bench -- --only=claim-flow  one scenario (ids: gateway-overhead, login-under-argon2,
- *                                       claim-flow, progress-ingestion, sessions)
+ *                                       claim-flow, progress-ingestion, sessions, overload)
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,6 +23,7 @@ import { cpuSecondsOf, embeddedDatabasePid, rssMiBOf, serviceMemory, startSystem
 import { claimFlow } from './scenarios/claim-flow.js'
 import { gatewayOverhead } from './scenarios/gateway-overhead.js'
 import { loginUnderArgon2 } from './scenarios/login-under-argon2.js'
+import { overload } from './scenarios/overload.js'
 import { progressIngestion } from './scenarios/progress-ingestion.js'
 import { sessions } from './scenarios/sessions.js'
 
@@ -31,7 +32,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'login-under-argon2': loginUnderArgon2,
   'claim-flow': claimFlow,
   'progress-ingestion': progressIngestion,
-  sessions
+  sessions,
+  overload
 }
 const PROFILED_SCENARIOS = ['gateway-overhead', 'claim-flow']
 const PROFILED_SERVICES: ServiceName[] = ['gateway', 'event']

@@ -33,6 +33,8 @@ export interface LoadFigures {
   latencyMs: { p50: number; p97_5: number; p99: number; max: number; mean: number }
   /** Percentiles of every raw reply time, to 0.01 ms: for differences smaller than 1 ms. */
   rawLatencyMs: { p50: number; p99: number }
+  /** The same per status code (say, accepted 200s apart from shed 503s). */
+  rawLatencyByStatusMs: Record<string, { count: number; p50: number; p99: number; max: number }>
   errors: number
   timeouts: number
   non2xx: number
@@ -69,6 +71,7 @@ const progressOut = process.stderr
 /** Runs one load and returns its figures; prints a one-line progress ticker while it runs. */
 export async function runLoad(spec: LoadSpec): Promise<LoadFigures> {
   const samples: number[] = []
+  const samplesByStatus = new Map<number, number[]>()
   const cpuBefore = cpuProbe()
   const started = performance.now()
   let finish: (result: autocannon.Result) => void = () => {}
@@ -106,8 +109,11 @@ export async function runLoad(spec: LoadSpec): Promise<LoadFigures> {
     else if (seconds % 5 === 0) progressOut.write(`${line}\n`)
   })
   let lastReplyAt = started
-  events.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+  events.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
     samples.push(responseTime)
+    const ofStatus = samplesByStatus.get(status)
+    if (ofStatus) ofStatus.push(responseTime)
+    else samplesByStatus.set(status, [responseTime])
     lastReplyAt = performance.now()
   })
   const result = await finished
@@ -142,6 +148,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadFigures> {
       mean: round(result.latency.average)
     },
     rawLatencyMs: { p50: round(percentile(samples, 0.5)), p99: round(percentile(samples, 0.99)) },
+    rawLatencyByStatusMs: Object.fromEntries([...samplesByStatus].map(([status, values]) => {
+      values.sort((a, b) => a - b)
+      return [String(status), { count: values.length, p50: round(percentile(values, 0.5)), p99: round(percentile(values, 0.99)), max: round(values.at(-1) ?? 0) }]
+    })),
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,

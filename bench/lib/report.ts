@@ -37,6 +37,71 @@ function loadLabel({ load }: LoadFigures): string {
   return `${load.connections} conn, ${amount}${load.ratePerSecond !== null ? `, ${load.ratePerSecond}/s fixed` : ''}`
 }
 
+/** One row of issue 19's goals table, as this run measured it. */
+export interface IssueGoal {
+  figure: string
+  before: string
+  goal: string
+  measured: string
+  /** null: the scenario that measures it was not part of this run. */
+  met: boolean | null
+}
+
+const figureOf = (report: BenchReport, scenario: string, key: string): number | undefined => {
+  const value = report.scenarios.find((candidate) => candidate.id === scenario)?.figures[key]
+  return typeof value === 'number' && !Number.isNaN(value) ? value : undefined
+}
+
+const pct = (ratio: number) => `${Math.round(ratio * 1000) / 10} %`
+
+/**
+ * The goals of issue 19, row for row, from this run's figures. Ratios are of runs in this one
+ * run on this one machine; a row whose scenario did not run says so rather than guessing.
+ */
+export function issueGoals(report: BenchReport): IssueGoal[] {
+  const row = (figure: string, before: string, goal: string, value: number | undefined, show: (value: number) => string, meets: (value: number) => boolean, absent = 'not measured in this run'): IssueGoal =>
+    value === undefined ? { figure, before, goal, measured: absent, met: null } : { figure, before, goal, measured: show(value), met: meets(value) }
+  const gatewayShare = figureOf(report, 'gateway-overhead', 'gatewayShareOfBareChain')
+  const directShare = figureOf(report, 'gateway-overhead', 'directShareOfBareServer')
+  const bare = (key: string) => figureOf(report, 'gateway-overhead', key)
+  const settled = report.processes.filter((process) => !process.name.startsWith('database') && typeof process.settledRssMiB === 'number')
+  const worstSettledMB = settled.length ? Math.max(...settled.map((process) => (process.settledRssMiB as number) * 1.048576)) : undefined
+  const singleReports = figureOf(report, 'progress-ingestion', 'reportsPerSecond')
+  return [
+    row('authenticated event list through the gateway, % of the bare proxy chain', '≈ 20 %', '≥ 60 %', gatewayShare,
+      (value) => `${pct(value)} (bare chain ${bare('bareProxyRps')} req/s)`, (value) => value >= 0.6),
+    row('same, direct, % of the bare server', '≈ 6 %', '≥ 40 %', directShare,
+      (value) => `${pct(value)} (bare server ${bare('bareServerRps')} req/s)`, (value) => value >= 0.4),
+    row('batch ingestion through the gateway, reports/s', '105–176 (single)', '≥ 2,000', figureOf(report, 'progress-ingestion', 'batchReportsPerSecond'),
+      (value) => `${value}`, (value) => value >= 2_000,
+      singleReports === undefined ? 'not measured in this run' : `no batch run in this run (single reports: ${singleReports}/s)`),
+    row('claim flow, claims/s (tiered event, ledger delivery)', '142', '≥ 300', figureOf(report, 'claim-flow', 'claimsPerSecond'),
+      (value) => `${value}`, (value) => value >= 300),
+    row('added p99 through the gateway at 500 req/s', '11–13 ms', '≤ 3 ms', figureOf(report, 'gateway-overhead', 'addedP99FixedMs'),
+      (value) => `${value} ms`, (value) => value <= 3),
+    row('settled RSS per service after the full bench', 'event 218 MB', '≤ 150 MB', report.size.name === 'full' ? worstSettledMB : undefined,
+      (value) => `${settled.map((process) => `${process.name} ${Math.round((process.settledRssMiB as number) * 1.048576)} MB`).join(', ')}`, (value) => value <= 150,
+      'only after the full bench'),
+    row('p99 of accepted requests at 2× capacity', 'unbounded (no shedding)', '≤ 5× the p99 at capacity', figureOf(report, 'overload', 'acceptedP99OverCapacityP99'),
+      (value) => `${value}× (${figureOf(report, 'overload', 'acceptedP99Ms')} vs ${figureOf(report, 'overload', 'capacityP99Ms')} ms); 503s p99 ${figureOf(report, 'overload', 'refusedP99Ms') ?? '—'} ms`, (value) => value <= 5)
+  ]
+}
+
+export function issueGoalsMarkdown(report: BenchReport): string[] {
+  const { machine } = report
+  const lines = [
+    `#### Goals (issue 19) — ${report.size.name} run, ${machine.cpus} × ${machine.cpuModel}, database ${machine.database} ${machine.databaseVersion}`,
+    '',
+    '| figure | before | goal | this run | |',
+    '|---|---|---|---|---|'
+  ]
+  for (const goal of issueGoals(report)) {
+    lines.push(`| ${goal.figure} | ${goal.before} | ${goal.goal} | ${goal.measured} | ${goal.met === null ? '—' : goal.met ? 'met' : '**missed**'} |`)
+  }
+  lines.push('')
+  return lines
+}
+
 export function toMarkdown(report: BenchReport): string {
   const { machine } = report
   const lines = [
@@ -44,7 +109,8 @@ export function toMarkdown(report: BenchReport): string {
     `Database: **${machine.database}** (reports MongoDB ${machine.databaseVersion}). Services run from \`dist/\` with NODE_ENV=production; autocannon runs on the same machine.`,
     'Latency in ms from autocannon (1 ms resolution; runs at a fixed rate are corrected for coordinated omission).',
     'CPU s: CPU seconds each process used during the run (runs side by side share one window) — the busiest one is the bottleneck.',
-    ''
+    '',
+    ...issueGoalsMarkdown(report)
   ]
   for (const scenario of report.scenarios) {
     lines.push(`#### ${scenario.title}`, '', scenario.setup, '')

@@ -50,7 +50,8 @@ let timeline: Timeline
 
 async function breakerMetric(name: 'state' | 'opened_total', upstream: string): Promise<number> {
   const metrics = await (await fetch(`${system.adminUrl('gateway')}/metrics`)).text()
-  const match = metrics.match(new RegExp(`^gateway_upstream_breaker_${name}\\{upstream="${upstream}"\\} (\\d+)$`, 'm'))
+  // One breaker per instance; this system runs one event instance.
+  const match = metrics.match(new RegExp(`^gateway_upstream_breaker_${name}\\{upstream="${upstream}",instance="[^"]+"\\} (\\d+)$`, 'm'))
   return Number(match?.[1])
 }
 const breakerState = (upstream: string) => breakerMetric('state', upstream)

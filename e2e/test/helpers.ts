@@ -31,6 +31,8 @@ export interface E2eOptions {
    * database; `stopAll()` leaves stopping it to the test.
    */
   database?: { url: string }
+  /** Event service instances on the one database, all behind the gateway (default 1; see startSystem). */
+  eventInstances?: number
 }
 
 export async function startE2eSystem(env: NodeJS.ProcessEnv = {}, options: E2eOptions = {}): Promise<E2eSystem> {
@@ -50,7 +52,8 @@ export async function startE2eSystem(env: NodeJS.ProcessEnv = {}, options: E2eOp
       SWEEPER_INTERVAL_MS: '500',
       ...env
     },
-    stdio: process.env.E2E_LOGS ? 'inherit' : 'ignore'
+    stdio: process.env.E2E_LOGS ? 'inherit' : 'ignore',
+    ...(options.eventInstances ? { eventInstances: options.eventInstances } : {})
   })
   return {
     ...system,

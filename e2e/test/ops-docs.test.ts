@@ -83,7 +83,7 @@ test('docs/prometheus.yml scrapes the three internal listeners and loads the ale
     scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>
   }
   const targets = Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job.static_configs.flatMap((entry) => entry.targets)]))
-  assert.deepEqual(targets, { gateway: ['gateway:9001'], auth: ['auth:9000'], event: ['event:9002'] })
+  assert.deepEqual(targets, { gateway: ['gateway:9001'], auth: ['auth:9000'], event: ['event-1:9002', 'event-2:9002'] })
   assert.ok(config.rule_files.some((file) => file.endsWith('alerts.yml')))
   if (havePromtool) {
     const checked = spawnSync('promtool', ['check', 'config', '--syntax-only', join(REPO_ROOT, 'docs', 'prometheus.yml')], { encoding: 'utf8' })

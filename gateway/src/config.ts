@@ -4,8 +4,17 @@ import { join } from 'node:path'
 import { BaseEnv, REPO_ROOT } from '@app/platform'
 
 const DEFAULT_TOKEN_PARTY = 'event-reward-platform'
-/** The proxy ignores an upstream URL's path, so a service is named by its origin alone. */
-const ServiceOrigin = (defaultUrl: string) => Type.String({ pattern: '^https?://[^/?#]+/?$', default: defaultUrl })
+/**
+ * A service's instances: origins, comma-separated (the proxy ignores an upstream URL's path, so
+ * an instance is named by its origin alone). The gateway balances over them.
+ */
+const ServiceOrigins = (defaultUrl: string) =>
+  Type.String({ pattern: '^\\s*https?://[^/?#,\\s]+/?(\\s*,\\s*https?://[^/?#,\\s]+/?)*\\s*$', default: defaultUrl })
+
+/** `http://a:3002, http://b:3002/` → `['http://a:3002', 'http://b:3002']` (duplicates dropped). */
+export function serviceOriginsFrom(value: string): string[] {
+  return [...new Set(value.split(',').map((entry) => entry.trim().replace(/\/+$/, '')).filter(Boolean))]
+}
 
 /** The gateway's variables on top of the platform's (see .env.example). */
 export const GatewayEnv = {
@@ -13,8 +22,8 @@ export const GatewayEnv = {
   GATEWAY_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3001 }),
   /** The internal listener: /metrics and /ready, never published. */
   ADMIN_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9001 }),
-  AUTH_SERVICE_URL: ServiceOrigin('http://127.0.0.1:3000'),
-  EVENT_SERVICE_URL: ServiceOrigin('http://127.0.0.1:3002'),
+  AUTH_SERVICE_URL: ServiceOrigins('http://127.0.0.1:3000'),
+  EVENT_SERVICE_URL: ServiceOrigins('http://127.0.0.1:3002'),
   /** Unset → `${AUTH_SERVICE_URL}/.well-known/jwks.json`. */
   AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** The auth service's token revocations, on its internal listener (AUTH_ADMIN_PORT). */
@@ -55,7 +64,8 @@ export interface BreakerSettings {
 
 /** Everything `app.ts` needs; tests build it directly, `server.ts` from the environment. */
 export interface GatewayOptions {
-  upstreams: Record<UpstreamName, string>
+  /** Each upstream's instances (origins, at least one). */
+  upstreams: Record<UpstreamName, readonly string[]>
   jwt: {
     jwksUrl: string
     issuer: string
@@ -95,11 +105,12 @@ export function trustProxyFrom(value: string | undefined): TrustProxy {
 }
 
 export function gatewayOptionsFromEnv(env: GatewayEnv): GatewayOptions {
-  const authUrl = env.AUTH_SERVICE_URL.replace(/\/+$/, '')
+  const auth = serviceOriginsFrom(env.AUTH_SERVICE_URL)
   return {
-    upstreams: { auth: authUrl, event: env.EVENT_SERVICE_URL.replace(/\/+$/, '') },
+    upstreams: { auth, event: serviceOriginsFrom(env.EVENT_SERVICE_URL) },
     jwt: {
-      jwksUrl: env.AUTH_JWKS_URL ?? `${authUrl}/.well-known/jwks.json`,
+      // Every auth instance publishes the same keys; set AUTH_JWKS_URL to a balanced address.
+      jwksUrl: env.AUTH_JWKS_URL ?? `${auth[0]}/.well-known/jwks.json`,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       verifiedTokenCacheSize: env.ACCESS_TOKEN_CACHE_SIZE,

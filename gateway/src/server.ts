@@ -1,4 +1,4 @@
-import { createAdminServer, createServer, exitOnEnvError, listenUntilSignalled, loadEnv } from '@app/platform'
+import { createAdminServer, createServer, exitOnEnvError, listenUntilSignalled, loadSheddingFromEnv, loadEnv } from '@app/platform'
 import { gatewayApp } from './app.js'
 import { GatewayEnv, gatewayOptionsFromEnv, trustProxyFrom } from './config.js'
 
@@ -10,7 +10,7 @@ try {
 }
 
 const options = gatewayOptionsFromEnv(env)
-const server = createServer({ name: 'gateway', logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT, trustProxy: trustProxyFrom(env.TRUST_PROXY) })
+const server = createServer({ name: 'gateway', logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT, loadShedding: loadSheddingFromEnv(env), trustProxy: trustProxyFrom(env.TRUST_PROXY) })
 await server.register(gatewayApp, options)
 const admin = createAdminServer({ service: server, name: 'gateway-admin', logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT })
 server.log.info({ upstreams: options.upstreams, jwksUrl: options.jwt.jwksUrl }, 'forwarding to')

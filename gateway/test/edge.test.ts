@@ -115,17 +115,18 @@ describe('edge protections', () => {
       system.event.healthy = false
       const notReady = await fetch(`${system.gateway.adminUrl}/ready`)
       assert.equal(notReady.status, 503)
-      assert.deepEqual(await notReady.json(), { status: 'not ready', checks: { auth: 'ok', event: 'answered 503' } })
+      const instances = (auth: string, event: string) => ({ [`auth ${system.auth.url}`]: auth, [`event ${system.event.url}`]: event })
+      assert.deepEqual(await notReady.json(), { status: 'not ready', checks: { auth: 'ok', event: 'answered 503' }, instances: instances('ok', 'answered 503') })
 
       system.event.healthy = true
       const ready = await fetch(`${system.gateway.adminUrl}/ready`)
       assert.equal(ready.status, 200)
-      assert.deepEqual(await ready.json(), { status: 'ready', checks: { auth: 'ok', event: 'ok' } })
+      assert.deepEqual(await ready.json(), { status: 'ready', checks: { auth: 'ok', event: 'ok' }, instances: instances('ok', 'ok') })
 
       await system.auth.stop()
       const authGone = await fetch(`${system.gateway.adminUrl}/ready`)
       assert.equal(authGone.status, 503)
-      assert.deepEqual(await authGone.json(), { status: 'not ready', checks: { auth: 'unreachable', event: 'ok' } })
+      assert.deepEqual(await authGone.json(), { status: 'not ready', checks: { auth: 'unreachable', event: 'ok' }, instances: instances('unreachable', 'ok') })
       assert.equal((await fetch(`${system.gateway.url}/health`)).status, 200, 'alive all the same')
     } finally {
       await system.stop().catch(() => {})
@@ -144,9 +145,10 @@ describe('edge protections', () => {
       assert.match(metrics, /^gateway_http_requests_total\{route="\/event-gateway\/event\/:id",method="GET",status="200"\} 1$/m)
       assert.match(metrics, /^gateway_http_requests_total\{route="\/event-gateway\/event\/:id",method="GET",status="401"\} 1$/m)
       assert.match(metrics, /^gateway_http_request_duration_seconds_bucket\{le="0\.1",route="\/event-gateway\/event\/:id",method="GET"\} \d+$/m)
-      assert.match(metrics, /^gateway_upstream_breaker_state\{upstream="auth"\} 0$/m)
-      assert.match(metrics, /^gateway_upstream_breaker_state\{upstream="event"\} 0$/m)
-      assert.match(metrics, /^gateway_upstream_breaker_opened_total\{upstream="event"\} 0$/m)
+      const instance = (upstream: string, url: string) => `upstream="${upstream}",instance="${url}"`
+      assert.ok(metrics.includes(`gateway_upstream_breaker_state{${instance('auth', system.auth.url)}} 0\n`))
+      assert.ok(metrics.includes(`gateway_upstream_breaker_state{${instance('event', system.event.url)}} 0\n`))
+      assert.ok(metrics.includes(`gateway_upstream_breaker_opened_total{${instance('event', system.event.url)}} 0\n`))
     } finally {
       await system.stop()
     }

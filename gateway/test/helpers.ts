@@ -220,10 +220,17 @@ export type GatewayOverrides = Partial<Omit<GatewayOptions, 'breaker' | 'rateLim
   trustProxy?: TrustProxy
 }
 
+/** Each upstream: one origin, or several instances. */
+export type UpstreamUrls = Record<'auth' | 'event', string | readonly string[]>
+
 export async function startGateway(
-  upstreams: { auth: string; event: string },
+  upstreamUrls: UpstreamUrls,
   overrides: GatewayOverrides = {}
 ): Promise<Gateway> {
+  const upstreams = {
+    auth: typeof upstreamUrls.auth === 'string' ? [upstreamUrls.auth] : upstreamUrls.auth,
+    event: typeof upstreamUrls.event === 'string' ? [upstreamUrls.event] : upstreamUrls.event
+  }
   const app = createServer({ name: 'gateway', logLevel: process.env.LOG_LEVEL ?? 'silent', bodyLimit: BODY_LIMIT, trustProxy: overrides.trustProxy ?? false })
   const options: GatewayOptions = {
     upstreams,
@@ -231,11 +238,11 @@ export async function startGateway(
     apiDocsCacheTtlMs: overrides.apiDocsCacheTtlMs ?? 60_000,
     ...(overrides.consoleDir === undefined ? {} : { consoleDir: overrides.consoleDir }),
     jwt: {
-      jwksUrl: `${upstreams.auth}/.well-known/jwks.json`,
+      jwksUrl: `${upstreams.auth[0]}/.well-known/jwks.json`,
       issuer: ISSUER,
       audience: AUDIENCE,
       jwksMinRefetchIntervalMs: 0,
-      revocationsUrl: `${upstreams.auth}/internal/revocations`,
+      revocationsUrl: `${upstreams.auth[0]}/internal/revocations`,
       revocationPollIntervalMs: 100,
       ...overrides.jwt
     },

@@ -19,7 +19,7 @@ const BREAKER = { errorThresholdPercentage: 50, resetTimeoutMs: 600, volumeThres
 
 async function breakerState(gatewayAdminUrl: string, upstream: string): Promise<number> {
   const metrics = await (await fetch(`${gatewayAdminUrl}/metrics`)).text()
-  const match = metrics.match(new RegExp(`^gateway_upstream_breaker_state\\{upstream="${upstream}"\\} (\\d)$`, 'm'))
+  const match = metrics.match(new RegExp(`^gateway_upstream_breaker_state\\{upstream="${upstream}",instance="[^"]+"\\} (\\d)$`, 'm'))
   return Number(match?.[1])
 }
 
@@ -60,7 +60,7 @@ describe('circuit breaker', () => {
       assert.equal((await get()).status, 200)
 
       const metrics = await (await fetch(`${system.gateway.adminUrl}/metrics`)).text()
-      assert.match(metrics, /^gateway_upstream_breaker_opened_total\{upstream="event"\} 1$/m)
+      assert.match(metrics, /^gateway_upstream_breaker_opened_total\{upstream="event",instance="[^"]+"\} 1$/m)
       assert.match(metrics, /^gateway_upstream_breaker_refused_total\{upstream="event"\} 1$/m)
     } finally {
       await system.stop()

@@ -7,7 +7,7 @@ import { combineDocuments, type OpenApiDocument, type ServiceDocument } from '..
 import type { UpstreamName } from '../config.js'
 
 export interface ApiDocsOptions {
-  upstreams: Record<UpstreamName, string>
+  upstreams: Readonly<Record<UpstreamName, readonly string[]>>
   cacheTtlMs: number
 }
 
@@ -25,7 +25,7 @@ function failureOf(error: unknown): string {
  * The combined document, rebuilt from the services' documents after `ttlMs`, or on the next
  * request while one of them is missing. Concurrent requests share one rebuild.
  */
-function combinedDocuments(upstreams: Record<UpstreamName, string>, ttlMs: number, log: FastifyBaseLogger) {
+function combinedDocuments(upstreams: Readonly<Record<UpstreamName, readonly string[]>>, ttlMs: number, log: FastifyBaseLogger) {
   let document: OpenApiDocument = combineDocuments(
     UPSTREAM_MOUNTS.map((mount) => ({ mount, failure: 'not fetched yet' })),
     ROUTE_TABLE
@@ -33,19 +33,23 @@ function combinedDocuments(upstreams: Record<UpstreamName, string>, ttlMs: numbe
   let expiresAt = 0
   let rebuilding: Promise<void> | null = null
 
+  /** From the first instance that serves it: every instance of a service serves the same document. */
   async function fetchDocument(mount: UpstreamMount): Promise<ServiceDocument> {
-    const url = `${upstreams[mount.upstream]}/api-docs/json`
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
-      if (!response.ok) throw new Error(`answered ${response.status}`)
-      const body: unknown = await response.json()
-      if (typeof body !== 'object' || body === null) throw new Error('not an OpenAPI document')
-      return { mount, document: body as Record<string, unknown> }
-    } catch (error) {
-      const failure = failureOf(error)
-      log.warn({ upstream: mount.upstream, url, failure }, 'OpenAPI document unavailable')
-      return { mount, failure }
+    let failure = 'no instance configured'
+    for (const instance of upstreams[mount.upstream]) {
+      const url = `${instance}/api-docs/json`
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+        if (!response.ok) throw new Error(`answered ${response.status}`)
+        const body: unknown = await response.json()
+        if (typeof body !== 'object' || body === null) throw new Error('not an OpenAPI document')
+        return { mount, document: body as Record<string, unknown> }
+      } catch (error) {
+        failure = failureOf(error)
+        log.warn({ upstream: mount.upstream, url, failure }, 'OpenAPI document unavailable')
+      }
     }
+    return { mount, failure }
   }
 
   async function rebuild(): Promise<void> {

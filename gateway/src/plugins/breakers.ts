@@ -5,18 +5,41 @@ import type { BreakerSettings, UpstreamName } from '../config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    breakers: Record<UpstreamName, UpstreamBreaker>
+    /** Per upstream: its instances, each with a breaker of its own. */
+    upstreamPools: Record<UpstreamName, UpstreamPool>
   }
 }
 
-/** One exchange with an upstream: resolves when it answered below 500, rejects otherwise. */
+/** One exchange with an upstream instance: resolves when it answered below 500, rejects otherwise. */
 export type UpstreamAttempt = () => Promise<void>
 
-export interface UpstreamBreaker {
+export type BreakerState = 'closed' | 'halfOpen' | 'open'
+
+export interface UpstreamInstance {
+  /** The instance's origin, e.g. `http://event-1:3002`. */
+  readonly url: string
   /** Runs the attempt, or rejects at once without running it while the breaker is open. */
   run(attempt: UpstreamAttempt): Promise<void>
+  state(): BreakerState
+  /** Exchanges in flight right now (what least-outstanding balancing compares). */
+  outstanding(): number
   /** Whole seconds until the breaker lets a trial request through (at least 1). */
   retryAfterSeconds(): number
+}
+
+export interface UpstreamPool {
+  readonly name: UpstreamName
+  readonly instances: readonly UpstreamInstance[]
+  /**
+   * The instance the next exchange should go to, none of `tried`: a closed breaker before a
+   * half-open one (which admits a single trial), the fewest exchanges in flight, ties broken in
+   * turn so equal instances share the load. Open breakers are skipped; none left → undefined.
+   */
+  pick(tried?: ReadonlySet<UpstreamInstance>): UpstreamInstance | undefined
+  /** All instances refuse (open): seconds until the first trial. */
+  retryAfterSeconds(): number
+  /** Counts a request answered 503 because no instance would take it. */
+  refused(): void
 }
 
 /** The breaker refused to run the attempt (open, or shut down while the gateway closes). */
@@ -25,79 +48,130 @@ export function isBreakerRefusal(error: unknown): boolean {
   return code === 'EOPENBREAKER' || code === 'ESHUTDOWN'
 }
 
-const STATE = { closed: 0, halfOpen: 1, open: 2 } as const
+const STATE_VALUE: Record<BreakerState, number> = { closed: 0, halfOpen: 1, open: 2 }
 
 export interface BreakersOptions {
-  upstreams: readonly UpstreamName[]
+  upstreams: Readonly<Record<UpstreamName, readonly string[]>>
   settings: BreakerSettings
 }
 
 /**
- * One opossum breaker per upstream, fed by the proxy: connection errors, timeouts and 5xx are
- * failures, 4xx are the caller's business. State changes are logged and exported as metrics.
+ * One opossum breaker per upstream instance, fed by the proxy: connection errors, timeouts and
+ * 5xx are failures, 4xx are the caller's business. State changes are logged and exported as
+ * metrics labelled by upstream and instance.
  */
 export const breakersPlugin = fp<BreakersOptions>(
   async (app, { upstreams, settings }) => {
-    const state = new Gauge({
+    const labelNames = ['upstream', 'instance'] as const
+    const stateGauge = new Gauge({
       name: 'gateway_upstream_breaker_state',
-      help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
-      labelNames: ['upstream'],
+      help: 'Circuit breaker state per upstream instance: 0 closed, 1 half-open, 2 open',
+      labelNames,
       registers: [app.metrics]
     })
     const opened = new Counter({
       name: 'gateway_upstream_breaker_opened_total',
-      help: 'Times the circuit breaker of an upstream opened',
-      labelNames: ['upstream'],
+      help: 'Times the circuit breaker of an upstream instance opened',
+      labelNames,
       registers: [app.metrics]
     })
     const refused = new Counter({
       name: 'gateway_upstream_breaker_refused_total',
-      help: 'Requests answered 503 at once because the breaker of their upstream was open',
+      help: 'Requests answered 503 at once because the breaker of every instance of their upstream was open',
       labelNames: ['upstream'],
       registers: [app.metrics]
     })
+    const inFlight = new Gauge({
+      name: 'gateway_upstream_outstanding',
+      help: 'Exchanges in flight per upstream instance',
+      labelNames,
+      registers: [app.metrics]
+    })
 
-    const breakers = {} as Record<UpstreamName, UpstreamBreaker>
-    for (const upstream of upstreams) {
-      const breaker = new CircuitBreaker((attempt: UpstreamAttempt) => attempt(), {
-        name: upstream,
-        // The proxy's own timeout aborts the upstream request; opossum's would only stop waiting.
-        timeout: false,
-        errorThresholdPercentage: settings.errorThresholdPercentage,
-        resetTimeout: settings.resetTimeoutMs,
-        volumeThreshold: settings.volumeThreshold
+    const pools = {} as Record<UpstreamName, UpstreamPool>
+    for (const [upstream, urls] of Object.entries(upstreams) as Array<[UpstreamName, readonly string[]]>) {
+      const instances = urls.map((url) => {
+        const labels = { upstream, instance: url }
+        const breaker = new CircuitBreaker((attempt: UpstreamAttempt) => attempt(), {
+          name: `${upstream} ${url}`,
+          // The proxy's own timeout aborts the upstream request; opossum's would only stop waiting.
+          timeout: false,
+          errorThresholdPercentage: settings.errorThresholdPercentage,
+          resetTimeout: settings.resetTimeoutMs,
+          volumeThreshold: settings.volumeThreshold
+        })
+        let openedAt = 0
+        let outstanding = 0
+        const log = app.log.child(labels)
+        stateGauge.set(labels, STATE_VALUE.closed)
+        opened.inc(labels, 0)
+        inFlight.set(labels, 0)
+
+        breaker.on('open', () => {
+          openedAt = Date.now()
+          stateGauge.set(labels, STATE_VALUE.open)
+          opened.inc(labels)
+          log.warn({ resetTimeoutMs: settings.resetTimeoutMs }, 'circuit breaker opened: requests to this instance are refused')
+        })
+        breaker.on('halfOpen', () => {
+          stateGauge.set(labels, STATE_VALUE.halfOpen)
+          log.info('circuit breaker half-open: letting one trial request through')
+        })
+        breaker.on('close', () => {
+          stateGauge.set(labels, STATE_VALUE.closed)
+          log.info('circuit breaker closed: instance healthy again')
+        })
+        // Its rolling-window and reset timers would otherwise keep the process alive.
+        app.addHook('onClose', async () => breaker.shutdown())
+
+        const instance: UpstreamInstance = {
+          url,
+          run: async (attempt) => {
+            outstanding += 1
+            inFlight.set(labels, outstanding)
+            try {
+              await breaker.fire(attempt)
+            } finally {
+              outstanding -= 1
+              inFlight.set(labels, outstanding)
+            }
+          },
+          state: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed'),
+          outstanding: () => outstanding,
+          retryAfterSeconds: () =>
+            breaker.opened ? Math.max(1, Math.ceil((openedAt + settings.resetTimeoutMs - Date.now()) / 1000)) : 1
+        }
+        return instance
       })
-      let openedAt = 0
-      const log = app.log.child({ upstream })
-      state.set({ upstream }, STATE.closed)
-      opened.inc({ upstream }, 0)
+
+      let turn = 0
       refused.inc({ upstream }, 0)
-
-      breaker.on('open', () => {
-        openedAt = Date.now()
-        state.set({ upstream }, STATE.open)
-        opened.inc({ upstream })
-        log.warn({ resetTimeoutMs: settings.resetTimeoutMs }, 'circuit breaker opened: requests to this upstream are refused')
-      })
-      breaker.on('halfOpen', () => {
-        state.set({ upstream }, STATE.halfOpen)
-        log.info('circuit breaker half-open: letting one trial request through')
-      })
-      breaker.on('close', () => {
-        state.set({ upstream }, STATE.closed)
-        log.info('circuit breaker closed: upstream healthy again')
-      })
-      breaker.on('reject', () => refused.inc({ upstream }))
-
-      breakers[upstream] = {
-        run: (attempt) => breaker.fire(attempt),
-        retryAfterSeconds: () =>
-          breaker.opened ? Math.max(1, Math.ceil((openedAt + settings.resetTimeoutMs - Date.now()) / 1000)) : 1
+      pools[upstream] = {
+        name: upstream,
+        instances,
+        pick(tried) {
+          let best: UpstreamInstance | undefined
+          let bestRank = Infinity
+          // Start one further each call: among equals, the first seen wins, so the turn rotates.
+          turn = (turn + 1) % instances.length
+          for (let offset = 0; offset < instances.length; offset += 1) {
+            const candidate = instances[(turn + offset) % instances.length]!
+            if (tried?.has(candidate)) continue
+            const state = candidate.state()
+            if (state === 'open') continue
+            const rank = (state === 'halfOpen' ? 1e9 : 0) + candidate.outstanding()
+            if (rank < bestRank) {
+              best = candidate
+              bestRank = rank
+            }
+          }
+          return best
+        },
+        retryAfterSeconds: () => Math.min(...instances.map((instance) => instance.retryAfterSeconds())),
+        refused: () => refused.inc({ upstream })
       }
-      // Its rolling-window and reset timers would otherwise keep the process alive.
-      app.addHook('onClose', async () => breaker.shutdown())
     }
-    app.decorate('breakers', breakers)
+    app.decorate('upstreamPools', pools)
   },
   { name: 'breakers', dependencies: ['metrics'], fastify: '5.x' }
 )

@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url'
 import { REPO_ROOT } from '@app/platform'
 import { freePort } from './embedded-mongo.js'
 
-export type ServiceName = 'auth' | 'event' | 'gateway'
+/** `event-2`, `event-3`…: further instances of the event service (`eventInstances`). */
+export type ServiceName = 'auth' | 'event' | 'gateway' | `event-${number}`
 
 interface ServiceSpec {
   name: ServiceName
@@ -22,6 +23,21 @@ interface ServiceSpec {
   defaultAdminPort: number
   /** Process-level settings the service needs whoever starts it (compose.yaml sets the same). */
   env?: NodeJS.ProcessEnv
+  /** Further instances of a service: added to its ports when they come from the environment. */
+  portOffset?: number
+}
+
+const isEventInstance = (spec: ServiceSpec) => spec.name === 'event' || spec.name.startsWith('event-')
+
+/** The specs with `count` event instances, the further ones right after the first (before the gateway). */
+function withEventInstances(specs: readonly ServiceSpec[], count: number): ServiceSpec[] {
+  return specs.flatMap((spec) =>
+    spec.name !== 'event'
+      ? [spec]
+      : Array.from({ length: Math.max(1, count) }, (_, index) =>
+          index === 0 ? spec : { ...spec, name: `event-${index + 1}` as const, portOffset: 10 * index }
+        )
+  )
 }
 
 /** Start order matters only for readiness messages: the gateway and event fetch JWKS lazily. */
@@ -53,6 +69,12 @@ export interface SystemOptions {
   runtime?: 'source' | 'built'
   /** Extra node flags per service, e.g. `--cpu-prof` for a profile of one of them. */
   nodeArgs?: Partial<Record<ServiceName, string[]>>
+  /**
+   * Event service instances on the one database (default 1): the first is `event`, the others
+   * `event-2`…; the gateway is given all of them (EVENT_SERVICE_URL, comma-separated). With
+   * `ports: 'env'` instance n listens on EVENT_PORT + 10·(n−1) and EVENT_ADMIN_PORT + 10·(n−1).
+   */
+  eventInstances?: number
 }
 
 export interface RunningService {
@@ -115,23 +137,28 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
-  const { mongoUrl, ports, env = {}, stdio = 'ignore', readyTimeoutMs = 60_000, onLog = () => {}, runtime = 'source', nodeArgs = {} } = options
+  const { mongoUrl, ports, env = {}, stdio = 'ignore', readyTimeoutMs = 60_000, onLog = () => {}, runtime = 'source', nodeArgs = {}, eventInstances = 1 } = options
   const entry = runtime === 'built' ? builtEntry : sourceEntry
-  const specs = SERVICE_SPECS.filter((spec) => existsSync(entry(spec)))
+  const specs = withEventInstances(SERVICE_SPECS, eventInstances).filter((spec) => existsSync(entry(spec)))
   if (runtime === 'built' && specs.length < SERVICE_SPECS.length) {
     throw new Error('runtime "built" needs dist/server.js of every service: run `npm run build` first')
   }
   const portOf = new Map<ServiceName, { port: number; adminPort: number }>()
-  const chosen = async (variable: string, fallback: number) => (ports === 'free' ? await freePort() : Number(process.env[variable] ?? fallback))
+  const chosen = async (variable: string, fallback: number, offset: number) =>
+    ports === 'free' ? await freePort() : Number(process.env[variable] ?? fallback) + offset
   for (const spec of specs) {
-    portOf.set(spec.name, { port: await chosen(spec.portVariable, spec.defaultPort), adminPort: await chosen(spec.adminPortVariable, spec.defaultAdminPort) })
+    const offset = spec.portOffset ?? 0
+    portOf.set(spec.name, {
+      port: await chosen(spec.portVariable, spec.defaultPort, offset),
+      adminPort: await chosen(spec.adminPortVariable, spec.defaultAdminPort, offset)
+    })
   }
   const local = (name: ServiceName) => `http://127.0.0.1:${portOf.get(name)?.port ?? 0}`
   const localAdmin = (name: ServiceName) => `http://127.0.0.1:${portOf.get(name)?.adminPort ?? 0}`
   const sharedEnv: NodeJS.ProcessEnv = {
     ...process.env,
     AUTH_SERVICE_URL: local('auth'),
-    EVENT_SERVICE_URL: local('event'),
+    EVENT_SERVICE_URL: specs.filter(isEventInstance).map((spec) => local(spec.name)).join(','),
     AUTH_JWKS_URL: `${local('auth')}/.well-known/jwks.json`,
     AUTH_REVOCATIONS_URL: `${localAdmin('auth')}/internal/revocations`,
     ...env,

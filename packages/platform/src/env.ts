@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { LoadSheddingEnv } from './load-shedding.js'
 
 /** Variables every service reads; each service extends this with its own. */
 export const BaseEnv = {
@@ -24,7 +25,8 @@ export const BaseEnv = {
    * signed out by staff is refused everywhere within this (plus one request to auth); the SPEC
    * allows 5 s, hence the cap.
    */
-  REVOCATION_POLL_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 4_000, default: 1_000 })
+  REVOCATION_POLL_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 4_000, default: 1_000 }),
+  ...LoadSheddingEnv
 }
 
 export class EnvError extends Error {

@@ -7,13 +7,20 @@ export interface HealthOptions {
   /** Named checks; the service is ready only when every one resolves within the timeout. */
   checks: Record<string, ReadinessCheck>
   timeoutMs?: number
+  /**
+   * What the checks found about each instance behind them (the gateway: `event http://…` →
+   * `ok`, `breaker open`, `unreachable`), read after the checks ran. Informational: readiness
+   * is the checks' verdict alone.
+   */
+  instances?: () => Record<string, string>
 }
 
 const Liveness = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 export const Readiness = Type.Object(
   {
     status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
-    checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.String()]))
+    checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.String()])),
+    instances: Type.Optional(Type.Record(Type.String(), Type.String()))
   },
   { additionalProperties: false }
 )
@@ -31,7 +38,7 @@ declare module 'fastify' {
  * dependencies answer — and is served on the internal listener, since it names them.
  */
 export const healthPlugin = fp<HealthOptions>(
-  async (app, { checks, timeoutMs = 1_500 }) => {
+  async (app, { checks, timeoutMs = 1_500, instances }) => {
     app.get('/health', { schema: { hide: true, response: { 200: Liveness } } }, async () => ({ status: 'ok' as const }))
 
     app.decorate('readiness', async (): Promise<Readiness> => {
@@ -49,7 +56,7 @@ export const healthPlugin = fp<HealthOptions>(
         })
       )
       const ready = results.every(([, result]) => result === 'ok')
-      return { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }
+      return { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results), ...(instances ? { instances: instances() } : {}) }
     })
   },
   { name: 'health', fastify: '5.x' }

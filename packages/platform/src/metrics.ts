@@ -45,11 +45,22 @@ export const metricsPlugin = fp<{ prefix?: string }>(
     })
     app.decorate('metrics', registry)
 
-    app.addHook('onResponse', async (request, reply) => {
+    // The labelled series per (route, method[, status]), looked up by one string key: prom-client
+    // would otherwise hash a label object (sorting its keys) twice per request.
+    const counters = new Map<string, Counter.Internal>()
+    const timers = new Map<string, Histogram.Internal<'route' | 'method'>>()
+    app.addHook('onResponse', (request, reply, done) => {
       // The route pattern, never the raw URL: ids in paths would explode the label set.
       const route = request.routeOptions.url ?? 'unmatched'
-      requests.inc({ route, method: request.method, status: reply.statusCode })
-      latency.observe({ route, method: request.method }, reply.elapsedTime / 1000)
+      const timerKey = `${request.method} ${route}`
+      const counterKey = `${reply.statusCode} ${timerKey}`
+      let counter = counters.get(counterKey)
+      if (!counter) counters.set(counterKey, (counter = requests.labels({ route, method: request.method, status: reply.statusCode })))
+      let timer = timers.get(timerKey)
+      if (!timer) timers.set(timerKey, (timer = latency.labels({ route, method: request.method })))
+      counter.inc()
+      timer.observe(reply.elapsedTime / 1000)
+      done()
     })
   },
   { name: 'metrics', fastify: '5.x' }

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { loadSheddingPlugin, type LoadSheddingOptions } from './load-shedding.js'
 import { loggerOptions, requestIdFrom, REQUEST_ID_HEADER } from './logger.js'
 
 export interface ServerOptions {
@@ -9,6 +10,8 @@ export interface ServerOptions {
   bodyLimit: number
   /** Proxies whose X-Forwarded-For is believed (Fastify `trustProxy`); unset → none. */
   trustProxy?: FastifyServerOptions['trustProxy']
+  /** Shed load with 503 OVERLOADED past these thresholds (every public listener; never the internal one). */
+  loadShedding?: LoadSheddingOptions
 }
 
 /**
@@ -35,14 +38,18 @@ export function serverOptions({ name, logLevel, bodyLimit, trustProxy = false }:
 }
 
 export function createServer(options: ServerOptions) {
-  return Fastify(serverOptions(options)).withTypeProvider<TypeBoxTypeProvider>()
+  const app = Fastify(serverOptions(options)).withTypeProvider<TypeBoxTypeProvider>()
+  if (options.loadShedding) void app.register(loadSheddingPlugin, { metricsPrefix: `${options.name}_`, ...options.loadShedding })
+  return app
 }
 
 /** Echoes the request id so a client can quote it; ids are accepted from callers or generated. */
 export const requestIdPlugin = fp(
   async (app) => {
-    app.addHook('onRequest', async (request, reply) => {
+    // A callback hook, not an async one: no promise and no extra tick on every request.
+    app.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
+      done()
     })
   },
   { name: 'request-id', fastify: '5.x' }

@@ -1,4 +1,4 @@
-import { createAdminServer, createServer, exitOnEnvError, listenUntilSignalled, loadEnv, resolveDatabase } from '@app/platform'
+import { createAdminServer, createServer, loadSheddingFromEnv, exitOnEnvError, listenUntilSignalled, loadEnv, resolveDatabase } from '@app/platform'
 import { authApp } from './app.js'
 import { AuthEnv, assertConsistentEnv } from './config.js'
 import { randomBytes } from 'node:crypto'
@@ -21,7 +21,8 @@ const app = createServer({
   name: 'auth',
   logLevel: env.LOG_LEVEL,
   bodyLimit: env.BODY_LIMIT,
-  trustProxy: env.AUTH_TRUSTED_PROXIES
+  trustProxy: env.AUTH_TRUSTED_PROXIES,
+  loadShedding: loadSheddingFromEnv(env)
 })
 if (signingKey.generated) {
   app.log.warn('JWT_PRIVATE_KEY is not set: signing with a key generated for this process; tokens die with it and instances will not agree')
