@@ -50,6 +50,7 @@ export const EVENT_ROUTES = {
   'GET /rewards': CATALOG_READERS,
   'GET /rewards/:id': CATALOG_READERS,
   'POST /rewards': EDITORS,
+  'PATCH /rewards/:id': EDITORS,
 
   // Progress is players' data: a USER reads their own, staff anyone's; game servers only report.
   'GET /user-events': PEOPLE,
@@ -69,7 +70,10 @@ export const EVENT_ROUTES = {
   'POST /user-reward-claims/:id/delivery': allow(DELIVERY),
 
   'GET /delivery': STAFF,
-  'PATCH /delivery': allow(ADMIN)
+  'PATCH /delivery': allow(ADMIN),
+
+  // The configuration audit log: AUDITOR reads, ADMIN may everything.
+  'GET /audit': allow(AUDITOR, ADMIN)
 } as const satisfies AccessTable
 
 export type ServiceName = 'auth' | 'event'

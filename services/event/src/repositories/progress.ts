@@ -180,6 +180,9 @@ export function createProgressRepository(db: Db) {
   return {
     find: (userId: string, eventId: ObjectId, periodKey: string) => progress.findOne({ userId, eventId, periodKey }),
 
+    /** Whether anyone has progress in the event (the `by_event` index): what fixes its conditions, time zone and periods. */
+    hasAny: async (eventId: ObjectId) => (await progress.findOne({ eventId }, { projection: { _id: 1 } })) !== null,
+
     /** One player's progress in each of these (event, period) pairs, in one read. */
     findPeriods: (userId: string, periods: readonly { eventId: ObjectId; periodKey: string }[]) =>
       periods.length === 0 ? Promise.resolve([]) : progress.find({ userId, $or: periods.map(({ eventId, periodKey }) => ({ eventId, periodKey })) }).toArray(),
