@@ -141,6 +141,8 @@ const TABLE: RouteCase[] = [
     method: 'POST', path: () => '/event-gateway/rewards', allowed: who('POST /event-gateway/rewards'), allowedStatus: 201,
     body: () => ({ eventId: fixture.eventId, contents: [{ type: 'coupon', couponCode: 'TABLE', quantity: 1 }] })
   },
+  // SPEC v2: "PATCH /rewards/:id — OPERATOR, ADMIN". Activating an active bundle changes nothing.
+  { method: 'PATCH', path: () => `/event-gateway/rewards/${fixture.rewardId}`, allowed: who('PATCH /event-gateway/rewards/:id'), allowedStatus: 200, body: () => ({ active: true }) },
 
   // "USER (own), staff (any)": with no userId, people read their own progress; SERVICE reads none.
   { method: 'GET', path: () => '/event-gateway/user-events', allowed: who('GET /event-gateway/user-events'), allowedStatus: 200 },
@@ -169,7 +171,9 @@ const TABLE: RouteCase[] = [
   { method: 'POST', path: () => `/event-gateway/user-reward-claims/${NO_SUCH_ID}/delivery`, allowed: who('POST /event-gateway/user-reward-claims/:id/delivery'), allowedStatus: 404, body: () => ({ status: 'completed' }) },
   // SPEC v2: "GET · PATCH /delivery — OPERATOR, AUDITOR, ADMIN (PATCH: ADMIN)". Resuming an unpaused delivery changes nothing.
   { method: 'GET', path: () => '/event-gateway/delivery', allowed: who('GET /event-gateway/delivery'), allowedStatus: 200 },
-  { method: 'PATCH', path: () => '/event-gateway/delivery', allowed: who('PATCH /event-gateway/delivery'), allowedStatus: 200, body: () => ({ paused: false }) }
+  { method: 'PATCH', path: () => '/event-gateway/delivery', allowed: who('PATCH /event-gateway/delivery'), allowedStatus: 200, body: () => ({ paused: false }) },
+  // SPEC v2: "GET /audit — AUDITOR, ADMIN: configuration audit log of the event service".
+  { method: 'GET', path: () => '/event-gateway/audit', allowed: who('GET /event-gateway/audit'), allowedStatus: 200 }
 ]
 
 /** The service that owns a gateway path, and the path there. */
