@@ -104,6 +104,11 @@ describe('PATCH /event/:id', () => {
     assert.equal(edited.body.exclusiveRewards, true)
     assert.deepEqual(edited.body.audience, { anyTags: ['vip'] })
     assert.equal((await patchEvent(event.id, { audience: {} })).body.audience, null)
+    for (const cleared of ['', 0, false]) {
+      const reply = await patchEvent(event.id, { audience: cleared })
+      assert.equal(reply.status, 400, `audience ${JSON.stringify(cleared)} is no null`)
+      assert.equal(reply.body.errors[0].field, 'body.audience')
+    }
     const bad = await patchEvent(event.id, { audience: { anyTags: ['VIP!'] } })
     assert.equal(bad.status, 400)
     assert.match(JSON.stringify(bad.body.errors), /body\/audience|body\.audience/)
@@ -190,6 +195,11 @@ describe('PATCH /rewards/:id', () => {
       await checkIn(player.id)
       assert.equal((await claim(player, reward.id)).status, 201)
     }
+    for (const bad of [0, -1, '', false, 1.5]) {
+      const reply = await patchReward(reward.id, { stock: bad })
+      assert.equal(reply.status, 400, `stock ${JSON.stringify(bad)}: ${JSON.stringify(reply.body)}`)
+    }
+    assert.equal((await service.call('GET', `/rewards/${reward.id}`, { token: auditor.token })).body.stock, 10, 'a refused stock changes nothing')
     const below = await patchReward(reward.id, { stock: 2 })
     assert.equal(below.status, 400)
     assert.equal(below.body.code, 'STOCK_BELOW_CLAIMS')

@@ -146,9 +146,15 @@ export function createCatalog({ events, rewards, db, clock, checkIntervalMs, max
     if (!due && !dirty) return snapshot
     loading ??= (async () => {
       try {
+        // The check counts only once it succeeded: while the database is away, nothing older than
+        // one interval is served (the read fails as a database read would, with a 503).
+        if (!dirty && (await readStamp()) === heldStamp) {
+          if (due) lastCheckedAt = now
+          return snapshot
+        }
+        const loaded = await load()
         if (due) lastCheckedAt = now
-        if (!dirty && (await readStamp()) === heldStamp) return snapshot
-        return await load()
+        return loaded
       } finally {
         loading = null
       }

@@ -1,4 +1,4 @@
-import { conflict, type AuditEntryDoc, type AuditLogRepository, type HttpProblem } from '@app/platform'
+import { conflict, invalidField, type AuditEntryDoc, type AuditLogRepository, type HttpProblem } from '@app/platform'
 import { versionOf } from '../repositories/versions.js'
 import type { Catalog } from './catalog.js'
 
@@ -27,4 +27,22 @@ export async function afterLostEdit(what: 'event' | 'reward', expected: number |
 export async function catalogWritten({ auditLog, catalog }: { auditLog: AuditLogRepository; catalog: Pick<Catalog, 'changed'> }, entry: AuditEntryDoc): Promise<void> {
   await auditLog.record(entry)
   await catalog.changed()
+}
+
+/**
+ * A pre-validation hook for body fields that take a value or `null`: Ajv's type coercion would
+ * turn `""`, `0` or `false` into null before the schema sees it (clearing a stock, an audience or
+ * a random table by accident), so the raw body is checked first, with the schema's 400 shape.
+ */
+export function nullOrKind(fields: Record<string, 'number' | 'object'>) {
+  return async (request: { body: unknown }) => {
+    const body = request.body
+    if (!body || typeof body !== 'object') return
+    for (const [field, kind] of Object.entries(fields)) {
+      const value = (body as Record<string, unknown>)[field]
+      if (value === undefined || value === null) continue
+      const fits = kind === 'object' ? typeof value === 'object' && !Array.isArray(value) : typeof value === kind
+      if (!fits) throw invalidField(`body.${field}`, `must be ${kind === 'object' ? 'an object' : 'a number'} or null`)
+    }
+  }
 }

@@ -4,7 +4,7 @@ import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { badRequest, conflict, invalidField, notFound } from '@app/platform'
 import { auditSnapshot, changedFields } from '../catalog/changes.js'
-import { EDIT_ATTEMPTS, afterLostEdit, catalogWritten, editedMeanwhile, versionConflict } from '../catalog/edits.js'
+import { EDIT_ATTEMPTS, afterLostEdit, catalogWritten, editedMeanwhile, nullOrKind, versionConflict } from '../catalog/edits.js'
 import { normalizedAudience } from '../catalog/visibility.js'
 import { isExclusive } from '../claims/slots.js'
 import { isKnownTimezone } from '../conditions/calendar.js'
@@ -191,6 +191,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/event/:id',
     {
+      preValidation: nullOrKind({ audience: 'object', recurrence: 'object' }),
       schema: {
         tags,
         ...bearer,

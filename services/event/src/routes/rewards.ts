@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { conflict, invalidField, notFound } from '@app/platform'
 import { auditSnapshot, changedFields } from '../catalog/changes.js'
-import { EDIT_ATTEMPTS, afterLostEdit, catalogWritten, editedMeanwhile, versionConflict } from '../catalog/edits.js'
+import { EDIT_ATTEMPTS, afterLostEdit, catalogWritten, editedMeanwhile, nullOrKind, versionConflict } from '../catalog/edits.js'
 import { withChances } from '../claims/roll.js'
 import { periodMisfit } from '../conditions/index.js'
 import { isActive, type RewardDoc, type StockChange } from '../repositories/rewards.js'
@@ -154,6 +154,7 @@ export const rewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/rewards/:id',
     {
+      preValidation: nullOrKind({ stock: 'number', randomContents: 'object' }),
       schema: {
         tags,
         ...bearer,

@@ -168,9 +168,13 @@ export const UpdateRewardBody = Type.Object(
   {
     name: Type.Optional(BundleName),
     active: Type.Optional(Type.Boolean(activeOptions)),
+    // A 3.1 type list, not a union with null: Ajv's coercion would turn a `0` into null (unlimited) in the null branch.
     stock: Type.Optional(
-      Type.Union([Stock, Type.Null()], {
-        description: 'New total (null: unlimited). Never below the claims not rejected (400); `stockLeft` moves by the same amount.'
+      Type.Unsafe<number | null>({
+        ...Stock,
+        type: ['integer', 'null'],
+        description: 'New total (null: unlimited). Never below the claims not rejected (400); `stockLeft` moves by the same amount.',
+        examples: [2000, null]
       })
     ),
     contents: Type.Optional(
