@@ -251,6 +251,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/event-gateway/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event service audit log (AUDITOR, ADMIN): who changed which event, bundle or setting, when, before and after
+         * @description Newest first. Actions: `event.create`, `event.update`, `reward.create`, `reward.update` (an update shows only the fields it changed), `delivery.pause`, `delivery.resume`, `claim.resolve`. Filter by `entityType` (`event`, `reward`, `delivery`, `claim`), `entityId` or `actor` (who made the change).
+         *
+         *     Roles allowed by the gateway: AUDITOR, ADMIN.
+         */
+        get: operations["listEventAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/event-gateway/delivery": {
         parameters: {
             query?: never;
@@ -286,7 +308,9 @@ export interface paths {
         };
         /**
          * List events, newest first
-         * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
+         * @description Players see the events that are active and have started (ended ones included) and whose `audience` admits their tags; staff and game servers see every event. `status` (upcoming, live, ended, inactive) narrows either: a player asking for `upcoming` or `inactive` gets an empty list. Filters combine (AND).
+         *
+         *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
          */
         get: operations["listEvents"];
         put?: never;
@@ -312,7 +336,9 @@ export interface paths {
         };
         /**
          * One event
-         * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
+         * @description A player gets 404 for an event they may not see (inactive, not started, or outside its audience).
+         *
+         *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
          */
         get: operations["getEvent"];
         put?: never;
@@ -321,8 +347,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update an event (activate, window, name, description)
-         * @description Conditions and time zone are fixed once progress may have been counted against them.
+         * Update an event
+         * @description Name, description, window, `activate`, `requireApproval`, `audience`; `exclusiveRewards`, `timezone`, `recurrence` and `contents` only until the event has its first progress or claim (409 EVENT_HAS_ACTIVITY). With `version`, the edit lands only on that version (409 VERSION_CONFLICT with `currentVersion` otherwise); without it the last write wins. Every edit is audited.
          *
          *     Roles allowed by the gateway: OPERATOR, ADMIN.
          */
@@ -338,7 +364,9 @@ export interface paths {
         };
         /**
          * List reward bundles, newest first
-         * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
+         * @description Players see the bundles of the events they may see (see `listEvents`); staff and game servers see all.
+         *
+         *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
          */
         get: operations["listRewards"];
         put?: never;
@@ -364,7 +392,9 @@ export interface paths {
         };
         /**
          * One reward bundle
-         * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
+         * @description A player gets 404 for a bundle of an event they may not see.
+         *
+         *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
          */
         get: operations["getReward"];
         put?: never;
@@ -372,7 +402,13 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update a reward bundle
+         * @description `name`, `active` and `stock` any time (`stock` never below the claims not rejected: 400 naming body.stock; `stockLeft` moves by the same amount, and claims racing the edit are counted exactly). `contents`, `randomContents` and `conditions` only while the bundle has no claim (409 REWARD_HAS_CLAIMS); new conditions must fit the event's period (400 CONDITION_EXCEEDS_PERIOD) and the event counts their reports from now on. With `version`, the edit lands only on that version (409 VERSION_CONFLICT with `currentVersion`); without it the last write wins. Every edit is audited.
+         *
+         *     Roles allowed by the gateway: OPERATOR, ADMIN.
+         */
+        patch: operations["updateReward"];
         trace?: never;
     };
     "/event-gateway/user-events": {
@@ -384,7 +420,7 @@ export interface paths {
         };
         /**
          * Progress per user and event
-         * @description One player's view (a USER's own — `userId` defaults to the caller, naming anyone else is a 403 — or staff naming `userId`): the live events (or the one `eventId` names), each in its current period (`periodKey`, `resetsAt`), with each condition's value, target and whether it holds (groups with their members), and per bundle `claimable`: true, or the code a claim would be refused with now. Events without progress show zeros. Staff naming no `userId` page through every player's stored progress (optionally of one `eventId`), each document in its own period, without bundles.
+         * @description One player's view (a USER's own — `userId` defaults to the caller, naming anyone else is a 403 — or staff naming `userId`): the live events a player may see — their audience admits them (or the one `eventId` names), each in its current period (`periodKey`, `resetsAt`), with each condition's value, target and whether it holds (groups with their members), and per bundle `claimable`: true, or the code a claim would be refused with now. Events without progress show zeros. Staff naming no `userId` page through every player's stored progress (optionally of one `eventId`), each document in its own period, without bundles.
          *
          *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN.
          */
@@ -458,7 +494,7 @@ export interface paths {
         put?: never;
         /**
          * Claim a reward bundle (for yourself)
-         * @description Each bundle once per player; with the event's `exclusiveRewards`, one bundle of the event per player. The checks, in order: the reward and its event exist (404). If you hold a claim in that slot already, that is the answer: 409 ALREADY_CLAIMED with its `claimId`, even once the event has ended or the stock has run out — a retry after a lost reply can follow it. The event must be active (409 EVENT_INACTIVE), inside its window (409 EVENT_NOT_STARTED / EVENT_ENDED) and the bundle active (409 REWARD_INACTIVE); the event's conditions and the bundle's must hold (409 CONDITIONS_NOT_MET, each listed in `unmet`); a unit of stock must be left (409 OUT_OF_STOCK). The claim is `pending` when the event requires approval, otherwise `processing` and delivered right away; if that first delivery does not finish, the claim stays `processing` and the sweeper delivers it.
+         * @description Each bundle once per player; with the event's `exclusiveRewards`, one bundle of the event per player. The checks, in order: the reward and its event exist and the event's audience admits you (404 otherwise). If you hold a claim in that slot already, that is the answer: 409 ALREADY_CLAIMED with its `claimId`, even once the event has ended or the stock has run out — a retry after a lost reply can follow it. The event must be active (409 EVENT_INACTIVE), inside its window (409 EVENT_NOT_STARTED / EVENT_ENDED) and the bundle active (409 REWARD_INACTIVE); the event's conditions and the bundle's must hold (409 CONDITIONS_NOT_MET, each listed in `unmet`); a unit of stock must be left (409 OUT_OF_STOCK). The claim is `pending` when the event requires approval, otherwise `processing` and delivered right away; if that first delivery does not finish, the claim stays `processing` and the sweeper delivers it.
          *
          *     Roles allowed by the gateway: USER.
          */
@@ -688,6 +724,48 @@ export interface components {
              * @example q-17
              */
             value?: string;
+        };
+        /**
+         * Audience
+         * @description Who sees the event and may claim its bundles: every given rule must hold (AND). No rule, `{}` or only empty lists: everyone. Outside it a player gets 404 on the event and its bundles (and their claims) and does not find them in lists; staff and game servers see every event. Progress may accrue regardless.
+         * @example {
+         *       "anyTags": [
+         *         "vip",
+         *         "whale"
+         *       ],
+         *       "noneTags": [
+         *         "banned-kr"
+         *       ]
+         *     }
+         * @example {
+         *       "allTags": [
+         *         "region-kr",
+         *         "returning"
+         *       ]
+         *     }
+         */
+        Audience: {
+            /**
+             * @description The player holds every one of these
+             * @example [
+             *       "vip"
+             *     ]
+             */
+            allTags?: string[];
+            /**
+             * @description The player holds at least one of these
+             * @example [
+             *       "vip"
+             *     ]
+             */
+            anyTags?: string[];
+            /**
+             * @description The player holds none of these
+             * @example [
+             *       "vip"
+             *     ]
+             */
+            noneTags?: string[];
         };
         /** AuditEntity */
         AuditEntity: {
@@ -1095,6 +1173,8 @@ export interface components {
         /** Event */
         Event: {
             activate: boolean;
+            /** @description null: everyone */
+            audience: components["schemas"]["Audience"] | null;
             /** @description All must hold (AND); an `any` group holds when one of its members does */
             contents: components["schemas"]["Condition"][];
             /**
@@ -1131,6 +1211,8 @@ export interface components {
              * @example 2025-05-11T06:09:53.361Z
              */
             updatedAt: string;
+            /** @description Raised by every edit; send it back with the next one */
+            version: number;
         };
         /** EventInput */
         EventInput: {
@@ -1139,6 +1221,7 @@ export interface components {
              * @default true
              */
             activate?: boolean;
+            audience?: components["schemas"]["Audience"];
             /** @description All must hold (AND); an `any` group holds when one of its members does */
             contents: components["schemas"]["Condition"][];
             /**
@@ -1187,10 +1270,22 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last one */
             nextCursor: string | null;
         };
-        /** EventUpdate */
+        /**
+         * EventStatus
+         * @enum {string}
+         */
+        EventStatus: "upcoming" | "live" | "ended" | "inactive";
+        /**
+         * EventUpdate
+         * @description Only the fields given change. `recurrence`, `timezone`, `exclusiveRewards` and `contents` cannot change once the event has progress or a claim (409 EVENT_HAS_ACTIVITY; sending the value it has is no change).
+         */
         EventUpdate: {
             /** @description Off → no progress is counted and nothing can be claimed */
             activate?: boolean;
+            /** @description null or `{}`: everyone */
+            audience?: components["schemas"]["Audience"] | null;
+            /** @description All must hold (AND); an `any` group holds when one of its members does */
+            contents?: components["schemas"]["Condition"][];
             /** @example 이벤트입니다 */
             description?: string;
             /**
@@ -1198,13 +1293,29 @@ export interface components {
              * @example 2025-05-11T06:09:53.361Z
              */
             endedAt?: string;
+            /** @description true: a player may claim at most one bundle of the event; false: each bundle once. Fixed after the first progress or claim. */
+            exclusiveRewards?: boolean;
             /** @example 이벤트1 */
             name?: string;
+            /** @description null: one period, the whole event. Fixed after the first progress or claim. */
+            recurrence?: components["schemas"]["Recurrence"] | null;
+            /** @description Claims made from now on wait for an operator (claims made already keep their state) */
+            requireApproval?: boolean;
             /**
              * Format: date-time
              * @example 2025-05-11T06:09:53.361Z
              */
             startedAt?: string;
+            /**
+             * @description IANA time zone whose calendar days, weeks and months the day-based conditions and periods count. Fixed after the first progress or claim.
+             * @example Asia/Seoul
+             */
+            timezone?: string;
+            /**
+             * @description The version the edit was made against (1 when created, +1 per edit): a stale one is a 409 VERSION_CONFLICT. Absent: last write wins.
+             * @example 1
+             */
+            version?: number;
         };
         /** InviteCondition */
         InviteCondition: {
@@ -1357,6 +1468,8 @@ export interface components {
             claimId?: string;
             /** @description Stable machine-readable reason, e.g. ALREADY_CLAIMED */
             code?: string;
+            /** @description VERSION_CONFLICT: the current version (reload, then edit against it) */
+            currentVersion?: number;
             /** @description What went wrong, in a sentence for a person */
             detail?: string;
             /** @description VALIDATION_FAILED: each field that failed */
@@ -1619,6 +1732,8 @@ export interface components {
             stock: number | null;
             /** @description stock − claims not rejected (null: unlimited). A rejection gives its unit back; nothing else does. */
             stockLeft: number | null;
+            /** @description Raised by every edit; send it back with the next one */
+            version: number;
         };
         /**
          * RewardContent
@@ -1663,6 +1778,36 @@ export interface components {
             items: components["schemas"]["Reward"][];
             /** @description Pass as `cursor` for the next page; null on the last one */
             nextCursor: string | null;
+        };
+        /**
+         * RewardUpdate
+         * @description Only the fields given change. `contents`, `randomContents` and `conditions` are fixed once the bundle has a claim (409 REWARD_HAS_CLAIMS; sending the value it has is no change).
+         */
+        RewardUpdate: {
+            /** @description Off → the bundle cannot be claimed (409 REWARD_INACTIVE); pending claims stay approvable */
+            active?: boolean;
+            /** @description The milestone (empty: the event's conditions alone). Only while the bundle has no claim. */
+            conditions?: components["schemas"]["Condition"][];
+            /** @description Fixed contents (may be empty when the bundle has `randomContents`). Only while the bundle has no claim. */
+            contents?: components["schemas"]["RewardContent"][];
+            /**
+             * @description What operators and players call the bundle
+             * @example Day 3
+             */
+            name?: string;
+            /** @description null: no random table. Only while the bundle has no claim. */
+            randomContents?: components["schemas"]["RandomContentsInput"] | null;
+            /**
+             * @description New total (null: unlimited). Never below the claims not rejected (400); `stockLeft` moves by the same amount.
+             * @example 2000
+             * @example null
+             */
+            stock?: number | null;
+            /**
+             * @description The version the edit was made against (1 when created, +1 per edit): a stale one is a 409 VERSION_CONFLICT. Absent: last write wins.
+             * @example 1
+             */
+            version?: number;
         };
         /**
          * Role
@@ -4514,6 +4659,188 @@ export interface operations {
             };
         };
     };
+    listEventAudit: {
+        parameters: {
+            query?: {
+                /**
+                 * @description ObjectId (24 hex characters)
+                 * @example 682c1aaa6fb6c7f00ae8ae33
+                 */
+                actor?: string;
+                cursor?: string;
+                /** @description ObjectId of the entity */
+                entityId?: string;
+                /** @example user */
+                entityType?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getDeliveryStatus: {
         parameters: {
             query?: never;
@@ -4881,6 +5208,11 @@ export interface operations {
                 current?: boolean;
                 cursor?: string;
                 limit?: number;
+                /**
+                 * @description inactive: `activate` false; upcoming: active, startedAt > now; live: active, startedAt ≤ now < endedAt; ended: active, endedAt ≤ now. Players see live and ended events only (of their audience): for them `upcoming` and `inactive` are empty lists.
+                 * @example live
+                 */
+                status?: components["schemas"]["EventStatus"];
             };
             header?: never;
             path?: never;
@@ -5472,6 +5804,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description Only the fields given change. `recurrence`, `timezone`, `exclusiveRewards` and `contents` cannot change once the event has progress or a claim (409 EVENT_HAS_ACTIVITY; sending the value it has is no change). */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EventUpdate"];
@@ -6236,6 +6569,268 @@ export interface operations {
                      *       "code": "REWARD_NOT_FOUND",
                      *       "detail": "No such reward",
                      *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateReward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description ObjectId (24 hex characters)
+                 * @example 682c1aaa6fb6c7f00ae8ae33
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Only the fields given change. `contents`, `randomContents` and `conditions` are fixed once the bundle has a claim (409 REWARD_HAS_CLAIMS; sending the value it has is no change). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RewardUpdate"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reward"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such thing (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "REWARD_NOT_FOUND",
+                     *       "detail": "No such reward",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict with the current state, or a lost race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "ALREADY_CLAIMED",
+                     *       "detail": "You have claimed this event's reward already",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "claimId": "6650c1f2a3b4c5d6e7f80912",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "FST_ERR_CTP_BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type: text/plain",
+                     *       "instance": "/event-gateway/event",
                      *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
                      *     }
                      */
