@@ -71,11 +71,15 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
     },
     status: 201, checks: ['pm.expect(json.requireApproval).to.eql(true)'], capture: { eventId: 'json.id' }
   },
-  { operationId: 'listEvents', name: 'List events', as: 'admin', query: { limit: '5' }, status: 200, checks: ['pm.expect(json.items).to.be.an("array")'] },
+  { operationId: 'listEvents', name: 'List the live events', as: 'admin', query: { limit: '5', status: 'live' }, status: 200, checks: ["pm.expect(json.items.map((event) => event.id)).to.include(pm.collectionVariables.get('eventId'))"] },
   { operationId: 'getEvent', name: 'The event', as: 'admin', params: { id: '{{eventId}}' }, status: 200, checks: ["pm.expect(json.id).to.eql(pm.collectionVariables.get('eventId'))"] },
   {
     operationId: 'updateEvent', name: 'Edit its description', as: 'admin', params: { id: '{{eventId}}' },
-    body: { description: 'Edited by the Postman run {{runId}}' }, status: 200, checks: ["pm.expect(json.description).to.include('Postman')"]
+    body: { description: 'Edited by the Postman run {{runId}}' }, status: 200, checks: ["pm.expect(json.description).to.include('Postman')", 'pm.expect(json.version).to.eql(2)']
+  },
+  {
+    operationId: 'updateEvent', name: 'An edit against the old version: 409 VERSION_CONFLICT names the current one', as: 'admin', params: { id: '{{eventId}}' },
+    body: { name: 'stale edit', version: 1 }, status: 409, checks: ["pm.expect(json.code).to.eql('VERSION_CONFLICT')", 'pm.expect(json.currentVersion).to.eql(2)']
   },
   {
     operationId: 'createReward', name: "Attach the seed's reward", as: 'admin',
@@ -91,6 +95,10 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
     checks: ["pm.expect(json.items.map((reward) => reward.id)).to.include(pm.collectionVariables.get('rewardId'))"]
   },
   { operationId: 'getReward', name: 'The reward', as: 'admin', params: { id: '{{rewardId}}' }, status: 200, checks: ["pm.expect(json.contents[0].itemName).to.eql('슈퍼박스')"] },
+  {
+    operationId: 'updateReward', name: 'Raise the milestone\'s stock to 150 (against version 1)', as: 'admin', params: { id: '{{milestoneRewardId}}' },
+    body: { stock: 150, version: 1 }, status: 200, checks: ['pm.expect(json.stockLeft).to.eql(150)', 'pm.expect(json.version).to.eql(2)']
+  },
   {
     operationId: 'createEvent', name: 'A daily login reward (recurs every day in Seoul)', as: 'admin',
     body: {
@@ -231,6 +239,10 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
   {
     operationId: 'listAccountAudit', name: 'The accounts audit log for it', as: 'admin', query: { entityId: '{{deliveryId}}' }, status: 200,
     checks: ["pm.expect(json.items.map((entry) => entry.action)).to.eql(['user.sessions', 'user.roles'])"]
+  },
+  {
+    operationId: 'listEventAudit', name: 'The event service audit log for the event: created, then its description edited', as: 'admin', query: { entityId: '{{eventId}}' }, status: 200,
+    checks: ["pm.expect(json.items.map((entry) => entry.action)).to.eql(['event.update', 'event.create'])", "pm.expect(Object.keys(json.items[0].after)).to.eql(['description'])"]
   },
   { operationId: 'logout', name: 'The player logs out', as: 'player', body: { refreshToken: '{{playerRefreshToken}}' }, status: 200, checks: ['pm.expect(json.revoked).to.eql(true)'] }
 ]

@@ -141,6 +141,8 @@ const TABLE: RouteCase[] = [
     method: 'POST', path: () => '/event-gateway/rewards', allowed: who('POST /event-gateway/rewards'), allowedStatus: 201,
     body: () => ({ eventId: fixture.eventId, contents: [{ type: 'coupon', couponCode: 'TABLE', quantity: 1 }] })
   },
+  // SPEC v2: "PATCH /rewards/:id — OPERATOR, ADMIN". Activating an active bundle changes nothing.
+  { method: 'PATCH', path: () => `/event-gateway/rewards/${fixture.rewardId}`, allowed: who('PATCH /event-gateway/rewards/:id'), allowedStatus: 200, body: () => ({ active: true }) },
 
   // "USER (own), staff (any)": with no userId, people read their own progress; SERVICE reads none.
   { method: 'GET', path: () => '/event-gateway/user-events', allowed: who('GET /event-gateway/user-events'), allowedStatus: 200 },
@@ -189,7 +191,9 @@ const TABLE: RouteCase[] = [
   {
     method: 'POST', path: () => '/event-gateway/user-rewards/grants', allowed: who('POST /event-gateway/user-rewards/grants'), allowedStatus: 400,
     body: () => ({ userId: NO_SUCH_ID, contents: [{ type: 'point', amount: 1 }], reason: 'table' })
-  }
+  },
+  // SPEC v2: "GET /audit — AUDITOR, ADMIN: configuration audit log of the event service".
+  { method: 'GET', path: () => '/event-gateway/audit', allowed: who('GET /event-gateway/audit'), allowedStatus: 200 }
 ]
 
 /** The service that owns a gateway path, and the path there. */

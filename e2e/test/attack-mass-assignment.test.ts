@@ -113,12 +113,18 @@ const ROUTES: BodyRoute[] = [
   },
   {
     name: 'update event', method: 'PATCH', path: () => `/event-gateway/event/${fixture.approvalEventId}`, caller: 'OPERATOR', valid: () => ({ description: 'mass' }),
-    forbidden: { ...OWNERSHIP, contents: [{ type: 'attendance', count: 100 }], timezone: 'Asia/Seoul', requireApproval: false, status: 'open', userId: NO_SUCH_ID }
+    // SPEC v2 makes requireApproval, audience and (before any activity) contents and timezone editable; what the service keeps stays out.
+    forbidden: { ...OWNERSHIP, countedConditions: [{ type: 'quest', questId: 'q-1' }], status: 'open', userId: NO_SUCH_ID }
   },
   {
     name: 'create reward', method: 'POST', path: () => '/event-gateway/rewards', caller: 'OPERATOR',
     valid: () => ({ eventId: fixture.autoEventId, contents: [{ type: 'point', amount: 1 }] }),
     forbidden: { ...OWNERSHIP, status: 'granted', role: 'ADMIN', stockLeft: 1_000_000 }
+  },
+  {
+    name: 'update reward', method: 'PATCH', path: () => `/event-gateway/rewards/${fixture.autoRewardId}`, caller: 'OPERATOR', valid: () => ({ active: true }),
+    // `stock` is editable; `stockLeft` follows it and is never set directly; the bundle stays on its event.
+    forbidden: { ...OWNERSHIP, stockLeft: 1_000_000, eventId: NO_SUCH_ID, status: 'granted' }
   },
   {
     name: 'report progress', method: 'POST', path: () => '/event-gateway/user-events/process', caller: 'SERVICE',
@@ -327,8 +333,8 @@ describe('API3: fields the SPEC accepts and ignores', () => {
     const shapes: Array<[string, () => Promise<Document[]>, string[], string[]]> = [
       // Tags once staff set them; the markers of the bulk tag requests that changed the account.
       ['users', () => db.auth.collection('users').find().toArray(), ['_id', 'email', 'passwordHash', 'roles', 'createdAt', 'updatedAt'], ['tags', 'tagWrites']],
-      ['events', () => db.event.collection('events').find().toArray(), ['_id', 'name', 'description', 'activate', 'startedAt', 'endedAt', 'timezone', 'requireApproval', 'exclusiveRewards', 'contents', 'countedConditions', 'createdBy', 'createdAt', 'updatedAt'], []],
-      ['rewards', () => db.event.collection('rewards').find().toArray(), ['_id', 'eventId', 'name', 'contents', 'conditions', 'active', 'stock', 'stockLeft', 'createdBy', 'createdAt'], []],
+      ['events', () => db.event.collection('events').find().toArray(), ['_id', 'name', 'description', 'activate', 'startedAt', 'endedAt', 'timezone', 'requireApproval', 'exclusiveRewards', 'contents', 'countedConditions', 'createdBy', 'createdAt', 'updatedAt'], ['version', 'audience']],
+      ['rewards', () => db.event.collection('rewards').find().toArray(), ['_id', 'eventId', 'name', 'contents', 'conditions', 'active', 'stock', 'stockLeft', 'createdBy', 'createdAt'], ['version', 'updatedAt']],
       ['claims', () => db.event.collection('claims').find().toArray(), ['_id', 'userId', 'eventId', 'rewardId', 'slot', 'periodKey', 'status', 'rewards', 'reason', 'delivery', 'createdAt', 'updatedAt'], ['auditPending', 'stockTaken']]
     ]
     for (const [collection, read, required, optional] of shapes) {

@@ -16,6 +16,8 @@ export const ProblemDetails = Type.Object(
     requestId: Type.String({ description: 'Quote it when asking about this error (also in `x-request-id`)' }),
     /** 409 ALREADY_CLAIMED: the claim that holds the slot, so a client retrying after a lost reply can follow it. */
     claimId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{24}$', description: 'ALREADY_CLAIMED: the claim you already have' })),
+    /** 409 VERSION_CONFLICT: the version the thing is at now, so the client can reload and retry. */
+    currentVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'VERSION_CONFLICT: the current version (reload, then edit against it)' })),
     unmet: Type.Optional(
       Type.Array(
         Type.Object(

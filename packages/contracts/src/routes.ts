@@ -53,6 +53,7 @@ export const EVENT_ROUTES = {
   'POST /rewards': EDITORS,
   // The support dry run reads a player's progress and claims: staff only.
   'GET /rewards/:id/eligibility': STAFF,
+  'PATCH /rewards/:id': EDITORS,
 
   // Progress is players' data: a USER reads their own, staff anyone's; game servers only report.
   'GET /user-events': PEOPLE,
@@ -80,7 +81,10 @@ export const EVENT_ROUTES = {
   'POST /user-rewards/grants': EDITORS,
 
   'GET /delivery': STAFF,
-  'PATCH /delivery': allow(ADMIN)
+  'PATCH /delivery': allow(ADMIN),
+
+  // The configuration audit log: AUDITOR reads, ADMIN may everything.
+  'GET /audit': allow(AUDITOR, ADMIN)
 } as const satisfies AccessTable
 
 export type ServiceName = 'auth' | 'event'

@@ -43,6 +43,8 @@ export const SPEC_ROLE_MATRIX: Readonly<Record<string, Row>> = {
   'POST /event-gateway/rewards':                          [0,   0,   1,   0,   1,   0,   0],
   // v2: "GET /rewards/:id/eligibility?userId= — OPERATOR, AUDITOR, ADMIN: dry run".
   'GET /event-gateway/rewards/:id/eligibility':           [0,   0,   1,   1,   1,   0,   0],
+  // v2: "PATCH /event-gateway/rewards/:id — OPERATOR, ADMIN".
+  'PATCH /event-gateway/rewards/:id':                     [0,   0,   1,   0,   1,   0,   0],
 
   // "USER (own), staff (any)"; SERVICE: "no progress" — it reports, it never reads.
   'GET /event-gateway/user-events':                       [0,   1,   1,   1,   1,   0,   0],
@@ -69,7 +71,9 @@ export const SPEC_ROLE_MATRIX: Readonly<Record<string, Row>> = {
 
   // "OPERATOR, AUDITOR, ADMIN (PATCH: ADMIN)".
   'GET /event-gateway/delivery':                          [0,   0,   1,   1,   1,   0,   0],
-  'PATCH /event-gateway/delivery':                        [0,   0,   0,   0,   1,   0,   0]
+  'PATCH /event-gateway/delivery':                        [0,   0,   0,   0,   1,   0,   0],
+  // v2: "GET /event-gateway/audit — AUDITOR, ADMIN: configuration audit log of the event service".
+  'GET /event-gateway/audit':                             [0,   0,   0,   1,   1,   0,   0]
 }
 
 /** Whether the SPEC lets `caller` through `route` (a key of SPEC_ROLE_MATRIX). */

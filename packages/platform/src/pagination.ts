@@ -13,9 +13,9 @@ export interface Page<T> {
 const DEFAULT_LIMIT = 20
 
 /** Cursors are the last seen `_id`, base64url-encoded: opaque to clients, cheap to seek with. */
-const encodeCursor = (id: ObjectId): string => Buffer.from(id.id).toString('base64url')
+export const encodeCursor = (id: ObjectId): string => Buffer.from(id.id).toString('base64url')
 
-function decodeCursor(cursor: string): ObjectId {
+export function decodeCursor(cursor: string): ObjectId {
   const bytes = Buffer.from(cursor, 'base64url')
   if (bytes.length !== 12) throw badRequest('The cursor is not one this service issued', 'INVALID_CURSOR')
   return new ObjectId(bytes)

@@ -17,6 +17,7 @@ import {
   type RevocationEntry
 } from '@app/platform'
 import type { EventConfig } from './config.js'
+import { catalogPlugin } from './plugins/catalog.js'
 import { claimMetricsPlugin } from './plugins/claim-metrics.js'
 import { deliveryPlugin } from './plugins/delivery.js'
 import { ingestPlugin } from './plugins/ingest.js'
@@ -26,6 +27,7 @@ import type { IngestFailurePoints } from './progress/ingest.js'
 import { claimSlotsMigration } from './migrations/claim-slots.js'
 import { progressPeriodsMigration } from './migrations/progress-periods.js'
 import { indexPlanFor, retiredIndexes } from './repositories/index.js'
+import { auditRoutes } from './routes/audit.js'
 import { claimDecisionRoutes } from './routes/claim-decisions.js'
 import { claimRoutes } from './routes/claims.js'
 import { deliveryRoutes } from './routes/delivery.js'
@@ -66,7 +68,8 @@ export const eventApp = fp<EventAppOptions>(
         { name: 'rewards', description: 'Reward bundles attached to events' },
         { name: 'progress', description: 'Progress reports (game servers) and what players have achieved' },
         { name: 'claims', description: 'Claims: made by players, decided by operators, delivered exactly once' },
-        { name: 'delivery', description: 'The reward-delivery system: its callback, the pause switch and the outbox' }
+        { name: 'delivery', description: 'The reward-delivery system: its callback, the pause switch and the outbox' },
+        { name: 'audit', description: 'Who changed which event, bundle or setting: the configuration audit log' }
       ]
     })
     await app.register(mongoPlugin, {
@@ -93,6 +96,7 @@ export const eventApp = fp<EventAppOptions>(
 
     await app.register(clockPlugin, clock ? { clock } : {})
     await app.register(repositoriesPlugin)
+    await app.register(catalogPlugin, { checkIntervalMs: config.CATALOG_CACHE_CHECK_MS, maxEvents: config.CATALOG_CACHE_MAX_EVENTS })
     await app.register(deliveryPlugin, {
       url: config.REWARD_DELIVERY_URL,
       secret: config.REWARD_DELIVERY_SECRET,
@@ -122,6 +126,7 @@ export const eventApp = fp<EventAppOptions>(
     await app.register(eligibilityRoutes)
     await app.register(statsRoutes)
     await app.register(userRewardRoutes)
+    await app.register(auditRoutes)
   },
   { name: 'event', fastify: '5.x' }
 )

@@ -45,7 +45,15 @@ export const EventEnv = {
    * How long a progress report is remembered: a retry within it is recognised and counts nothing;
    * after it the report is gone and a retry counts as a new report.
    */
-  PROGRESS_REPORT_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 })
+  PROGRESS_REPORT_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+  /**
+   * The catalog cache (events and bundles held in memory): how often an instance asks the
+   * database whether another instance changed the catalog — the most its reads can lag another
+   * instance's write. Writes in the same instance show at once.
+   */
+  CATALOG_CACHE_CHECK_MS: Milliseconds(1_000, { maximum: 2_000 }),
+  /** Catalogs with more events than this are not held in memory: every read then queries the database. 0: no cache. */
+  CATALOG_CACHE_MAX_EVENTS: Type.Integer({ minimum: 0, maximum: 100_000, default: 5_000 })
 }
 export type EventConfig = Static<TObject<typeof EventEnv>>
 

@@ -118,7 +118,8 @@ describe('GET /event', () => {
       ids[name] = created.body.id
     }
     const names = async (query: string) => {
-      const reply = await service.call('GET', `/event?limit=100&${query}`, { token: player.token })
+      // Staff see every event; what a player sees is in catalog-visibility.test.ts.
+      const reply = await service.call('GET', `/event?limit=100&${query}`, { token: operator.token })
       assert.equal(reply.status, 200, JSON.stringify(reply.body))
       return reply.body.items.map((event: { name: string }) => event.name).filter((name: string) => name.startsWith(tag))
     }
@@ -133,7 +134,7 @@ describe('GET /event', () => {
       const page: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await service.call(
         'GET',
         `/event?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
-        { token: player.token }
+        { token: operator.token }
       )
       assert.equal(page.status, 200)
       assert.ok(page.body.items.length <= 2)
@@ -180,16 +181,20 @@ describe('PATCH /event/:id', () => {
     assert.ok(moved.body.updatedAt > created.body.updatedAt)
   })
 
-  test('400 for a window that would end before it starts, an empty body, or a field that cannot change', async () => {
+  test('400 for a window that would end before it starts, an empty body, or conditions that do not fit', async () => {
     const created = await createEvent(eventBody())
     const path = `/event/${created.body.id}`
     const backwards = await service.call('PATCH', path, { token: operator.token, body: { endedAt: '2000-01-01T00:00:00Z' } })
     assert.equal(backwards.status, 400)
     assert.equal(backwards.body.code, 'INVALID_WINDOW')
     assert.equal((await service.call('PATCH', path, { token: operator.token, body: {} })).status, 400)
-    const contents = await service.call('PATCH', path, { token: operator.token, body: { contents: [{ type: 'attendance', count: 9 }] } })
-    assert.equal(contents.status, 400)
-    assert.equal(contents.body.errors[0].field, 'body.contents')
+    // Without progress or claims the conditions may change, but they must still fit one period.
+    const misfit = await service.call('PATCH', path, { token: operator.token, body: { recurrence: { every: 'week' }, contents: [{ type: 'attendance', count: 9 }] } })
+    assert.equal(misfit.status, 400, JSON.stringify(misfit.body))
+    assert.equal(misfit.body.code, 'CONDITION_EXCEEDS_PERIOD')
+    assert.equal(misfit.body.errors[0].field, 'body.contents.0')
+    const unknown = await service.call('PATCH', path, { token: operator.token, body: { colour: 'red' } })
+    assert.equal(unknown.status, 400)
   })
 
   test('concurrent edits can never combine into a window that ends before it starts (the loser gets a 409)', async () => {

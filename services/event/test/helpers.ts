@@ -39,6 +39,12 @@ export function actor(...roles: Role[]): Actor {
   return { id, token: signJwt(accessClaims(id, roles)) }
 }
 
+/** A player whose access token carries these audience tags (as auth issues them since tags exist). */
+export function taggedPlayer(...tags: string[]): Actor {
+  const id = new ObjectId().toHexString()
+  return { id, token: signJwt({ ...accessClaims(id, ['USER']), tags }) }
+}
+
 /** A clock that reads `start` now and then runs at real speed. */
 export function clockStartingAt(start: string): () => Date {
   const offset = Date.parse(start) - Date.now()

@@ -33,8 +33,11 @@ export function initialDelivery(processing: ReturnType<DeliveryWorker['enterProc
  * The claim is `pending` when the event requires approval, else `processing` and leased to this
  * request for its first delivery attempt (`deliverLeased`), or queued while delivery is paused.
  */
-export async function createClaim(deps: CreateClaimDeps, { userId, rewardId, now }: { userId: string; rewardId: ObjectId; now: Date }): Promise<ClaimDoc> {
-  const found = await situationOf(deps, { userId, rewardId, now })
+export async function createClaim(
+  deps: CreateClaimDeps,
+  { userId, rewardId, now, tags }: { userId: string; rewardId: ObjectId; now: Date; tags: readonly string[] }
+): Promise<ClaimDoc> {
+  const found = await situationOf(deps, { userId, rewardId, now, tags })
   if ('refusal' in found) throw problemOf(found.refusal)
   const { situation } = found
   const [refusal] = refusalsOf(situation)

@@ -9,6 +9,7 @@ import type { Condition } from '../schemas/conditions.js'
 import type { ConditionProgress } from '../schemas/progress.js'
 import { periodKeyOf } from '../conditions/periods.js'
 import { isExclusive, slotOf } from './slots.js'
+import { audienceAdmits } from '../catalog/visibility.js'
 
 /**
  * Whether a player may claim a bundle now, and if not, why: the one place that decides it
@@ -17,7 +18,8 @@ import { isExclusive, slotOf } from './slots.js'
  * unit with a conditional update (`rewards.takeStock`), which is what keeps stock from being
  * oversold when players race for the last units.
  *
- *   1. the bundle and its event exist                        404 REWARD_NOT_FOUND / EVENT_NOT_FOUND
+ *   1. the bundle and its event exist, and the event's       404 REWARD_NOT_FOUND / EVENT_NOT_FOUND
+ *      audience admits the player (`audienceAdmits`: a bundle outside it is one they cannot see)
  *   2. the slot is free                                      409 ALREADY_CLAIMED + claimId
  *   3. event active, in its window; bundle active            409 EVENT_INACTIVE / EVENT_NOT_STARTED / EVENT_ENDED / REWARD_INACTIVE
  *   4. the event's conditions and the bundle's hold          409 CONDITIONS_NOT_MET, naming them
@@ -86,12 +88,28 @@ export const outOfStock: ClaimRefusal = { status: 409, code: 'OUT_OF_STOCK', det
 /** Reads what the judgement needs: the bundle and its event, then the slot's holder and the player's progress at once. */
 export async function situationOf(
   deps: EligibilityDeps,
-  { userId, rewardId, now }: { userId: string; rewardId: ObjectId; now: Date }
+  {
+    userId,
+    rewardId,
+    now,
+    tags
+  }: {
+    userId: string
+    rewardId: ObjectId
+    now: Date
+    /**
+     * The player's audience tags (their token's `tags`): a bundle whose event's audience does not
+     * admit them is one they do not see, so a 404 like a bundle that does not exist. Absent: not judged.
+     */
+    tags?: readonly string[] | undefined
+  }
 ): Promise<{ situation: ClaimSituation } | { refusal: ClaimRefusal }> {
+  const notFound: ClaimRefusal = { status: 404, code: 'REWARD_NOT_FOUND', detail: 'No such reward' }
   const reward = await deps.rewards.findById(rewardId)
-  if (!reward) return { refusal: { status: 404, code: 'REWARD_NOT_FOUND', detail: 'No such reward' } }
+  if (!reward) return { refusal: notFound }
   const event = await deps.events.findById(reward.eventId)
   if (!event) return { refusal: { status: 404, code: 'EVENT_NOT_FOUND', detail: "The reward's event does not exist" } }
+  if (tags !== undefined && !audienceAdmits(event.audience, tags)) return { refusal: notFound }
   // Claims and conditions are of the period containing now (the whole event unless it recurs).
   const periodKey = periodKeyOf(event, now)
   const slot = slotOf(event, reward._id, periodKey)

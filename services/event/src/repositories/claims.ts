@@ -208,6 +208,13 @@ export function createClaimRepository(db: Db) {
     findInSlots: (userId: string, slots: readonly string[]) =>
       slots.length === 0 ? Promise.resolve([]) : claims.find({ userId, slot: { $in: [...slots] } }, { projection: { _id: 1, slot: 1 } }).toArray(),
 
+    /** Whether the event (or one bundle of it) has any claim at all: what fixes its conditions and contents (the `by_event` index). */
+    hasAny: async (eventId: ObjectId, rewardId?: ObjectId) =>
+      (await claims.findOne({ eventId, ...(rewardId ? { rewardId } : {}) }, { projection: { _id: 1 } })) !== null,
+
+    /** Claims of a bundle that hold a unit of stock: every one not rejected. */
+    countHoldingStock: (eventId: ObjectId, rewardId: ObjectId) => claims.countDocuments({ eventId, rewardId, status: { $ne: 'rejected' } }),
+
     /** Claims written before slots, for the start-up migration. */
     withoutSlot: (limit: number) => claims.find({ slot: { $exists: false } }, { projection: { eventId: 1 } }).limit(limit).toArray(),
 

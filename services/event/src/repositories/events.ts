@@ -2,7 +2,8 @@ import type { Db, Filter, ObjectId } from 'mongodb'
 import type { IndexPlan } from '@app/platform'
 import type { Recurrence } from '../conditions/periods.js'
 import { leavesOf, type Condition, type ConditionType, type LeafCondition } from '../schemas/conditions.js'
-import { findPage, type PageRequest } from '@app/platform'
+import { atVersion } from './versions.js'
+import type { Audience } from '../catalog/visibility.js'
 
 export interface EventDoc {
   _id: ObjectId
@@ -22,6 +23,10 @@ export interface EventDoc {
    */
   exclusiveRewards?: boolean
   contents: Condition[]
+  /** Who sees the event (see `catalog/visibility.ts`); absent or null: everyone. Stored without empty lists. */
+  audience?: Audience | null
+  /** Raised by every edit; absent on events written before edits were versioned: 1. */
+  version?: number
   /**
    * Every leaf condition whose reports the event counts: its own and its bundles' milestones,
    * groups opened (the index on `countedConditions.type` then serves every type).
@@ -39,19 +44,15 @@ export const eventIndexes: IndexPlan = {
   // condition) — and, for events without `countedConditions`, their own conditions' type.
   events: [
     { key: { 'countedConditions.type': 1, activate: 1, startedAt: 1 }, name: 'by_counted_type' },
-    { key: { 'contents.type': 1, activate: 1, startedAt: 1 }, name: 'by_condition_type' }
+    { key: { 'contents.type': 1, activate: 1, startedAt: 1 }, name: 'by_condition_type' },
+    // Catalog pages (newest first) of active or inactive events, the window narrowing further.
+    { key: { activate: 1, _id: -1 }, name: 'by_activate' }
   ]
 }
 
 /** The conditions an event counts reports for. */
 export const countedConditionsOf = (event: Pick<EventDoc, 'contents' | 'countedConditions'>): LeafCondition[] =>
   event.countedConditions ?? leavesOf(event.contents)
-
-export interface EventListFilter {
-  active?: boolean | undefined
-  current?: boolean | undefined
-  now: Date
-}
 
 export function createEventRepository(db: Db) {
   const events = db.collection<EventDoc>('events')
@@ -70,24 +71,13 @@ export function createEventRepository(db: Db) {
 
     findByIds: (ids: readonly ObjectId[]) => events.find({ _id: { $in: [...ids] } }).toArray(),
 
-    list({ active, current, now }: EventListFilter, page: PageRequest) {
-      const filter: Filter<EventDoc> = {}
-      if (active !== undefined) filter.activate = active
-      if (current === true) Object.assign(filter, { startedAt: { $lte: now }, endedAt: { $gt: now } })
-      if (current === false) filter.$or = [{ startedAt: { $gt: now } }, { endedAt: { $lte: now } }]
-      return findPage(events, filter, page)
-    },
-
     /**
-     * Applies `changes` only if the window is still the one the caller validated them against,
-     * so two concurrent edits can never combine into endedAt ≤ startedAt. Null: lost that race.
+     * Applies `changes` only while the event is still at `version` (the one the caller read and
+     * validated them against), raising it: of two edits made against one version exactly one
+     * lands, and concurrent edits can never combine into endedAt ≤ startedAt. Null: lost that race.
      */
-    updateIfWindowUnchanged(event: Pick<EventDoc, '_id' | 'startedAt' | 'endedAt'>, changes: Partial<EventDoc>) {
-      return events.findOneAndUpdate(
-        { _id: event._id, startedAt: event.startedAt, endedAt: event.endedAt },
-        { $set: changes },
-        { returnDocument: 'after' }
-      )
+    updateAtVersion(id: ObjectId, version: number, changes: Partial<EventDoc>) {
+      return events.findOneAndUpdate({ _id: id, ...atVersion(version) } as Filter<EventDoc>, { $set: { ...changes, version: version + 1 } }, { returnDocument: 'after' })
     },
 
     /**

@@ -185,6 +185,8 @@ export function createProgressRepository(db: Db) {
     /** Every player's progress state in one period of an event (one document per player), streamed: the stats. */
     statesIn: (eventId: ObjectId, periodKey: string) =>
       progress.find({ eventId, periodKey }, { projection: { _id: 0, state: 1 } }).batchSize(5_000) as AsyncIterable<Pick<ProgressDoc, 'state'>>,
+    /** Whether anyone has progress in the event (the `by_event` index): what fixes its conditions, time zone and periods. */
+    hasAny: async (eventId: ObjectId) => (await progress.findOne({ eventId }, { projection: { _id: 1 } })) !== null,
 
     /** One player's progress in each of these (event, period) pairs, in one read. */
     findPeriods: (userId: string, periods: readonly { eventId: ObjectId; periodKey: string }[]) =>

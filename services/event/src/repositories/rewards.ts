@@ -3,6 +3,7 @@ import type { IndexPlan } from '@app/platform'
 import type { Condition } from '../schemas/conditions.js'
 import type { RandomContentsInput, RewardContent } from '../schemas/rewards.js'
 import { findPage, type PageRequest } from '@app/platform'
+import { atVersion } from './versions.js'
 
 export interface RewardDoc {
   _id: ObjectId
@@ -24,9 +25,22 @@ export interface RewardDoc {
    * decrement (never below zero, so never oversold); a rejection gives it back.
    */
   stockLeft?: number | null
+  /** Raised by every edit; absent on bundles written before edits were versioned: 1. */
+  version?: number
   createdBy: string
   createdAt: Date
+  /** Absent until the first edit. */
+  updatedAt?: Date
 }
+
+/** A change of `stock`, applied together with `stockLeft` so claims racing the edit stay counted. */
+export type StockChange =
+  /** Limited before and after: `stockLeft` moves by the difference, never below zero (that would be below the claims not rejected). */
+  | { kind: 'resize'; from: number; to: number }
+  /** Unlimited from now on. */
+  | { kind: 'unlimit'; from: number }
+  /** Limited from now on: `taken` claims not rejected hold units already. */
+  | { kind: 'limit'; to: number; taken: number }
 
 export const rewardIndexes: IndexPlan = {
   rewards: [{ key: { eventId: 1, _id: -1 }, name: 'by_event' }]
@@ -62,6 +76,33 @@ export function createRewardRepository(db: Db) {
     async takeStock(id: ObjectId): Promise<boolean> {
       const { modifiedCount } = await rewards.updateOne({ _id: id, stockLeft: { $gte: 1 } }, { $inc: { stockLeft: -1 } })
       return modifiedCount === 1
+    },
+
+    /**
+     * Applies `set` (and a stock change) only while the bundle is at `version`, raising it. A
+     * smaller stock lands only if the units already taken still fit: one conditional update, so a
+     * claim taking a unit at the same moment is either counted or refused, never lost.
+     * `version-conflict`: another edit landed first; `below-claims`: the new stock is below the claims not rejected.
+     */
+    async updateAtVersion(id: ObjectId, version: number, set: Partial<RewardDoc>, stock?: StockChange): Promise<RewardDoc | 'version-conflict' | 'below-claims'> {
+      const filter: Filter<RewardDoc> = { _id: id, ...atVersion(version) } as Filter<RewardDoc>
+      const update: { $set: Partial<RewardDoc>; $inc?: { stockLeft: number } } = { $set: { ...set, version: version + 1 } }
+      if (stock?.kind === 'resize') {
+        Object.assign(filter, { stock: stock.from, ...(stock.to < stock.from ? { stockLeft: { $gte: stock.from - stock.to } } : {}) })
+        update.$set.stock = stock.to
+        update.$inc = { stockLeft: stock.to - stock.from }
+      } else if (stock?.kind === 'unlimit') {
+        Object.assign(filter, { stock: stock.from })
+        Object.assign(update.$set, { stock: null, stockLeft: null })
+      } else if (stock?.kind === 'limit') {
+        Object.assign(filter, { $and: [{ $or: [{ stock: null }, { stock: { $exists: false } }] }] })
+        Object.assign(update.$set, { stock: stock.to, stockLeft: stock.to - stock.taken })
+      }
+      const updated = await rewards.findOneAndUpdate(filter, update, { returnDocument: 'after' })
+      if (updated) return updated
+      const now = await rewards.findOne({ _id: id }, { projection: { version: 1, stock: 1 } })
+      const stillAtVersion = now !== null && (now.version ?? 1) === version
+      return stillAtVersion && stock?.kind === 'resize' && now.stock === stock.from ? 'below-claims' : 'version-conflict'
     },
 
     /** Bundles with stock and what is left of it, for the metrics (bounded: the newest `limit`). */

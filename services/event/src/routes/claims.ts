@@ -24,7 +24,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Claim a reward bundle (for yourself)',
         description:
           'Each bundle once per player; with the event\'s `exclusiveRewards`, one bundle of the event per player. ' +
-          'The checks, in order: the reward and its event exist (404). If you hold a claim in that slot already, ' +
+          'The checks, in order: the reward and its event exist and the event\'s audience admits you (404 otherwise). If you hold a claim in that slot already, ' +
           'that is the answer: 409 ALREADY_CLAIMED with its `claimId`, even once the event has ended or the stock ' +
           'has run out — a retry after a lost reply can follow it. The event must be active (409 EVENT_INACTIVE), ' +
           'inside its window (409 EVENT_NOT_STARTED / EVENT_ENDED) and the bundle active (409 REWARD_INACTIVE); ' +
@@ -41,7 +41,13 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (request.body.userId !== undefined && request.body.userId !== userId) {
         throw forbidden('You may claim only for yourself', 'NOT_YOUR_USER_ID')
       }
-      const claim = await createClaim({ ...app.repositories, delivery: app.delivery, roll: rollContents }, { userId, rewardId: new ObjectId(request.body.rewardsId), now: app.clock() })
+      const claim = await createClaim({ ...app.repositories, delivery: app.delivery, roll: rollContents }, {
+        userId,
+        rewardId: new ObjectId(request.body.rewardsId),
+        now: app.clock(),
+        // Audiences are judged from the token (older tokens carry no tags: none).
+        tags: request.user.tags ?? []
+      })
       return reply.code(201).send(toClaim(await app.delivery.deliverLeased(claim), readerOf(request.user)))
     }
   )

@@ -1,12 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { isDeepStrictEqual } from 'node:util'
 import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { badRequest, conflict, invalidField, notFound } from '@app/platform'
+import { auditSnapshot, changedFields } from '../catalog/changes.js'
+import { EDIT_ATTEMPTS, afterLostEdit, catalogWritten, editedMeanwhile, nullOrKind, versionConflict } from '../catalog/edits.js'
+import { normalizedAudience } from '../catalog/visibility.js'
 import { isExclusive } from '../claims/slots.js'
 import { isKnownTimezone } from '../conditions/calendar.js'
 import { periodMisfit } from '../conditions/index.js'
 import { leavesOf } from '../schemas/conditions.js'
 import type { EventDoc } from '../repositories/events.js'
+import { versionOf } from '../repositories/versions.js'
 import { CreateEventBody, Event, EventListQuery, EventPage, UpdateEventBody } from '../schemas/events.js'
 import { bearer } from './openapi.js'
 
@@ -24,7 +29,9 @@ function toEvent(event: EventDoc): Event {
     recurrence: event.recurrence ?? null,
     requireApproval: event.requireApproval,
     exclusiveRewards: isExclusive(event),
+    audience: event.audience ?? null,
     contents: event.contents,
+    version: versionOf(event),
     createdBy: event.createdBy,
     createdAt: event.createdAt.toISOString(),
     updatedAt: event.updatedAt.toISOString()
@@ -35,8 +42,19 @@ function assertWindow(startedAt: Date, endedAt: Date): void {
   if (endedAt <= startedAt) throw badRequest('body.endedAt must be after startedAt', 'INVALID_WINDOW')
 }
 
+function assertTimezone(timezone: string): void {
+  if (!isKnownTimezone(timezone)) throw badRequest(`body.timezone ${timezone} is not a known IANA time zone`, 'UNKNOWN_TIMEZONE')
+}
+
+/** What an edit may change, in the order the audit log lists them. */
+const EDITABLE = ['name', 'description', 'activate', 'startedAt', 'endedAt', 'requireApproval', 'audience', 'exclusiveRewards', 'timezone', 'recurrence', 'contents'] as const
+/** Fixed once the event has progress or a claim (SPEC v2, *Edits*): progress and slots were counted under them. */
+const FIXED_AFTER_ACTIVITY = ['exclusiveRewards', 'timezone', 'recurrence', 'contents'] as const
+
 export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { events } = app.repositories
+  const { events, rewards, claims, progress, auditLog } = app.repositories
+  const { catalog } = app
+  const written = { auditLog, catalog }
 
   app.post(
     '/event',
@@ -54,13 +72,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { name, description = '', activate = true, timezone = 'UTC', recurrence = null, requireApproval = false, exclusiveRewards = false, contents } =
         request.body
-      if (!isKnownTimezone(timezone)) throw badRequest(`body.timezone ${timezone} is not a known IANA time zone`, 'UNKNOWN_TIMEZONE')
+      assertTimezone(timezone)
       const misfit = periodMisfit(contents, recurrence, 'body.contents')
       if (misfit) throw invalidField(misfit.field, misfit.message, 'CONDITION_EXCEEDS_PERIOD')
       const startedAt = new Date(request.body.startedAt)
       const endedAt = new Date(request.body.endedAt)
       assertWindow(startedAt, endedAt)
       const now = app.clock()
+      const audience = normalizedAudience(request.body.audience)
       const event = await events.insert({
         name,
         description,
@@ -71,13 +90,17 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...(recurrence ? { recurrence } : {}),
         requireApproval,
         exclusiveRewards,
+        ...(audience ? { audience } : {}),
         contents,
         countedConditions: leavesOf(contents),
+        version: 1,
         createdBy: request.user.sub,
         createdAt: now,
         updatedAt: now
       })
-      return reply.code(201).send(toEvent(event))
+      const created = toEvent(event)
+      await catalogWritten(written, { at: now, actor: request.user.sub, action: 'event.create', entity: { type: 'event', id: created.id }, before: null, after: auditSnapshot(created) })
+      return reply.code(201).send(created)
     }
   )
 
@@ -89,13 +112,17 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...bearer,
         operationId: 'listEvents',
         summary: 'List events, newest first',
+        description:
+          'Players see the events that are active and have started (ended ones included) and whose `audience` admits their tags; ' +
+          'staff and game servers see every event. `status` (upcoming, live, ended, inactive) narrows either: a player asking for ' +
+          '`upcoming` or `inactive` gets an empty list. Filters combine (AND).',
         querystring: EventListQuery,
         response: { 200: EventPage, ...problemResponses(400, 401, 403) }
       }
     },
     async (request) => {
-      const { active, current, limit, cursor } = request.query
-      const page = await events.list({ active, current, now: app.clock() }, { limit, cursor })
+      const { status, active, current, limit, cursor } = request.query
+      const page = await catalog.listEvents(request.user, { status, active, current }, { limit, cursor })
       return { items: page.items.map(toEvent), nextCursor: page.nextCursor }
     }
   )
@@ -108,42 +135,100 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...bearer,
         operationId: 'getEvent',
         summary: 'One event',
+        description: 'A player gets 404 for an event they may not see (inactive, not started, or outside its audience).',
         params: IdParams,
         response: { 200: Event, ...problemResponses(400, 401, 403, 404) }
       }
     },
     async (request) => {
-      const event = await events.findById(new ObjectId(request.params.id))
+      const event = await catalog.findEvent(request.user, new ObjectId(request.params.id))
       if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
       return toEvent(event)
     }
   )
 
+  /** The stored form of the edit, validated against the event as read (throws the 400 / 409). */
+  async function changesTo(event: EventDoc, body: Omit<UpdateEventBody, 'version'>): Promise<Partial<EventDoc>> {
+    const { startedAt, endedAt, audience, recurrence, ...plain } = body
+    const changes: Partial<EventDoc> = { ...plain }
+    if (startedAt !== undefined) changes.startedAt = new Date(startedAt)
+    if (endedAt !== undefined) changes.endedAt = new Date(endedAt)
+    if (audience !== undefined) changes.audience = normalizedAudience(audience)
+    if (recurrence !== undefined) changes.recurrence = recurrence
+    assertWindow(changes.startedAt ?? event.startedAt, changes.endedAt ?? event.endedAt)
+    if (changes.timezone !== undefined) assertTimezone(changes.timezone)
+
+    const current: Record<(typeof FIXED_AFTER_ACTIVITY)[number], unknown> = {
+      exclusiveRewards: isExclusive(event),
+      timezone: event.timezone,
+      recurrence: event.recurrence ?? null,
+      contents: event.contents
+    }
+    const fixedChanged = FIXED_AFTER_ACTIVITY.filter((key) => changes[key] !== undefined && !isDeepStrictEqual(changes[key], current[key]))
+    if (fixedChanged.length === 0) return changes
+    const [hasProgress, hasClaims] = await Promise.all([progress.hasAny(event._id), claims.hasAny(event._id)])
+    if (hasProgress || hasClaims) {
+      throw conflict(
+        `${fixedChanged.map((key) => `body.${key}`).join(', ')} cannot change: the event has ${hasClaims ? 'claims' : 'progress'} already`,
+        'EVENT_HAS_ACTIVITY'
+      )
+    }
+    // Every condition must still fit one period: the event's own and each bundle's milestone.
+    const nextRecurrence = changes.recurrence !== undefined ? changes.recurrence : (event.recurrence ?? null)
+    const misfit = periodMisfit(changes.contents ?? event.contents, nextRecurrence, 'body.contents')
+    if (misfit) throw invalidField(changes.contents ? misfit.field : 'body.recurrence', misfit.message, 'CONDITION_EXCEEDS_PERIOD')
+    if (changes.recurrence !== undefined) {
+      for (const bundle of await rewards.findByEvents([event._id], 1_000)) {
+        const bundleMisfit = periodMisfit(bundle.conditions ?? [], nextRecurrence, 'conditions')
+        if (bundleMisfit) {
+          throw invalidField('body.recurrence', `does not fit bundle ${bundle._id.toHexString()}: its ${bundleMisfit.field} ${bundleMisfit.message}`, 'CONDITION_EXCEEDS_PERIOD')
+        }
+      }
+    }
+    return changes
+  }
+
   app.patch(
     '/event/:id',
     {
+      preValidation: nullOrKind({ audience: 'object', recurrence: 'object' }),
       schema: {
         tags,
         ...bearer,
         operationId: 'updateEvent',
-        summary: 'Update an event (activate, window, name, description)',
-        description: 'Conditions and time zone are fixed once progress may have been counted against them.',
+        summary: 'Update an event',
+        description:
+          'Name, description, window, `activate`, `requireApproval`, `audience`; `exclusiveRewards`, `timezone`, `recurrence` and `contents` ' +
+          'only until the event has its first progress or claim (409 EVENT_HAS_ACTIVITY). With `version`, the edit lands only on that ' +
+          'version (409 VERSION_CONFLICT with `currentVersion` otherwise); without it the last write wins. Every edit is audited.',
         params: IdParams,
         body: UpdateEventBody,
         response: { 200: Event, ...problemResponses(400, 401, 403, 404, 409, 413, 415) }
       }
     },
     async (request) => {
-      const event = await events.findById(new ObjectId(request.params.id))
-      if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
-      const { startedAt, endedAt, ...rest } = request.body
-      const changes: Partial<EventDoc> = { ...rest, updatedAt: app.clock() }
-      if (startedAt !== undefined) changes.startedAt = new Date(startedAt)
-      if (endedAt !== undefined) changes.endedAt = new Date(endedAt)
-      assertWindow(changes.startedAt ?? event.startedAt, changes.endedAt ?? event.endedAt)
-      const updated = await events.updateIfWindowUnchanged(event, changes)
-      if (!updated) throw conflict('The event changed meanwhile; reload it and retry', 'CONCURRENT_UPDATE')
-      return toEvent(updated)
+      const id = new ObjectId(request.params.id)
+      const { version: expected, ...body } = request.body
+      for (let attempt = 0; attempt < EDIT_ATTEMPTS; attempt += 1) {
+        const event = await events.findById(id)
+        if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
+        const version = versionOf(event)
+        if (expected !== undefined && expected !== version) throw versionConflict('event', version)
+        const changes = await changesTo(event, body)
+        const diff = changedFields(event, { ...event, ...changes }, EDITABLE)
+        if (diff.changed.length === 0) return toEvent(event)
+        // Counted before the conditions change, so no report is missed in between (extra counting is harmless).
+        if (changes.contents) await events.countAlso(id, changes.contents)
+        const now = app.clock()
+        const updated = await events.updateAtVersion(id, version, { ...changes, updatedAt: now })
+        if (!updated) {
+          await afterLostEdit('event', expected, version, () => events.findById(id))
+          continue
+        }
+        await catalogWritten(written, { at: now, actor: request.user.sub, action: 'event.update', entity: { type: 'event', id: id.toHexString() }, before: diff.before, after: diff.after })
+        return toEvent(updated)
+      }
+      throw editedMeanwhile('event')
     }
   )
 }

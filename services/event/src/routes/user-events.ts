@@ -22,7 +22,7 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Progress per user and event',
         description:
           "One player's view (a USER's own — `userId` defaults to the caller, naming anyone else is a 403 — or staff " +
-          'naming `userId`): the live events (or the one `eventId` names), each in its current period (`periodKey`, ' +
+          'naming `userId`): the live events a player may see — their audience admits them (or the one `eventId` names), each in its current period (`periodKey`, ' +
           '`resetsAt`), with each condition\'s value, target and whether it holds (groups with their members), and per ' +
           'bundle `claimable`: true, or the code a claim would be refused with now. Events without progress show zeros. ' +
           'Staff naming no `userId` page through every player\'s stored progress (optionally of one `eventId`), each ' +
@@ -40,11 +40,12 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (userId !== undefined) {
         // One player's view: the event asked for, or the live ones, each in its current period.
         if (eventId !== undefined) {
-          const event = await events.findById(eventId)
+          // A player sees only the events they may see (audience, started); staff any.
+          const event = await app.catalog.findEvent(request.user, eventId)
           if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
           return { items: await playerView(app.repositories, userId, [event], now), nextCursor: null }
         }
-        const page = await events.list({ active: true, current: true, now }, { limit, cursor })
+        const page = await app.catalog.listEvents(request.user, { active: true, current: true }, { limit, cursor })
         return { items: await playerView(app.repositories, userId, page.items, now), nextCursor: page.nextCursor }
       }
       // Staff reading every player's progress: the stored documents, each in its own period.

@@ -1,5 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox'
-import { DateTimeString, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
+import { CloneType, Type, type Static } from '@sinclair/typebox'
+import { AccountTag, DateTimeString, MAX_TAGS_PER_ACCOUNT, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
 import { Condition } from './conditions.js'
 
 /** The seed's example body, accepted exactly as written. */
@@ -45,6 +45,33 @@ export const Recurrence = Type.Object(
   }
 )
 
+const AudienceTags = (description: string) =>
+  Type.Optional(Type.Array(AccountTag, { maxItems: MAX_TAGS_PER_ACCOUNT, uniqueItems: true, description, examples: [['vip']] }))
+
+/** Judged from the player's access token (`tags`): a tag change shows at the player's next refresh. */
+export const Audience = Type.Object(
+  {
+    anyTags: AudienceTags('The player holds at least one of these'),
+    allTags: AudienceTags('The player holds every one of these'),
+    noneTags: AudienceTags('The player holds none of these')
+  },
+  {
+    additionalProperties: false,
+    title: 'Audience',
+    description:
+      'Who sees the event and may claim its bundles: every given rule must hold (AND). No rule, `{}` or only empty lists: everyone. ' +
+      'Outside it a player gets 404 on the event and its bundles (and their claims) and does not find them in lists; staff and game servers see every event. ' +
+      'Progress may accrue regardless.',
+    examples: [{ anyTags: ['vip', 'whale'], noneTags: ['banned-kr'] }, { allTags: ['region-kr', 'returning'] }]
+  }
+)
+
+export const Version = Type.Integer({
+  minimum: 1,
+  description: 'The version the edit was made against (1 when created, +1 per edit): a stale one is a 409 VERSION_CONFLICT. Absent: last write wins.',
+  examples: [1]
+})
+
 /** IANA names (`Asia/Seoul`, `UTC`, `Etc/GMT+9`); offsets such as `+09:00` are not time zones. */
 const timezoneOptions = {
   minLength: 1,
@@ -68,6 +95,7 @@ export const CreateEventBody = Type.Object(
       Type.Boolean({ default: false, description: 'Claims wait for an operator (`pending`) instead of going straight to delivery' })
     ),
     exclusiveRewards: Type.Optional(Type.Boolean({ ...exclusiveOptions, default: false })),
+    audience: Type.Optional(Audience),
     /** The seed sends the author; the token's `sub` is recorded instead. */
     userId: Type.Optional(ObjectIdString),
     contents: Conditions
@@ -79,6 +107,7 @@ export const CreateEventBody = Type.Object(
       SEED_EVENT,
       {
         name: 'Spring login streak',
+        audience: { anyTags: ['vip'], noneTags: ['banned-kr'] },
         startedAt: '2025-05-11T00:00:00.000+09:00',
         endedAt: '2025-06-11T00:00:00.000+09:00',
         timezone: 'Asia/Seoul',
@@ -129,9 +158,28 @@ export const UpdateEventBody = Type.Object(
     description: Type.Optional(Type.String(descriptionOptions)),
     activate: Type.Optional(Type.Boolean(activateOptions)),
     startedAt: Type.Optional(DateTimeString),
-    endedAt: Type.Optional(DateTimeString)
+    endedAt: Type.Optional(DateTimeString),
+    requireApproval: Type.Optional(Type.Boolean({ description: 'Claims made from now on wait for an operator (claims made already keep their state)' })),
+    audience: Type.Optional(Type.Union([Audience, Type.Null()], { description: 'null or `{}`: everyone' })),
+    exclusiveRewards: Type.Optional(Type.Boolean({ ...exclusiveOptions, description: `${exclusiveOptions.description}. Fixed after the first progress or claim.` })),
+    timezone: Type.Optional(Type.String({ ...timezoneOptions, description: `${timezoneOptions.description}. Fixed after the first progress or claim.` })),
+    recurrence: Type.Optional(Type.Union([Recurrence, Type.Null()], { description: 'null: one period, the whole event. Fixed after the first progress or claim.' })),
+    contents: Type.Optional(CloneType(Conditions, { description: `${Conditions.description}. Fixed after the first progress or claim.` })),
+    version: Type.Optional(Version)
   },
-  { additionalProperties: false, minProperties: 1, title: 'EventUpdate', examples: [{ activate: false }, { endedAt: '2025-05-31T06:09:53.361Z' }] }
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    title: 'EventUpdate',
+    description:
+      'Only the fields given change. `recurrence`, `timezone`, `exclusiveRewards` and `contents` cannot change once the event has progress or a claim ' +
+      '(409 EVENT_HAS_ACTIVITY; sending the value it has is no change).',
+    examples: [
+      { activate: false },
+      { endedAt: '2025-05-31T06:09:53.361Z', version: 2 },
+      { audience: { anyTags: ['vip'] }, requireApproval: true, version: 1 }
+    ]
+  }
 )
 export type UpdateEventBody = Static<typeof UpdateEventBody>
 
@@ -148,7 +196,9 @@ export const Event = Type.Object(
     recurrence: Type.Union([Recurrence, Type.Null()], { description: 'null: one period, the whole event' }),
     requireApproval: Type.Boolean(),
     exclusiveRewards: Type.Boolean(exclusiveOptions),
+    audience: Type.Union([Audience, Type.Null()], { description: 'null: everyone' }),
     contents: Conditions,
+    version: Type.Integer({ minimum: 1, description: 'Raised by every edit; send it back with the next one' }),
     createdBy: Type.String(),
     createdAt: DateTimeString,
     updatedAt: DateTimeString
@@ -157,8 +207,19 @@ export const Event = Type.Object(
 )
 export type Event = Static<typeof Event>
 
+export const EventStatusFilter = Type.Unsafe<'upcoming' | 'live' | 'ended' | 'inactive'>({
+  type: 'string',
+  enum: ['upcoming', 'live', 'ended', 'inactive'],
+  title: 'EventStatus',
+  description:
+    'inactive: `activate` false; upcoming: active, startedAt > now; live: active, startedAt ≤ now < endedAt; ended: active, endedAt ≤ now. ' +
+    'Players see live and ended events only (of their audience): for them `upcoming` and `inactive` are empty lists.',
+  examples: ['live']
+})
+
 export const EventListQuery = Type.Object(
   {
+    status: Type.Optional(EventStatusFilter),
     active: Type.Optional(Type.Boolean({ description: 'Only events whose `activate` flag is this' })),
     current: Type.Optional(Type.Boolean({ description: 'true: window contains now; false: window is past or future' })),
     ...PageQuery

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DateTimeString, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
 import { Condition } from './conditions.js'
+import { Version } from './events.js'
 import { discriminatedUnion } from './union.js'
 
 const Quantity = Type.Integer({ minimum: 1, maximum: 1_000_000, examples: [2] })
@@ -163,6 +164,40 @@ export const CreateRewardBody = Type.Object(
 )
 export type CreateRewardBody = Static<typeof CreateRewardBody>
 
+export const UpdateRewardBody = Type.Object(
+  {
+    name: Type.Optional(BundleName),
+    active: Type.Optional(Type.Boolean(activeOptions)),
+    // A 3.1 type list, not a union with null: Ajv's coercion would turn a `0` into null (unlimited) in the null branch.
+    stock: Type.Optional(
+      Type.Unsafe<number | null>({
+        ...Stock,
+        type: ['integer', 'null'],
+        description: 'New total (null: unlimited). Never below the claims not rejected (400); `stockLeft` moves by the same amount.',
+        examples: [2000, null]
+      })
+    ),
+    contents: Type.Optional(
+      Type.Array(RewardContent, { maxItems: 20, description: 'Fixed contents (may be empty when the bundle has `randomContents`). Only while the bundle has no claim.' })
+    ),
+    randomContents: Type.Optional(Type.Union([RandomContentsInput, Type.Null()], { description: 'null: no random table. Only while the bundle has no claim.' })),
+    conditions: Type.Optional(
+      Type.Array(Condition, { maxItems: 20, description: "The milestone (empty: the event's conditions alone). Only while the bundle has no claim." })
+    ),
+    version: Type.Optional(Version)
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    title: 'RewardUpdate',
+    description:
+      'Only the fields given change. `contents`, `randomContents` and `conditions` are fixed once the bundle has a claim (409 REWARD_HAS_CLAIMS; ' +
+      'sending the value it has is no change).',
+    examples: [{ active: false }, { stock: 2000, version: 1 }, { name: 'Day 3 (fixed)', conditions: [{ type: 'attendance', count: 3 }], version: 2 }]
+  }
+)
+export type UpdateRewardBody = Static<typeof UpdateRewardBody>
+
 export const Reward = Type.Object(
   {
     id: ObjectIdString,
@@ -176,6 +211,7 @@ export const Reward = Type.Object(
     stockLeft: Type.Union([Type.Integer(), Type.Null()], {
       description: 'stock − claims not rejected (null: unlimited). A rejection gives its unit back; nothing else does.'
     }),
+    version: Type.Integer({ minimum: 1, description: 'Raised by every edit; send it back with the next one' }),
     createdBy: Type.String(),
     createdAt: DateTimeString
   },
