@@ -54,11 +54,17 @@ test('outside the audience: 404; after a tag in auth and a refresh: the player s
   assert.equal((await api('POST', '/event-gateway/user-events/check-in', { token: tokens.accessToken })).status, 200, 'progress accrues regardless')
   const refused = await api('POST', '/event-gateway/user-reward-claims', { token: tokens.accessToken, body: { rewardsId: reward.body.id } })
   assert.equal(refused.status, 404, JSON.stringify(refused.body))
+  // The support dry run asks auth for the account's tags over auth's internal listener.
+  const dryRun = async () => (await api('GET', `/event-gateway/rewards/${reward.body.id}/eligibility?userId=${playerId}`, { token: staff.operator })).body
+  const outside = await dryRun()
+  assert.deepEqual({ visible: outside.visible, first: outside.reasons[0]?.code }, { visible: false, first: 'NOT_VISIBLE' })
 
   const tagged = await api('PATCH', `/auth/users/${playerId}/tags`, { token: staff.admin, body: { tags: ['vip'] } })
   assert.equal(tagged.status, 200, JSON.stringify(tagged.body))
   // The token in hand was issued without the tag: audiences are judged from the token, so still outside.
   assert.deepEqual(await sees(tokens.accessToken), { listed: false, detail: 404, bundle: 404 })
+  // The dry run reads the account as it is now: visible already (the player's token follows at refresh).
+  assert.deepEqual(await dryRun().then(({ visible, claimable }) => ({ visible, claimable })), { visible: true, claimable: true })
 
   const refreshed = await api('POST', '/auth/refresh', { body: { refreshToken: tokens.refreshToken } })
   assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body))

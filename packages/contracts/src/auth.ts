@@ -244,3 +244,10 @@ export const RevocationFeed = Type.Object(
   { additionalProperties: false, title: 'RevocationFeed' }
 )
 export type RevocationFeed = Static<typeof RevocationFeed>
+
+/** An account's audience tags as auth holds them now, for the event service's eligibility dry run (internal). */
+export const AccountTagsRecord = Type.Object(
+  { userId: ObjectIdString, tags: AccountTags },
+  { additionalProperties: false, title: 'AccountTagsRecord' }
+)
+export type AccountTagsRecord = Static<typeof AccountTagsRecord>

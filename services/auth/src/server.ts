@@ -3,7 +3,7 @@ import { authApp } from './app.js'
 import { AuthEnv, assertConsistentEnv } from './config.js'
 import { randomBytes } from 'node:crypto'
 import { GENERATED_ADMIN_EMAIL, type BootstrapAdminOptions } from './plugins/bootstrap-admin.js'
-import { revocationFeedRoutes } from './routes/revocation-feed.js'
+import { internalRoutes } from './routes/internal.js'
 import { loadSigningKey, type SigningKey } from './signing-key.js'
 
 let env: AuthEnv
@@ -61,5 +61,5 @@ function bootstrapAdminFrom({ ADMIN_EMAIL, ADMIN_PASSWORD, NODE_ENV }: AuthEnv):
 }
 
 const admin = createAdminServer({ service: app, name: 'auth-admin', logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT })
-await admin.register(revocationFeedRoutes, { service: app })
+await admin.register(internalRoutes, { service: app })
 await listenUntilSignalled(app, { port: env.AUTH_PORT, host: env.HOST, admin: { server: admin, port: env.AUTH_ADMIN_PORT }, onClosed: database.stop })

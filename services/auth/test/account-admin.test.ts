@@ -130,6 +130,19 @@ describe('role changes and ended sessions', () => {
     assert.equal(feed.status, 200)
     assert.deepEqual(feed.body.entries.filter((entry: { userId: string }) => entry.userId === player.id), [{ userId: player.id, minVersion: 1 }])
   })
+
+  test("GET /internal/users/:id/tags answers an account's tags as they are now, on the internal listener only", async () => {
+    const player = await signUp(auth.url)
+    assert.deepEqual((await call(auth.adminUrl, 'GET', `/internal/users/${player.id}/tags`)).body, { userId: player.id, tags: [] })
+    const tagged = await call(auth.url, 'PATCH', `/auth/users/${player.id}/tags`, { token: admin.accessToken, body: { tags: ['vip', 'region-kr'] } })
+    assert.equal(tagged.status, 200, tagged.text)
+    assert.deepEqual((await call(auth.adminUrl, 'GET', `/internal/users/${player.id}/tags`)).body, { userId: player.id, tags: ['region-kr', 'vip'] })
+    const unknown = await call(auth.adminUrl, 'GET', '/internal/users/682c1aaa6fb6c7f00ae8ae33/tags')
+    assert.equal(unknown.status, 404)
+    assert.equal(unknown.body.code, 'USER_NOT_FOUND')
+    assert.equal((await call(auth.adminUrl, 'GET', '/internal/users/not-an-id/tags')).status, 400)
+    assert.equal((await call(auth.url, 'GET', `/internal/users/${player.id}/tags`)).status, 404, 'not on the public port')
+  })
 })
 
 describe('GET /auth/audit', () => {

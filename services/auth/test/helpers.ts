@@ -7,7 +7,7 @@ import { createAdminServer, createServer, serverOptions } from '@app/platform'
 import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/devkit/testkit'
 import type { TokenPair } from '@app/contracts'
 import { authApp, type AuthAppOptions } from '../src/app.js'
-import { revocationFeedRoutes } from '../src/routes/revocation-feed.js'
+import { internalRoutes } from '../src/routes/internal.js'
 import { loadSigningKey, type SigningKey } from '../src/signing-key.js'
 
 export const ISSUER = 'test-issuer'
@@ -68,7 +68,7 @@ export async function startAuth({ trustProxy, logStream, bodyLimit = BODY_LIMIT,
   await app.register(authApp, options)
   const url = await listenOnFreePort(app)
   const admin = createAdminServer({ service: app, name: 'auth-admin', logLevel: 'silent', bodyLimit })
-  await admin.register(revocationFeedRoutes, { service: app })
+  await admin.register(internalRoutes, { service: app })
   const adminUrl = await listenOnFreePort(admin)
   return {
     url,

@@ -16,6 +16,7 @@ import {
   type AuthenticateOptions,
   type RevocationEntry
 } from '@app/platform'
+import { fetchAccountTags, type AccountTagsLookup } from './claims/dry-run.js'
 import type { EventConfig } from './config.js'
 import { catalogPlugin } from './plugins/catalog.js'
 import { claimMetricsPlugin } from './plugins/claim-metrics.js'
@@ -50,11 +51,13 @@ export interface EventAppOptions {
   failurePoints?: IngestFailurePoints
   /** Where token revocations come from; default: the auth service's feed (AUTH_REVOCATIONS_URL). */
   loadRevocations?: () => Promise<RevocationEntry[]>
+  /** An account's current tags (the eligibility dry run's audience); default: auth's internal listener. */
+  accountTagsOf?: AccountTagsLookup
 }
 
 /** The event service: events, rewards, progress, claims and reward delivery. Never listens: `server.ts` does, and tests register it on their own server. */
 export const eventApp = fp<EventAppOptions>(
-  async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations }) => {
+  async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations, accountTagsOf }) => {
     await app.register(requestIdPlugin)
     await app.register(errorHandlerPlugin)
     await app.register(metricsPlugin, { prefix: 'event_' })
@@ -123,7 +126,7 @@ export const eventApp = fp<EventAppOptions>(
     await app.register(claimRoutes)
     await app.register(claimDecisionRoutes)
     await app.register(deliveryRoutes)
-    await app.register(eligibilityRoutes)
+    await app.register(eligibilityRoutes, { accountTagsOf: accountTagsOf ?? fetchAccountTags(config.AUTH_REVOCATIONS_URL) })
     await app.register(statsRoutes)
     await app.register(userRewardRoutes)
     await app.register(auditRoutes)

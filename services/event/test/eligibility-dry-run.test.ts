@@ -6,16 +6,25 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { ObjectId } from 'mongodb'
-import { actor, eventBody, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
+import { assertDryRunPredicts } from '@app/devkit/testkit'
+import { actor, eventBody, startService, stopTestMongo, taggedPlayer, type Actor, type TestService } from './helpers.js'
 
 after(stopTestMongo)
 
 const operator = actor('OPERATOR')
 const auditor = actor('AUDITOR')
 const gameServer = actor('SERVICE')
+/** The accounts' tags as auth would answer them now; `authDown` makes every look-up fail. */
+const accountTags = new Map<string, string[]>()
+let authDown = false
 let service: TestService
 before(async () => {
-  service = await startService()
+  service = await startService({
+    accountTagsOf: async (userId) => {
+      if (authDown) throw new Error('connect ECONNREFUSED')
+      return accountTags.get(userId) ?? null
+    }
+  })
 })
 after(() => service.close())
 
@@ -38,8 +47,7 @@ test('every reason at once, in the order a claim checks them; nothing is written
   const before = await dryRun(reward.body.id, winner.id)
   assert.equal(before.status, 200, JSON.stringify(before.body))
   assert.deepEqual({ claimable: before.body.claimable, reasons: before.body.reasons, periodKey: before.body.periodKey }, { claimable: true, reasons: [], periodKey: 'all' })
-  // Audiences are not judged by the dry run yet: it says so instead of pretending the player sees the event.
-  assert.equal(before.body.visible, null)
+  assert.equal(before.body.visible, true, 'an event without an audience is visible to every player')
   const claim = await service.call('POST', '/user-reward-claims', { token: winner.token, body: { rewardsId: reward.body.id } })
   assert.equal(claim.status, 201)
 
@@ -67,5 +75,42 @@ test('an unknown bundle is the claim\'s 404; no or a bad userId is a 400 naming 
   for (const query of ['', '?userId=nope', `?userId=${new ObjectId().toHexString()}&extra=1`]) {
     const reply = await service.call('GET', `/rewards/${new ObjectId().toHexString()}/eligibility${query}`, { token: auditor.token })
     assert.equal(reply.status, 400, `${query}: ${JSON.stringify(reply.body)}`)
+  }
+})
+
+test("the audience is judged from the account's current tags: outside it NOT_VISIBLE comes first, as the claim's 404 does", async () => {
+  const event = await service.call('POST', '/event', {
+    token: operator.token,
+    body: eventBody({ requireApproval: false, audience: { anyTags: ['vip'], noneTags: ['banned'] } })
+  })
+  assert.equal(event.status, 201, JSON.stringify(event.body))
+  const reward = await service.call('POST', '/rewards', { token: operator.token, body: { eventId: event.body.id, contents: [{ type: 'point', amount: 5 }] } })
+  const vip = taggedPlayer('vip')
+  const outsider = taggedPlayer('vip', 'banned')
+  for (const player of [vip, outsider]) {
+    accountTags.set(player.id, player.id === vip.id ? ['vip'] : ['banned', 'vip'])
+    assert.equal((await service.call('POST', '/user-events/process', { token: gameServer.token, body: { eventType: 'attendance', userId: player.id } })).status, 200)
+  }
+
+  const outside = await dryRun(reward.body.id, outsider.id)
+  assert.equal(outside.body.visible, false)
+  assert.deepEqual(codes(outside), ['NOT_VISIBLE'])
+  assertDryRunPredicts(outside, await service.call('POST', '/user-reward-claims', { token: outsider.token, body: { rewardsId: reward.body.id } }), 'noneTags')
+  const inside = await dryRun(reward.body.id, vip.id)
+  assert.deepEqual({ visible: inside.body.visible, claimable: inside.body.claimable }, { visible: true, claimable: true })
+  assertDryRunPredicts(inside, await service.call('POST', '/user-reward-claims', { token: vip.token, body: { rewardsId: reward.body.id } }), 'anyTags')
+
+  // Unknown to auth, or auth unreachable: not judged, and no NOT_VISIBLE is invented.
+  const stranger = await dryRun(reward.body.id, new ObjectId().toHexString())
+  assert.equal(stranger.body.visible, null)
+  assert.ok(!codes(stranger).includes('NOT_VISIBLE'))
+  authDown = true
+  try {
+    const unjudged = await dryRun(reward.body.id, outsider.id)
+    assert.equal(unjudged.status, 200)
+    assert.equal(unjudged.body.visible, null)
+    assert.deepEqual(codes(unjudged), [])
+  } finally {
+    authDown = false
   }
 })

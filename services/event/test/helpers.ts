@@ -4,6 +4,7 @@ import type { Role } from '@app/contracts'
 import { createAdminServer, createServer, type AuthenticateOptions, type RevocationEntry } from '@app/platform'
 import { generateRsaKeyPair, listenOnFreePort, startTestMongo, type TestMongo } from '@app/devkit/testkit'
 import { eventApp } from '../src/app.js'
+import type { AccountTagsLookup } from '../src/claims/dry-run.js'
 import { loadEventConfig } from '../src/config.js'
 import type { IngestFailurePoints } from '../src/progress/ingest.js'
 import { SEED_EVENT } from '../src/schemas/events.js'
@@ -83,10 +84,12 @@ export interface StartOptions {
   failurePoints?: IngestFailurePoints
   /** Token revocations as auth would publish them; default: none. */
   loadRevocations?: () => Promise<RevocationEntry[]>
+  /** Accounts' current tags as auth would answer them (the dry run's audience); default: every account untagged. */
+  accountTagsOf?: AccountTagsLookup
 }
 
 /** The event service on a real port over a fresh database, as `npm start` would run it. */
-export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints, loadRevocations }: StartOptions = {}): Promise<TestService> {
+export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints, loadRevocations, accountTagsOf }: StartOptions = {}): Promise<TestService> {
   mongo = await startTestMongo()
   const config = loadEventConfig({ EVENT_DB_NAME: dbName ?? mongo.dbName, LOG_LEVEL: 'silent', ...env })
   const app = createServer({ name: 'event', logLevel: config.LOG_LEVEL, bodyLimit: config.BODY_LIMIT })
@@ -96,7 +99,8 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName, fail
     publicKeyFor: publicKeyFor ?? (async (kid) => (kid === KID ? signingKeys.publicKey : Promise.reject(new Error('unknown kid')))),
     ...(clock ? { clock } : {}),
     ...(failurePoints ? { failurePoints } : {}),
-    loadRevocations: loadRevocations ?? (async () => [])
+    loadRevocations: loadRevocations ?? (async () => []),
+    accountTagsOf: accountTagsOf ?? (async () => [])
   })
   const url = await listenOnFreePort(app)
   const admin = createAdminServer({ service: app, name: 'event-admin', logLevel: 'silent', bodyLimit: config.BODY_LIMIT })

@@ -1,5 +1,6 @@
 import { CloneType } from '@sinclair/typebox'
 import {
+  AccountTagsRecord,
   AuditPage,
   AuditQuery,
   BulkTagBody,
@@ -144,4 +145,12 @@ export const revocationsSchema = {
   summary: 'Token revocations, for the other services to poll (internal; not forwarded by the gateway)',
   description: 'Per account changed within the last access-token lifetime, the lowest token version still valid.',
   response: { 200: RevocationFeed }
+}
+
+export const accountTagsRecordSchema = {
+  tags: AUTH_TAGS,
+  operationId: 'getAccountTagsRecord',
+  summary: "An account's current audience tags, for the event service's eligibility dry run (internal; not forwarded by the gateway)",
+  params: IdParams,
+  response: { 200: AccountTagsRecord, ...problemResponses(400, 404) }
 }

@@ -1,19 +1,51 @@
+import type { FastifyBaseLogger } from 'fastify'
 import type { ObjectId } from 'mongodb'
+import type { AccountTagsRecord } from '@app/contracts'
+import { audienceAdmits } from '../catalog/visibility.js'
 import type { EventDoc } from '../repositories/events.js'
 import type { Eligibility } from '../schemas/eligibility.js'
 import type { BundleRefusalCode } from '../schemas/progress.js'
 import { problemOf, refusalsOf, situationOf, type EligibilityDeps } from './eligibility.js'
 
 /**
- * Whether the event's audience admits the player — the seam for audiences (issue 18, built
- * beside this in `visibleTo` / `audienceAdmits`). A claim judges audience from the player's
- * token `tags`; a dry run has only the player's id, so it needs the player's current tags (from
- * auth's account directory) and the audience rule. Until that is wired this answers `null`
- * ("not judged") — deliberately not `true`: the reply says `visible: null` and gives no
- * NOT_VISIBLE reason, rather than claiming the player can see the event.
+ * Whether the event's audience admits the player: true, false, or null when it could not be
+ * judged (auth unreachable, or no such account). A claim judges audience from the player's
+ * token `tags`; a dry run has only the player's id, so it asks auth for the account's tags as
+ * they are now — which the player's token carries from their next refresh on.
  */
 export type VisibilityOf = (event: EventDoc, userId: string) => Promise<boolean | null>
-export const audienceNotJudged: VisibilityOf = async () => null
+
+/** An account's tags as auth holds them now; null: no such account. */
+export type AccountTagsLookup = (userId: string) => Promise<string[] | null>
+
+const ACCOUNT_TAGS_TIMEOUT_MS = 2_000
+
+/**
+ * Auth's `GET /internal/users/:id/tags`, on the internal listener that also serves the revocation
+ * feed — so its origin is taken from AUTH_REVOCATIONS_URL rather than from one more setting.
+ */
+export const fetchAccountTags = (revocationsUrl: string): AccountTagsLookup => async (userId) => {
+  const response = await fetch(new URL(`/internal/users/${encodeURIComponent(userId)}/tags`, revocationsUrl), {
+    signal: AbortSignal.timeout(ACCOUNT_TAGS_TIMEOUT_MS)
+  })
+  if (response.status === 404) return null
+  if (!response.ok) throw new Error(`auth answered ${response.status} for the account's tags`)
+  return ((await response.json()) as AccountTagsRecord).tags
+}
+
+/** The audience judged from the account's current tags; an event without an audience needs no look-up. */
+export const audienceOfAccount =
+  (tagsOf: AccountTagsLookup, log: FastifyBaseLogger): VisibilityOf =>
+  async (event, userId) => {
+    if (!event.audience) return true
+    try {
+      const tags = await tagsOf(userId)
+      return tags === null ? null : audienceAdmits(event.audience, tags)
+    } catch (error) {
+      log.warn({ err: error, userId }, "could not read the account's tags; the dry run leaves the audience unjudged")
+      return null
+    }
+  }
 
 /**
  * "Why can't this player claim this bundle?" without claiming: the very judgement a claim makes

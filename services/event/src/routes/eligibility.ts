@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
-import { audienceNotJudged, dryRunClaim } from '../claims/dry-run.js'
+import { audienceOfAccount, dryRunClaim, type AccountTagsLookup } from '../claims/dry-run.js'
 import { Eligibility, EligibilityQuery } from '../schemas/eligibility.js'
 import { bearer } from './openapi.js'
 
 /** The support dry run: could this player claim this bundle now, and if not, every reason. */
-export const eligibilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const eligibilityRoutes: FastifyPluginAsyncTypebox<{ accountTagsOf: AccountTagsLookup }> = async (app, { accountTagsOf }) => {
+  const visibilityOf = audienceOfAccount(accountTagsOf, app.log)
   app.get(
     '/rewards/:id/eligibility',
     {
@@ -28,8 +29,7 @@ export const eligibilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) =>
       dryRunClaim(
-        // Audiences: wire the audience check here once it lands (see `VisibilityOf`).
-        { ...app.repositories, visibilityOf: audienceNotJudged },
+        { ...app.repositories, visibilityOf },
         { userId: request.query.userId, rewardId: new ObjectId(request.params.id), now: app.clock() }
       )
   )

@@ -30,7 +30,7 @@ export const Eligibility = Type.Object(
     periodKey: Type.String({ description: 'The period a claim made now would be in (`all`: the whole event)', examples: ['all', '2026-12-01'] }),
     claimable: Type.Boolean({ description: 'A claim made now would be accepted (the stock could still run out in between)' }),
     visible: Type.Union([Type.Boolean(), Type.Null()], {
-      description: "Whether the event's audience admits the player; null when it could not be judged (then no NOT_VISIBLE reason is given)"
+      description: "Whether the event's audience admits the player, judged from the account's tags as auth holds them now (the player's token carries them from the next refresh on); null when it could not be judged — auth unreachable or no such account — and then no NOT_VISIBLE reason is given"
     }),
     reasons: Type.Array(EligibilityReason, {
       description: 'Every reason a claim would be refused, in the order the claim checks them: the first is the code the claim would answer with'
