@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict'
 import { createSign, randomUUID } from 'node:crypto'
+import { after } from 'node:test'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
 import type { Role } from '@app/contracts'
 import { createAdminServer, createServer, type AuthenticateOptions, type RevocationEntry } from '@app/platform'
@@ -145,4 +147,22 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(25)
   }
+}
+
+/** `startService` for one test file: every service it starts is closed after the file. */
+export function serviceStarter(): (options?: StartOptions) => Promise<TestService> {
+  const services: TestService[] = []
+  after(async () => Promise.all(services.map((service) => service.close())))
+  return async (options = {}) => {
+    const service = await startService(options)
+    services.push(service)
+    return service
+  }
+}
+
+/** Creates a live event with these conditions as `by` (staff); returns its id. */
+export async function createEventWith(service: TestService, by: Actor, contents: unknown[]): Promise<string> {
+  const reply = await service.call('POST', '/event', { token: by.token, body: eventBody({ contents }) })
+  assert.equal(reply.status, 201, JSON.stringify(reply.body))
+  return reply.body.id
 }
