@@ -45,11 +45,13 @@ export interface EventAppOptions {
   failurePoints?: IngestFailurePoints
   /** Where token revocations come from; default: the auth service's feed (AUTH_REVOCATIONS_URL). */
   loadRevocations?: () => Promise<RevocationEntry[]>
+  /** Tests only: the database client emits command events (round trips are counted with them). */
+  monitorCommands?: boolean
 }
 
 /** The event service: events, rewards, progress, claims and reward delivery. Never listens: `server.ts` does, and tests register it on their own server. */
 export const eventApp = fp<EventAppOptions>(
-  async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations }) => {
+  async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations, monitorCommands }) => {
     await app.register(requestIdPlugin)
     await app.register(errorHandlerPlugin)
     await app.register(metricsPlugin, { prefix: 'event_' })
@@ -71,7 +73,8 @@ export const eventApp = fp<EventAppOptions>(
       dbName: config.EVENT_DB_NAME,
       migrations: [claimSlotsMigration, progressPeriodsMigration],
       indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }),
-      retiredIndexes
+      retiredIndexes,
+      ...(monitorCommands ? { monitorCommands } : {})
     })
     const revocations = createRevocationFeedClient(
       loadRevocations ?? fetchRevocationFeed(config.AUTH_REVOCATIONS_URL),

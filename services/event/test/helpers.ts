@@ -65,6 +65,8 @@ export interface TestService {
   adminUrl: string
   /** The service's own database, for setting up situations (a crashed worker's lease) and checking results. */
   db: Db
+  /** With `recordCommands`: every database command started so far (clear it with `.length = 0`). */
+  commands: CommandRecord[]
   call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>
   close(): Promise<void>
 }
@@ -79,14 +81,36 @@ export interface StartOptions {
   failurePoints?: IngestFailurePoints
   /** Token revocations as auth would publish them; default: none. */
   loadRevocations?: () => Promise<RevocationEntry[]>
+  /** Record every database command the service starts, with the request it started in (see `TestService.commands`). */
+  recordCommands?: boolean
+}
+
+/** A database command the service started, and the request in whose path it was (null: none in flight). */
+export interface CommandRecord {
+  name: string
+  collection: string
+  /** `METHOD /url` of the request between whose `onRequest` and `onSend` it started: its path, up to the reply. */
+  request: string | null
 }
 
 /** The event service on a real port over a fresh database, as `npm start` would run it. */
-export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints, loadRevocations }: StartOptions = {}): Promise<TestService> {
+export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints, loadRevocations, recordCommands = false }: StartOptions = {}): Promise<TestService> {
   mongo = await startTestMongo()
   const config = loadEventConfig({ EVENT_DB_NAME: dbName ?? mongo.dbName, LOG_LEVEL: 'silent', ...env })
   const app = createServer({ name: 'event', logLevel: config.LOG_LEVEL, bodyLimit: config.BODY_LIMIT })
+  const commands: CommandRecord[] = []
+  // Attribution by time window: exact while a test sends one request at a time.
+  let inFlight: string | null = null
+  if (recordCommands) {
+    app.addHook('onRequest', async (request) => {
+      inFlight = `${request.method} ${request.url}`
+    })
+    app.addHook('onSend', async () => {
+      inFlight = null
+    })
+  }
   await app.register(eventApp, {
+    monitorCommands: recordCommands,
     config,
     mongoUrl: mongo.url,
     publicKeyFor: publicKeyFor ?? (async (kid) => (kid === KID ? signingKeys.publicKey : Promise.reject(new Error('unknown kid')))),
@@ -94,6 +118,11 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName, fail
     ...(failurePoints ? { failurePoints } : {}),
     loadRevocations: loadRevocations ?? (async () => [])
   })
+  if (recordCommands) {
+    app.mongo.client.on('commandStarted', (event) => {
+      commands.push({ name: event.commandName, collection: String(event.command[event.commandName]), request: inFlight })
+    })
+  }
   const url = await listenOnFreePort(app)
   const admin = createAdminServer({ service: app, name: 'event-admin', logLevel: 'silent', bodyLimit: config.BODY_LIMIT })
   const adminUrl = await listenOnFreePort(admin)
@@ -103,6 +132,7 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName, fail
     url,
     adminUrl,
     db: client.db(config.EVENT_DB_NAME),
+    commands,
     async call(method, path, { token, body, headers = {} } = {}) {
       const response = await fetch(`${url}${path}`, {
         method,
