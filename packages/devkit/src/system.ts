@@ -32,7 +32,12 @@ export const SERVICE_SPECS: readonly ServiceSpec[] = [
     // (its mmap threshold grows), ~80 MiB of idle RSS. A fixed threshold returns it at once.
     env: { MALLOC_MMAP_THRESHOLD_: '131072' }
   },
-  { name: 'event', dir: 'services/event', portVariable: 'EVENT_PORT', defaultPort: 3002, adminPortVariable: 'EVENT_ADMIN_PORT', defaultAdminPort: 9002 },
+  {
+    name: 'event', dir: 'services/event', portVariable: 'EVENT_PORT', defaultPort: 3002, adminPortVariable: 'EVENT_ADMIN_PORT', defaultAdminPort: 9002,
+    // Batch bodies and driver buffers (tens of KiB each) raise glibc's dynamic mmap threshold the
+    // same way: freed, they stay in the heap. Measured after the quick bench: 205 → 174 MiB settled.
+    env: { MALLOC_MMAP_THRESHOLD_: '131072' }
+  },
   { name: 'gateway', dir: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 3001, adminPortVariable: 'ADMIN_PORT', defaultAdminPort: 9001 }
 ]
 
