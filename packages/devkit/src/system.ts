@@ -36,7 +36,10 @@ export const SERVICE_SPECS: readonly ServiceSpec[] = [
     name: 'event', dir: 'services/event', portVariable: 'EVENT_PORT', defaultPort: 3002, adminPortVariable: 'EVENT_ADMIN_PORT', defaultAdminPort: 9002,
     // Batch bodies and driver buffers (tens of KiB each) raise glibc's dynamic mmap threshold the
     // same way: freed, they stay in the heap. Measured after the quick bench: 205 → 174 MiB settled.
-    env: { MALLOC_MMAP_THRESHOLD_: '131072' }
+    // V8's young generation commits up to 2 × 16 MiB by default; 4 MiB semi-spaces: 174 → 161 MiB
+    // settled (idle 117 → 98), batch ingestion 2,143 → 2,155 reports/s (the service is 91 % idle
+    // under the bench: the database is the bound, so the extra scavenges cost nothing measurable).
+    env: { MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=4' }
   },
   { name: 'gateway', dir: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 3001, adminPortVariable: 'ADMIN_PORT', defaultAdminPort: 9001 }
 ]
