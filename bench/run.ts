@@ -9,7 +9,7 @@
  *   npm run bench -- --compare          scenarios 1–3 with the optimisations switched off, then
  *                                       on, in one run → results/compare.md
  *   npm run bench -- --only=claim-flow  one scenario (ids: gateway-overhead, login-under-argon2,
- *                                       claim-flow, progress-ingestion, sessions, overload)
+ *                                       claim-flow, progress-ingestion, batch-ingestion, sessions, overload)
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -25,6 +25,7 @@ import { gatewayOverhead } from './scenarios/gateway-overhead.js'
 import { loginUnderArgon2 } from './scenarios/login-under-argon2.js'
 import { overload } from './scenarios/overload.js'
 import { progressIngestion } from './scenarios/progress-ingestion.js'
+import { batchIngestion } from './scenarios/batch-ingestion.js'
 import { sessions } from './scenarios/sessions.js'
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -32,6 +33,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'login-under-argon2': loginUnderArgon2,
   'claim-flow': claimFlow,
   'progress-ingestion': progressIngestion,
+  'batch-ingestion': batchIngestion,
   sessions,
   overload
 }

@@ -128,6 +128,18 @@ export const POSTMAN_PLAN: readonly PlanStep[] = [
     checks: ["pm.expect(json.updates.map((update) => update.eventId)).to.include(pm.collectionVariables.get('eventId'))"]
   },
   {
+    operationId: 'reportProgressBatch', name: 'Report a batch: a quest, the same id again, and an item missing its userId', as: 'admin',
+    body: {
+      reports: [
+        { id: 'postman-batch-{{runId}}', eventType: 'quest', userId: '{{playerId}}', value: 'q-17' },
+        { id: 'postman-batch-{{runId}}', eventType: 'quest', userId: '{{playerId}}', value: 'q-17' },
+        { id: 'postman-batch-bad-{{runId}}', eventType: 'invite' }
+      ]
+    },
+    status: 200,
+    checks: ["pm.expect(['applied', 'ignored']).to.include(json.results[0].status)", "pm.expect(json.results.slice(1).map((result) => result.status)).to.eql(['duplicate', 'invalid'])"]
+  },
+  {
     operationId: 'login', name: 'Log in as the player', as: 'player',
     body: { email: 'player-{{runId}}@example.com', password: 'player-password-{{runId}}' }, status: 200,
     capture: { playerToken: 'json.accessToken', playerRefreshToken: 'json.refreshToken' }

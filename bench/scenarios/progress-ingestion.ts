@@ -3,6 +3,7 @@
  * condition type in turn for the seeded players while two events of each type are active; the
  * database must then hold one applied report for every 200.
  */
+import type { Collection } from 'mongodb'
 import { runLoad } from '../lib/load.js'
 import type { Scenario } from '../lib/scenario.js'
 import { BENCH_DB, createEventWithReward } from '../lib/system-under-test.js'
@@ -23,6 +24,17 @@ const reportFor = (type: (typeof CONDITIONS)[number]['type'], userId: string) =>
     case 'purchase': return { eventType: type, userId, count: 990 }
     default: return { eventType: type, userId }
   }
+}
+
+/** Reports still unapplied once those in flight have had up to 10 s to finish (0 when all are applied). */
+export async function unappliedAfterSettling(reports: Collection): Promise<number> {
+  const deadline = Date.now() + 10_000
+  let unapplied = await reports.countDocuments({ appliedAt: null })
+  while (unapplied > 0 && Date.now() < deadline) {
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50))
+    unapplied = await reports.countDocuments({ appliedAt: null })
+  }
+  return unapplied
 }
 
 export const progressIngestion: Scenario = async (context) => {
@@ -55,12 +67,7 @@ export const progressIngestion: Scenario = async (context) => {
   const accepted = run.statusCodes['200'] ?? 0
   // Requests in flight when autocannon stops lose their reply but still run on the server:
   // wait for them, then every accepted report must be stored and applied, plus at most those.
-  const deadline = Date.now() + 10_000
-  let unapplied = await reports.countDocuments({ appliedAt: null })
-  while (unapplied > 0 && Date.now() < deadline) {
-    await new Promise((resolveWait) => setTimeout(resolveWait, 50))
-    unapplied = await reports.countDocuments({ appliedAt: null })
-  }
+  const unapplied = await unappliedAfterSettling(reports)
   const stored = (await reports.countDocuments()) - before
   const inFlightAtStop = stored - accepted
   return {

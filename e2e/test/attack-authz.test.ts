@@ -150,6 +150,11 @@ const TABLE: RouteCase[] = [
     method: 'POST', path: () => '/event-gateway/user-events/process', allowed: who('POST /event-gateway/user-events/process'), allowedStatus: 200,
     body: () => ({ eventType: 'invite', userId: NO_SUCH_ID, count: 1 })
   },
+  // v2: "SERVICE, OPERATOR, ADMIN", up to 500 reports. An item without userId is answered `invalid` and stores nothing.
+  {
+    method: 'POST', path: () => '/event-gateway/user-events/process/batch', allowed: who('POST /event-gateway/user-events/process/batch'), allowedStatus: 200,
+    body: () => ({ reports: [{ id: 'authz-table', eventType: 'invite', count: 1 }] })
+  },
   // README extra: a USER checks in for themselves.
   { method: 'POST', path: () => '/event-gateway/user-events/check-in', allowed: who('POST /event-gateway/user-events/check-in'), allowedStatus: 200 },
 

@@ -477,6 +477,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/event-gateway/user-events/process/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report up to 500 progress reports at once (game servers, operators)
+         * @description Each report as `POST /user-events/process` would take it, with its `id` as its idempotency key (the same key space as `Idempotency-Key`: scoped to your account and the user). The answer has one result per report, in order: `applied` (counted toward at least one event), `duplicate` (this id was received before, or earlier in this batch: nothing counted again), `ignored` (stored; no active event counts it), `invalid` (not a valid report, or an id used before for a different report; `detail` names the field). Only a malformed envelope (no `reports`, not an array, more than 500, another field) is a 400. Resending the whole batch after a lost reply is safe.
+         *
+         *     Roles allowed by the gateway: SERVICE, OPERATOR, ADMIN.
+         */
+        post: operations["reportProgressBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/event-gateway/user-reward-claims": {
         parameters: {
             query?: never;
@@ -815,6 +837,196 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Pass as `cursor` for the next page; null on the last one */
             nextCursor: string | null;
+        };
+        /** BatchAttendanceReport */
+        BatchAttendanceReport: {
+            /**
+             * @description invite: friends invited; purchase: amount spent in minor units; attendance, login_streak, quest: ignored
+             * @default 1
+             */
+            count?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            eventType: "attendance";
+            /**
+             * @description The report's idempotency key, in the same key space as `Idempotency-Key` on a single report (scoped to your account and the user)
+             * @example login-682c1aaa-2025-05-12
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it happened (default: now, as first received)
+             */
+            occurredAt?: string;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            userId: string;
+            /**
+             * @description Ignored for this type
+             * @example q-17
+             */
+            value?: string;
+        };
+        /** BatchInviteReport */
+        BatchInviteReport: {
+            /**
+             * @description invite: friends invited; purchase: amount spent in minor units; attendance, login_streak, quest: ignored
+             * @default 1
+             */
+            count?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            eventType: "invite";
+            /**
+             * @description The report's idempotency key, in the same key space as `Idempotency-Key` on a single report (scoped to your account and the user)
+             * @example login-682c1aaa-2025-05-12
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it happened (default: now, as first received)
+             */
+            occurredAt?: string;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            userId: string;
+            /**
+             * @description Ignored for this type
+             * @example q-17
+             */
+            value?: string;
+        };
+        /** BatchLoginStreakReport */
+        BatchLoginStreakReport: {
+            /**
+             * @description invite: friends invited; purchase: amount spent in minor units; attendance, login_streak, quest: ignored
+             * @default 1
+             */
+            count?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            eventType: "login_streak";
+            /**
+             * @description The report's idempotency key, in the same key space as `Idempotency-Key` on a single report (scoped to your account and the user)
+             * @example login-682c1aaa-2025-05-12
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it happened (default: now, as first received)
+             */
+            occurredAt?: string;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            userId: string;
+            /**
+             * @description Ignored for this type
+             * @example q-17
+             */
+            value?: string;
+        };
+        /**
+         * BatchProgressReport
+         * @description A progress report in a batch, chosen by `eventType`: the single report's fields plus its `id`
+         * @example {
+         *       "id": "checkin-682c1aaa-2025-05-12",
+         *       "eventType": "attendance",
+         *       "userId": "682c1aaa6fb6c7f00ae8ae33"
+         *     }
+         */
+        BatchProgressReport: components["schemas"]["BatchAttendanceReport"] | components["schemas"]["BatchLoginStreakReport"] | components["schemas"]["BatchQuestReport"] | components["schemas"]["BatchInviteReport"] | components["schemas"]["BatchPurchaseReport"];
+        /** BatchPurchaseReport */
+        BatchPurchaseReport: {
+            /**
+             * @description invite: friends invited; purchase: amount spent in minor units; attendance, login_streak, quest: ignored
+             * @default 1
+             */
+            count?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            eventType: "purchase";
+            /**
+             * @description The report's idempotency key, in the same key space as `Idempotency-Key` on a single report (scoped to your account and the user)
+             * @example login-682c1aaa-2025-05-12
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it happened (default: now, as first received)
+             */
+            occurredAt?: string;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            userId: string;
+            /**
+             * @description Ignored for this type
+             * @example q-17
+             */
+            value?: string;
+        };
+        /** BatchQuestReport */
+        BatchQuestReport: {
+            /**
+             * @description invite: friends invited; purchase: amount spent in minor units; attendance, login_streak, quest: ignored
+             * @default 1
+             */
+            count?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            eventType: "quest";
+            /**
+             * @description The report's idempotency key, in the same key space as `Idempotency-Key` on a single report (scoped to your account and the user)
+             * @example login-682c1aaa-2025-05-12
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it happened (default: now, as first received)
+             */
+            occurredAt?: string;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            userId: string;
+            /**
+             * @description quest: the completed questId
+             * @example q-17
+             */
+            value: string;
+        };
+        /** BatchReportResult */
+        BatchReportResult: {
+            /**
+             * @description Why it is invalid or a duplicate
+             * @example reports.3.value: must have required property 'value'
+             */
+            detail?: string;
+            /** @description The report's `id` as sent (null: the item had none that could be read) */
+            id: string | null;
+            /**
+             * @description applied: counted toward at least one event; duplicate: this id was received before (or earlier in this batch), nothing counted again; ignored: stored, but no active event counts it; invalid: not a valid report (see `detail`), nothing stored
+             * @enum {string}
+             */
+            status: "applied" | "duplicate" | "ignored" | "invalid";
         };
         /** BulkTagResult */
         BulkTagResult: {
@@ -1497,6 +1709,16 @@ export interface components {
          * @description A progress report, chosen by `eventType`
          */
         ProgressReport: components["schemas"]["AttendanceReport"] | components["schemas"]["LoginStreakReport"] | components["schemas"]["QuestReport"] | components["schemas"]["InviteReport"] | components["schemas"]["PurchaseReport"];
+        /** ProgressReportBatch */
+        ProgressReportBatch: {
+            /** @description 1–500 reports; each is judged on its own */
+            reports: components["schemas"]["BatchProgressReport"][];
+        };
+        /** ProgressReportBatchResult */
+        ProgressReportBatchResult: {
+            /** @description One per report, in the order sent */
+            results: components["schemas"]["BatchReportResult"][];
+        };
         /** ProgressReportResult */
         ProgressReportResult: {
             duplicate: boolean;
@@ -7473,6 +7695,237 @@ export interface operations {
                      *       "detail": "You have claimed this event's reward already",
                      *       "instance": "/event-gateway/user-reward-claims",
                      *       "claimId": "6650c1f2a3b4c5d6e7f80912",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "FST_ERR_CTP_BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type: text/plain",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportProgressBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reports": [
+                 *         {
+                 *           "id": "checkin-682c1aaa-2025-05-12",
+                 *           "eventType": "attendance",
+                 *           "userId": "682c1aaa6fb6c7f00ae8ae33"
+                 *         },
+                 *         {
+                 *           "id": "quest-682c1aaa-q-17",
+                 *           "eventType": "quest",
+                 *           "userId": "682c1aaa6fb6c7f00ae8ae33",
+                 *           "value": "q-17"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProgressReportBatch"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgressReportBatchResult"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
                      *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
                      *     }
                      */

@@ -58,6 +58,7 @@ export const EVENT_ROUTES = {
   // Progress is players' data: a USER reads their own, staff anyone's; game servers only report.
   'GET /user-events': PEOPLE,
   'POST /user-events/process': allow(SERVICE, OPERATOR, ADMIN),
+  'POST /user-events/process/batch': allow(SERVICE, OPERATOR, ADMIN),
   'POST /user-events/check-in': allow(USER),
 
   'GET /user-reward-claims': STAFF,

@@ -49,6 +49,8 @@ export const SPEC_ROLE_MATRIX: Readonly<Record<string, Row>> = {
   // "USER (own), staff (any)"; SERVICE: "no progress" — it reports, it never reads.
   'GET /event-gateway/user-events':                       [0,   1,   1,   1,   1,   0,   0],
   'POST /event-gateway/user-events/process':              [0,   0,   1,   0,   1,   1,   0],
+  // v2: "POST /user-events/process/batch — SERVICE, OPERATOR, ADMIN".
+  'POST /event-gateway/user-events/process/batch':        [0,   0,   1,   0,   1,   1,   0],
   'POST /event-gateway/user-events/check-in':             [0,   1,   0,   0,   0,   0,   0],
 
   // Claims are players' data: SERVICE "no claims".

@@ -64,7 +64,8 @@ const CLIENT_ERROR_CODES: Record<string, number> = {
   FST_ERR_VALIDATION: 400
 }
 
-function fieldOf(validation: NonNullable<FastifyError['validation']>[number], context?: string): string {
+/** The field a validation error names, as `context.path.property` (what a 400 and a batch item’s `invalid` say). */
+export function validationFieldOf(validation: NonNullable<FastifyError['validation']>[number], context?: string): string {
   const params = validation.params as Record<string, unknown>
   const path = validation.instancePath.replace(/^\//, '').replaceAll('/', '.')
   const extra =
@@ -93,7 +94,7 @@ export const errorHandlerPlugin = fp(
         )
       }
       if (error.validation) {
-        const errors = error.validation.map((v) => ({ field: fieldOf(v, error.validationContext), message: v.message ?? 'is invalid' }))
+        const errors = error.validation.map((v) => ({ field: validationFieldOf(v, error.validationContext), message: v.message ?? 'is invalid' }))
         const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ')
         return sendProblem(reply, problem(request, 400, detail, { code: 'VALIDATION_FAILED', errors }))
       }

@@ -19,6 +19,8 @@ export interface MongoPluginOptions {
   retiredIndexes?: RetiredIndexes
   /** Data migrations, run in order before the indexes are ensured (see `runMigrations`). */
   migrations?: readonly Migration[]
+  /** The driver emits `commandStarted` & co. on the client (tests count round trips with it); off by default: it costs. */
+  monitorCommands?: boolean
 }
 
 /**
@@ -97,8 +99,9 @@ export async function ensureIndexes(db: Db, plan: IndexPlan, retired: RetiredInd
   }
 }
 
-export function createMongoClient(url: string): MongoClient {
+export function createMongoClient(url: string, { monitorCommands = false }: { monitorCommands?: boolean } = {}): MongoClient {
   return new MongoClient(url, {
+    monitorCommands,
     // Fail fast: a request waiting 30 s for a dead database helps nobody; callers get a 503.
     serverSelectionTimeoutMS: 2_000,
     connectTimeoutMS: 2_000,
@@ -108,8 +111,8 @@ export function createMongoClient(url: string): MongoClient {
 }
 
 export const mongoPlugin = fp<MongoPluginOptions>(
-  async (app, { url, dbName, indexes = {}, retiredIndexes = {}, migrations = [] }) => {
-    const client = createMongoClient(url)
+  async (app, { url, dbName, indexes = {}, retiredIndexes = {}, migrations = [], monitorCommands }) => {
+    const client = createMongoClient(url, { monitorCommands })
     await client.connect()
     const db = client.db(dbName)
     try {

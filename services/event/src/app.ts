@@ -53,11 +53,13 @@ export interface EventAppOptions {
   loadRevocations?: () => Promise<RevocationEntry[]>
   /** An account's current tags (the eligibility dry run's audience); default: auth's internal listener. */
   accountTagsOf?: AccountTagsLookup
+  /** Tests only: the database client emits command events (round trips are counted with them). */
+  monitorCommands?: boolean
 }
 
 /** The event service: events, rewards, progress, claims and reward delivery. Never listens: `server.ts` does, and tests register it on their own server. */
 export const eventApp = fp<EventAppOptions>(
-  async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations, accountTagsOf }) => {
+  async (app, { config, mongoUrl, publicKeyFor, clock, failurePoints, loadRevocations, accountTagsOf, monitorCommands }) => {
     await app.register(requestIdPlugin)
     await app.register(errorHandlerPlugin)
     await app.register(metricsPlugin, { prefix: 'event_' })
@@ -80,7 +82,8 @@ export const eventApp = fp<EventAppOptions>(
       dbName: config.EVENT_DB_NAME,
       migrations: [claimSlotsMigration, progressPeriodsMigration],
       indexes: indexPlanFor({ reportRetentionDays: config.PROGRESS_REPORT_RETENTION_DAYS }),
-      retiredIndexes
+      retiredIndexes,
+      ...(monitorCommands ? { monitorCommands } : {})
     })
     const revocations = createRevocationFeedClient(
       loadRevocations ?? fetchRevocationFeed(config.AUTH_REVOCATIONS_URL),

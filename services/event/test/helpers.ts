@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict'
 import { createSign, randomUUID } from 'node:crypto'
+import { after } from 'node:test'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
 import type { Role } from '@app/contracts'
 import { createAdminServer, createServer, type AuthenticateOptions, type RevocationEntry } from '@app/platform'
@@ -70,6 +72,8 @@ export interface TestService {
   adminUrl: string
   /** The service's own database, for setting up situations (a crashed worker's lease) and checking results. */
   db: Db
+  /** With `recordCommands`: every database command started so far (clear it with `.length = 0`). */
+  commands: CommandRecord[]
   call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>
   close(): Promise<void>
 }
@@ -86,14 +90,36 @@ export interface StartOptions {
   loadRevocations?: () => Promise<RevocationEntry[]>
   /** Accounts' current tags as auth would answer them (the dry run's audience); default: every account untagged. */
   accountTagsOf?: AccountTagsLookup
+  /** Record every database command the service starts, with the request it started in (see `TestService.commands`). */
+  recordCommands?: boolean
+}
+
+/** A database command the service started, and the request in whose path it was (null: none in flight). */
+export interface CommandRecord {
+  name: string
+  collection: string
+  /** `METHOD /url` of the request between whose `onRequest` and `onSend` it started: its path, up to the reply. */
+  request: string | null
 }
 
 /** The event service on a real port over a fresh database, as `npm start` would run it. */
-export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints, loadRevocations, accountTagsOf }: StartOptions = {}): Promise<TestService> {
+export async function startService({ env = {}, clock, publicKeyFor, dbName, failurePoints, loadRevocations, accountTagsOf, recordCommands = false }: StartOptions = {}): Promise<TestService> {
   mongo = await startTestMongo()
   const config = loadEventConfig({ EVENT_DB_NAME: dbName ?? mongo.dbName, LOG_LEVEL: 'silent', ...env })
   const app = createServer({ name: 'event', logLevel: config.LOG_LEVEL, bodyLimit: config.BODY_LIMIT })
+  const commands: CommandRecord[] = []
+  // Attribution by time window: exact while a test sends one request at a time.
+  let inFlight: string | null = null
+  if (recordCommands) {
+    app.addHook('onRequest', async (request) => {
+      inFlight = `${request.method} ${request.url}`
+    })
+    app.addHook('onSend', async () => {
+      inFlight = null
+    })
+  }
   await app.register(eventApp, {
+    monitorCommands: recordCommands,
     config,
     mongoUrl: mongo.url,
     publicKeyFor: publicKeyFor ?? (async (kid) => (kid === KID ? signingKeys.publicKey : Promise.reject(new Error('unknown kid')))),
@@ -102,6 +128,11 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName, fail
     loadRevocations: loadRevocations ?? (async () => []),
     accountTagsOf: accountTagsOf ?? (async () => [])
   })
+  if (recordCommands) {
+    app.mongo.client.on('commandStarted', (event) => {
+      commands.push({ name: event.commandName, collection: String(event.command[event.commandName]), request: inFlight })
+    })
+  }
   const url = await listenOnFreePort(app)
   const admin = createAdminServer({ service: app, name: 'event-admin', logLevel: 'silent', bodyLimit: config.BODY_LIMIT })
   const adminUrl = await listenOnFreePort(admin)
@@ -111,6 +142,7 @@ export async function startService({ env = {}, clock, publicKeyFor, dbName, fail
     url,
     adminUrl,
     db: client.db(config.EVENT_DB_NAME),
+    commands,
     async call(method, path, { token, body, headers = {} } = {}) {
       const response = await fetch(`${url}${path}`, {
         method,
@@ -155,4 +187,22 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(25)
   }
+}
+
+/** `startService` for one test file: every service it starts is closed after the file. */
+export function serviceStarter(): (options?: StartOptions) => Promise<TestService> {
+  const services: TestService[] = []
+  after(async () => Promise.all(services.map((service) => service.close())))
+  return async (options = {}) => {
+    const service = await startService(options)
+    services.push(service)
+    return service
+  }
+}
+
+/** Creates a live event with these conditions as `by` (staff); returns its id. */
+export async function createEventWith(service: TestService, by: Actor, contents: unknown[]): Promise<string> {
+  const reply = await service.call('POST', '/event', { token: by.token, body: eventBody({ contents }) })
+  assert.equal(reply.status, 201, JSON.stringify(reply.body))
+  return reply.body.id
 }

@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test'
 import { MongoClient, ObjectId } from 'mongodb'
 import { startTestMongo } from '@app/devkit/testkit'
 import { migrateToProgressPeriods } from '../src/migrations/progress-periods.js'
-import { actor, adjustableClock, eventBody, eventually, sleep, startService, stopTestMongo, type Actor, type TestService } from './helpers.js'
+import { actor, adjustableClock, createEventWith, eventBody, eventually, serviceStarter, sleep, stopTestMongo, type Actor, type TestService } from './helpers.js'
 
 after(stopTestMongo)
 
@@ -20,19 +20,8 @@ const gameServer = actor('SERVICE')
 const NO_SWEEPER = { SWEEPER_INTERVAL_MS: String(24 * 60 * 60 * 1000) }
 const DAY = 24 * 60 * 60 * 1000
 
-const services: TestService[] = []
-after(async () => Promise.all(services.map((service) => service.close())))
-async function start(options: Parameters<typeof startService>[0] = {}) {
-  const service = await startService(options)
-  services.push(service)
-  return service
-}
-
-async function createEvent(service: TestService, contents: unknown[]): Promise<string> {
-  const reply = await service.call('POST', '/event', { token: operator.token, body: eventBody({ contents }) })
-  assert.equal(reply.status, 201, JSON.stringify(reply.body))
-  return reply.body.id
-}
+const start = serviceStarter()
+const createEvent = (service: TestService, contents: unknown[]) => createEventWith(service, operator, contents)
 const report = (service: TestService, userId: string, body: Record<string, unknown>, key?: string, by: Actor = gameServer) =>
   service.call('POST', '/user-events/process', { token: by.token, body: { userId, ...body }, ...(key ? { headers: { 'idempotency-key': key } } : {}) })
 async function currentOf(service: TestService, userId: string, eventId: string): Promise<number> {

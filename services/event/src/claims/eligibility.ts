@@ -85,7 +85,7 @@ export const alreadyClaimed = (event: Pick<EventDoc, 'exclusiveRewards'>, claimI
 
 export const outOfStock: ClaimRefusal = { status: 409, code: 'OUT_OF_STOCK', detail: 'This reward has run out' }
 
-/** Reads what the judgement needs: the bundle and its event, then the slot's holder and the player's progress at once. */
+/** Reads what the judgement needs: the bundle with its event (one read), then the slot's holder and the player's progress at once. */
 export async function situationOf(
   deps: EligibilityDeps,
   {
@@ -105,9 +105,9 @@ export async function situationOf(
   }
 ): Promise<{ situation: ClaimSituation } | { refusal: ClaimRefusal }> {
   const notFound: ClaimRefusal = { status: 404, code: 'REWARD_NOT_FOUND', detail: 'No such reward' }
-  const reward = await deps.rewards.findById(rewardId)
-  if (!reward) return { refusal: notFound }
-  const event = await deps.events.findById(reward.eventId)
+  const found = await deps.rewards.findWithEvent(rewardId)
+  if (!found) return { refusal: notFound }
+  const { reward, event } = found
   if (!event) return { refusal: { status: 404, code: 'EVENT_NOT_FOUND', detail: "The reward's event does not exist" } }
   if (tags !== undefined && !audienceAdmits(event.audience, tags)) return { refusal: notFound }
   // Claims and conditions are of the period containing now (the whole event unless it recurs).

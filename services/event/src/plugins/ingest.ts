@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import { readOrKeepLast } from '@app/platform'
-import type { IngestDeps, IngestFailurePoints, ReportOutcome } from '../progress/ingest.js'
+import { createAppliedMarks, type IngestDeps, type IngestFailurePoints, type ReportOutcome } from '../progress/ingest.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,7 +10,9 @@ declare module 'fastify' {
   }
 }
 
-const OUTCOMES: readonly ReportOutcome[] = ['applied', 'duplicate', 'ignored']
+const OUTCOMES: readonly (ReportOutcome | 'invalid')[] = ['applied', 'duplicate', 'ignored', 'invalid']
+/** How long a request's applied report waits to be marked so, with the others of that moment, in one write. */
+const MARK_DELAY_MS = 10
 
 /** Progress ingestion's dependencies and its metrics: reports by outcome, and those still unapplied. */
 export const ingestPlugin = fp<{ failurePoints?: IngestFailurePoints | undefined }>(
@@ -18,20 +20,27 @@ export const ingestPlugin = fp<{ failurePoints?: IngestFailurePoints | undefined
     const { events, progress } = app.repositories
     const reports = new Counter({
       name: 'event_progress_reports_total',
-      help: 'Progress reports by outcome: applied (counted toward an event), duplicate (a retry, counted nothing), ignored (no event counts it)',
+      help: 'Progress reports by outcome: applied (counted toward an event), duplicate (a retry, counted nothing), ignored (no event counts it), invalid (a batch item refused)',
       labelNames: ['outcome'],
       registers: [app.metrics]
     })
     for (const outcome of OUTCOMES) reports.inc({ outcome }, 0)
+    const marks = createAppliedMarks(progress, { delayMs: MARK_DELAY_MS, log: app.log })
     new Gauge({
       name: 'event_progress_reports_unapplied',
       help: 'Reports stored but not applied yet (the sweeper finishes them; sustained > 0: it cannot)',
       registers: [app.metrics],
       async collect() {
-        await readOrKeepLast(app.log, 'unapplied reports', async () => this.set(await progress.countUnapplied()))
+        // Reports applied but waiting for their mark are applied: write the marks before counting.
+        await readOrKeepLast(app.log, 'unapplied reports', async () => {
+          await marks.flush()
+          this.set(await progress.countUnapplied())
+        })
       }
     })
-    app.decorate('ingest', { events, progress, failurePoints, onOutcome: (outcome: ReportOutcome) => reports.inc({ outcome }) })
+    app.decorate('ingest', { events, progress, failurePoints, marks, onOutcome: (outcome: ReportOutcome | 'invalid') => reports.inc({ outcome }) })
+    // Before the database closes (its hook was added earlier, so it runs later).
+    app.addHook('onClose', async () => marks.flush())
   },
   { name: 'ingest', dependencies: ['repositories', 'metrics'], fastify: '5.x' }
 )

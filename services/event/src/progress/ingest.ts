@@ -4,9 +4,9 @@ import { ObjectId } from 'mongodb'
 import { badRequest, conflict } from '@app/platform'
 import { changesFor, reportProblem, type ProgressReport } from '../conditions/index.js'
 import { periodKeyOf } from '../conditions/periods.js'
-import { countedConditionsOf, type EventRepository } from '../repositories/events.js'
+import { countedConditionsOf, type EventDoc, type EventRepository } from '../repositories/events.js'
 import { periodOfEffect, type ProgressRepository, type ReportDoc, type ReportEffect } from '../repositories/progress.js'
-import type { ProgressReportBody, ProgressReportReply } from '../schemas/progress.js'
+import type { BatchReportResult, ProgressReportBody, ProgressReportReply } from '../schemas/progress.js'
 
 /** Clocks drift; anything further ahead than this is a bug or a forgery, not a report. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000
@@ -38,7 +38,9 @@ export interface IngestDeps {
   events: EventRepository
   progress: ProgressRepository
   failurePoints?: IngestFailurePoints | undefined
-  onOutcome?: ((outcome: ReportOutcome) => void) | undefined
+  onOutcome?: ((outcome: ReportOutcome | 'invalid') => void) | undefined
+  /** Where a request's reports are marked applied (see `AppliedMarks`); none: at once, awaited. */
+  marks?: AppliedMarks | undefined
 }
 
 /**
@@ -60,64 +62,84 @@ const firstVersionFingerprintOf = ({ eventType, userId, count, value, occurredAt
 /**
  * Applies a stored report's effects (exactly once per event, see the progress repository) and
  * marks it applied. Safe to run any number of times, from any instance, at once or years apart.
+ * With `marks`, the marking is left to them (a request's report: off its path, see `AppliedMarks`).
  */
-export async function applyReport(deps: IngestDeps, report: ReportDoc, now: Date): Promise<void> {
+export async function applyReport(deps: IngestDeps, report: ReportDoc, now: Date, marks?: AppliedMarks): Promise<void> {
   const effects: ReportEffect[] = await deps.progress.effectsNotAppliedByFirstVersion(report)
   await deps.progress.applyEffects(report.userId, report._id, effects, now)
   await deps.failurePoints?.afterEffectsApplied?.(report._id)
-  await deps.progress.markApplied(report._id, now)
+  if (marks) marks.mark(report._id, now)
+  else await deps.progress.markApplied(report._id, now)
 }
+
+/** A report as the domain reads it, or why it could never count (→ 400, or `invalid` in a batch). */
+function readReport(input: ReportInput, now: Date): { report: ProgressReport } | { problem: string; field?: string; code: string } {
+  const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now
+  if (occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) return { field: 'occurredAt', problem: 'is in the future', code: 'OCCURRED_IN_FUTURE' }
+  const report: ProgressReport = { eventType: input.eventType, count: input.count ?? 1, value: input.value, occurredAt }
+  const problem = reportProblem(report)
+  return problem ? { problem, code: 'INVALID_REPORT' } : { report }
+}
+
+/** What a report changes in each of these events that counts it at its `occurredAt` (decided once, when it is first stored). */
+const effectsOf = (events: readonly EventDoc[], report: ProgressReport): ReportEffect[] =>
+  events
+    .filter((event) => event.startedAt <= report.occurredAt && report.occurredAt < event.endedAt)
+    .map((event) => ({
+      eventId: event._id,
+      // The period containing the report, not the one current at arrival: a late report counts where it happened.
+      periodKey: periodKeyOf(event, report.occurredAt),
+      changes: changesFor(countedConditionsOf(event), report, event.timezone)
+    }))
+    .filter((effect) => effect.changes.length > 0)
+
+function reportDocOf(input: ReportInput, report: ProgressReport, effects: ReportEffect[], now: Date): ReportDoc {
+  const id = new ObjectId()
+  return {
+    _id: id,
+    reportedBy: input.reportedBy,
+    userId: input.userId,
+    key: input.idempotencyKey ?? id.toHexString(),
+    fingerprint: fingerprintOf(input),
+    eventType: report.eventType,
+    count: report.count,
+    value: report.value ?? null,
+    occurredAt: report.occurredAt,
+    effects,
+    // A report no event counts has nothing to apply: it is stored applied, in the same write.
+    appliedAt: effects.length === 0 ? now : null,
+    sweepLeaseUntil: null,
+    createdAt: now,
+    v: 2
+  }
+}
+
+/** Whether a stored report is the one `input` retries (by meaning), rather than another report reusing its key. */
+const isRetryOf = (recorded: ReportDoc, input: ReportInput) =>
+  recorded.fingerprint === (recorded.v === 2 ? fingerprintOf(input) : firstVersionFingerprintOf(input))
+
+const outcomeOf = (recorded: ReportDoc, duplicate: boolean): ReportOutcome => (duplicate ? 'duplicate' : recorded.effects.length > 0 ? 'applied' : 'ignored')
 
 /**
  * Counts a report toward every active event whose window contains `occurredAt` and which counts
  * the report's type (a condition of its own or of one of its bundles). What it changes is decided once, when the report is first
  * stored under its idempotency scope (reporting account, user, key); every delivery of that
  * report — the first, a parallel duplicate, a retry after a crash, the sweeper — then applies
- * those same effects, and answers with them.
+ * those same effects, and answers with them. Its marking as applied is left to `deps.marks`
+ * when there are any: applying again is harmless, so the reply need not wait for it.
  */
 export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInput): Promise<ProgressReportReply> {
-  const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now
-  if (occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
-    throw badRequest('body.occurredAt is in the future', 'OCCURRED_IN_FUTURE')
-  }
-  const report: ProgressReport = { eventType: input.eventType, count: input.count ?? 1, value: input.value, occurredAt }
-  const problem = reportProblem(report)
-  if (problem) throw badRequest(problem, 'INVALID_REPORT')
-
-  const events = await deps.events.findCountingAt(report.eventType, occurredAt)
-  const effects: ReportEffect[] = events
-    .map((event) => ({
-      eventId: event._id,
-      // The period containing the report, not the one current at arrival: a late report counts where it happened.
-      periodKey: periodKeyOf(event, occurredAt),
-      changes: changesFor(countedConditionsOf(event), report, event.timezone)
-    }))
-    .filter((effect) => effect.changes.length > 0)
-
-  const id = new ObjectId()
-  const fingerprint = fingerprintOf(input)
-  const { recorded, duplicate } = await deps.progress.recordReport({
-    _id: id,
-    reportedBy: input.reportedBy,
-    userId: input.userId,
-    key: input.idempotencyKey ?? id.toHexString(),
-    fingerprint,
-    eventType: report.eventType,
-    count: report.count,
-    value: report.value ?? null,
-    occurredAt,
-    effects,
-    appliedAt: null,
-    sweepLeaseUntil: null,
-    createdAt: now,
-    v: 2
-  } satisfies ReportDoc)
-  if (duplicate && recorded.fingerprint !== (recorded.v === 2 ? fingerprint : firstVersionFingerprintOf(input))) {
+  const read = readReport(input, now)
+  if ('problem' in read) throw badRequest(read.field ? `body.${read.field} ${read.problem}` : read.problem, read.code)
+  const { report } = read
+  const effects = effectsOf(await deps.events.findCountingAt(report.eventType, report.occurredAt), report)
+  const { recorded, duplicate } = await deps.progress.recordReport(reportDocOf(input, report, effects, now))
+  if (duplicate && !isRetryOf(recorded, input)) {
     throw conflict('This Idempotency-Key was used for a different report', 'IDEMPOTENCY_KEY_REUSED')
   }
   if (!duplicate) await deps.failurePoints?.afterReportStored?.(recorded._id)
-  if (recorded.appliedAt === null) await applyReport(deps, recorded, now)
-  deps.onOutcome?.(duplicate ? 'duplicate' : recorded.effects.length > 0 ? 'applied' : 'ignored')
+  if (recorded.appliedAt === null) await applyReport(deps, recorded, now, deps.marks)
+  deps.onOutcome?.(outcomeOf(recorded, duplicate))
   return {
     reportId: recorded._id.toHexString(),
     duplicate,
@@ -127,6 +149,126 @@ export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInp
       periodKey: periodOfEffect(effect),
       conditions: effect.changes.map((change) => change.key)
     }))
+  }
+}
+
+/** A batch item that passed its schema: a single report's fields plus its `id` (the idempotency key). */
+export type BatchItem = Omit<ReportInput, 'reportedBy' | 'idempotencyKey'> & { id: string }
+
+/**
+ * Ingests a batch (SPEC v2, "Progress — batch") under the single report's rules, in as few
+ * round trips as the data allows: one read of the events counting any of the batch's types,
+ * one unordered insert of every report (a duplicate key: a retry, read back in one query), one
+ * insert and one aggregation for counter contributions (only if any), one bulk write of
+ * progress, one write marking them applied. `items` are the results of the per-item schema
+ * check, in order: an item already found invalid is answered so in its place.
+ */
+export async function ingestBatch(
+  deps: IngestDeps,
+  now: Date,
+  reportedBy: string,
+  items: readonly ({ item: BatchItem } | { invalid: BatchReportResult })[]
+): Promise<BatchReportResult[]> {
+  const results: BatchReportResult[] = new Array(items.length)
+  const seen = new Set<string>()
+  const accepted: { index: number; input: ReportInput; report: ProgressReport }[] = []
+  for (const [index, entry] of items.entries()) {
+    if ('invalid' in entry) {
+      results[index] = entry.invalid
+      continue
+    }
+    const { id, ...fields } = entry.item
+    const input: ReportInput = { ...fields, reportedBy, idempotencyKey: id }
+    if (seen.has(id)) {
+      results[index] = { id, status: 'duplicate', detail: 'this id appears earlier in the batch' }
+      continue
+    }
+    const read = readReport(input, now)
+    if ('problem' in read) {
+      const where = read.field ? `reports.${index}.${read.field}` : `reports.${index}:`
+      results[index] = { id, status: 'invalid', detail: `${where} ${read.problem} (${read.code})` }
+      continue
+    }
+    seen.add(id)
+    accepted.push({ index, input, report: read.report })
+  }
+  if (accepted.length > 0) await ingestAccepted(deps, now, accepted, results)
+  for (const result of results) deps.onOutcome?.(result.status)
+  return results
+}
+
+async function ingestAccepted(
+  deps: IngestDeps,
+  now: Date,
+  accepted: readonly { index: number; input: ReportInput; report: ProgressReport }[],
+  results: BatchReportResult[]
+): Promise<void> {
+  const times = accepted.map(({ report }) => report.occurredAt.getTime())
+  const events = await deps.events.findCountingAny(
+    [...new Set(accepted.map(({ report }) => report.eventType))],
+    new Date(Math.min(...times)),
+    new Date(Math.max(...times))
+  )
+  const docs = accepted.map(({ input, report }) => reportDocOf(input, report, effectsOf(events, report), now))
+  const recorded = await deps.progress.recordReports(docs)
+  const toApply: ReportDoc[] = []
+  for (const [at, { recorded: stored, duplicate }] of recorded.entries()) {
+    const { index, input } = accepted[at]!
+    const id = input.idempotencyKey!
+    if (duplicate && !isRetryOf(stored, input)) {
+      results[index] = { id, status: 'invalid', detail: 'this id was used for a different report (IDEMPOTENCY_KEY_REUSED)' }
+      continue
+    }
+    if (!duplicate) await deps.failurePoints?.afterReportStored?.(stored._id)
+    // A retry of a report stored but not applied yet (a crash, or its first delivery still at work) applies it too: harmless twice.
+    if (stored.appliedAt === null) toApply.push(stored)
+    const outcome = outcomeOf(stored, duplicate)
+    results[index] = outcome === 'duplicate' ? { id, status: outcome, detail: 'received before: counted once, not again' } : { id, status: outcome }
+  }
+  if (toApply.length === 0) return
+  const applications = await Promise.all(
+    toApply.map(async (report) => ({ userId: report.userId, reportId: report._id, effects: await deps.progress.effectsNotAppliedByFirstVersion(report) }))
+  )
+  await deps.progress.applyEffectsOfMany(applications, now)
+  for (const report of toApply) await deps.failurePoints?.afterEffectsApplied?.(report._id)
+  await deps.progress.markAppliedMany(toApply.map((report) => report._id), now)
+}
+
+/**
+ * Marks reports applied a few milliseconds after their effects were, many in one write, off the
+ * request's path. Safe because applying a report is idempotent: a mark lost to a crash leaves
+ * the report unapplied, and the sweeper applies it again — changing nothing — and marks it.
+ */
+export interface AppliedMarks {
+  mark(reportId: ObjectId, now: Date): void
+  /** Writes every mark waiting (on close, and in tests). */
+  flush(): Promise<void>
+}
+
+export function createAppliedMarks(progress: ProgressRepository, { delayMs, log }: { delayMs: number; log: FastifyBaseLogger }): AppliedMarks {
+  let waiting: ObjectId[] = []
+  let latest = new Date(0)
+  let timer: NodeJS.Timeout | undefined
+  let writing: Promise<void> = Promise.resolve()
+  const flush = async () => {
+    if (timer) clearTimeout(timer)
+    timer = undefined
+    const ids = waiting
+    waiting = []
+    if (ids.length > 0) {
+      writing = writing.then(() =>
+        progress.markAppliedMany(ids, latest).catch((error) => log.warn({ err: error, reports: ids.length }, 'could not mark reports applied; the sweeper will'))
+      )
+    }
+    await writing
+  }
+  return {
+    mark(reportId, now) {
+      waiting.push(reportId)
+      if (now > latest) latest = now
+      timer ??= setTimeout(() => void flush(), delayMs)
+    },
+    flush
   }
 }
 

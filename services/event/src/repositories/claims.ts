@@ -1,4 +1,4 @@
-import { ObjectId, type Db, type Filter } from 'mongodb'
+import { MongoBulkWriteError, ObjectId, type Db, type Filter } from 'mongodb'
 import { isDuplicateKeyError, type IndexPlan, type RetiredIndexes } from '@app/platform'
 import type { ClaimStatus, DeliveryOutcome } from '../schemas/claims.js'
 import type { RewardContent } from '../schemas/rewards.js'
@@ -158,34 +158,54 @@ export interface OutboxStats {
   oldestAgeSeconds: number | null
 }
 
+/** An unordered insert that failed only because some documents were there already. */
+const allDuplicateKeys = (error: unknown) =>
+  error instanceof MongoBulkWriteError && (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).every((failure) => failure.code === 11000)
+
 export function createClaimRepository(db: Db) {
   const claims = db.collection<ClaimDoc>('claims')
   const transitions = db.collection<TransitionDoc>('claim_transitions')
 
-  /** Copies one transition to the audit trail (once, whoever gets there first), then off the claim. */
-  async function audit(claimId: ObjectId, entry: PendingTransition): Promise<void> {
+  /**
+   * Copies a claim's pending transitions to the audit trail (each once, whoever gets there
+   * first: the `_id` is chosen with the state change), then off the claim: one insert and one
+   * update however many there are. Returns the entries still pending: none.
+   */
+  async function audit(claimId: ObjectId, entries: readonly PendingTransition[]): Promise<PendingTransition[]> {
+    if (entries.length === 0) return []
+    const identified = entries.filter((entry) => entry._id)
     try {
-      if (entry._id) {
-        await transitions.insertOne({ ...entry, _id: entry._id, claimId })
-      } else {
-        // Left by an earlier version, without an id: the entry's own fields identify it.
-        const { from, to, at } = entry
-        await transitions.updateOne({ claimId, from, to, at }, { $setOnInsert: { ...entry, claimId } }, { upsert: true })
-      }
+      if (identified.length > 0) await transitions.insertMany(identified.map((entry) => ({ ...entry, _id: entry._id!, claimId })), { ordered: false })
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error
+      if (!isDuplicateKeyError(error) && !allDuplicateKeys(error)) throw error
     }
-    const copied = entry._id ? { _id: entry._id } : { to: entry.to, at: entry.at }
-    await claims.updateOne({ _id: claimId }, { $pull: { auditPending: copied } })
+    for (const entry of entries.filter((entry) => !entry._id)) {
+      // Left by an earlier version, without an id: the entry's own fields identify it.
+      const { from, to, at } = entry
+      await transitions.updateOne({ claimId, from, to, at }, { $setOnInsert: { ...entry, claimId } }, { upsert: true })
+    }
+    if (identified.length > 0) await claims.updateOne({ _id: claimId }, { $pull: { auditPending: { _id: { $in: identified.map((entry) => entry._id!) } } } })
+    for (const { to, at } of entries.filter((entry) => !entry._id)) await claims.updateOne({ _id: claimId }, { $pull: { auditPending: { to, at } } })
+    return []
   }
 
   return {
-    /** Throws a duplicate-key error when the user holds a claim in this slot already. */
+    /**
+     * Writes a new claim with its creation pending on it for the audit trail: the copy is the
+     * caller's to make (`copyAudit`, after the reply; or the claim's next transition copies it
+     * too), and the sweeper's if the process dies first. Throws a duplicate-key error when the
+     * user holds a claim in this slot already.
+     */
     async insert(claim: Omit<ClaimDoc, '_id'>, by: string): Promise<ClaimDoc> {
       const entry: PendingTransition = { _id: new ObjectId(), from: null, to: claim.status, by, at: claim.createdAt, reason: null }
-      const { insertedId } = await claims.insertOne({ ...claim, auditPending: [entry] } as ClaimDoc)
-      await audit(insertedId, entry)
-      return { ...claim, _id: insertedId }
+      const doc = { ...claim, auditPending: [entry] }
+      const { insertedId } = await claims.insertOne(doc as ClaimDoc)
+      return { ...doc, _id: insertedId }
+    },
+
+    /** Copies what is pending on the claim to the audit trail (see `insert`); harmless when nothing or another copier got there first. */
+    copyAudit: async (claim: Pick<ClaimDoc, '_id' | 'auditPending'>): Promise<void> => {
+      await audit(claim._id, claim.auditPending ?? [])
     },
 
     findById: (id: ObjectId) => claims.findOne({ _id: id }),
@@ -271,7 +291,8 @@ export function createClaimRepository(db: Db) {
         { $set: { ...set, status: to, updatedAt: now }, $push: { auditPending: entry }, ...(inc ? { $inc: inc } : {}) },
         { returnDocument: 'after' }
       )
-      if (claim) await audit(id, entry)
+      // Every entry pending on the claim goes along (its creation's, say, if nobody copied it yet).
+      if (claim) claim.auditPending = await audit(id, claim.auditPending ?? [entry])
       return claim
     },
 
@@ -283,10 +304,8 @@ export function createClaimRepository(db: Db) {
       const stranded = await claims.find({ 'auditPending.at': { $lt: olderThan } }, { projection: { auditPending: 1 } }).limit(limit).toArray()
       let copied = 0
       for (const claim of stranded) {
-        for (const entry of claim.auditPending ?? []) {
-          await audit(claim._id, entry)
-          copied += 1
-        }
+        await audit(claim._id, claim.auditPending ?? [])
+        copied += (claim.auditPending ?? []).length
       }
       return copied
     },

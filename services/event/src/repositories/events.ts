@@ -114,6 +114,20 @@ export function createEventRepository(db: Db) {
         })
         .toArray(),
 
+    /**
+     * What `findCountingAt` finds for each of many reports, in one read: active events counting
+     * any of these types whose window meets [from, to]. The caller picks each report's events.
+     */
+    findCountingAny: (eventTypes: readonly ConditionType[], from: Date, to: Date) =>
+      events
+        .find({
+          $or: [{ 'countedConditions.type': { $in: [...eventTypes] } }, { countedConditions: { $exists: false }, 'contents.type': { $in: [...eventTypes] } }],
+          activate: true,
+          startedAt: { $lte: to },
+          endedAt: { $gt: from }
+        })
+        .toArray(),
+
     /** Events written before `countedConditions` existed, for the start-up migration. */
     withoutCountedConditions: () => events.find({ countedConditions: { $exists: false } }, { projection: { contents: 1 } }).toArray(),
 

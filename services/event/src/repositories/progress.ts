@@ -100,7 +100,7 @@ export const retiredProgressIndexes: RetiredIndexes = {
 
 /** A report lands in one period per event, so (report, event, counter) names a contribution. */
 const contributionId = (reportId: ObjectId, eventId: ObjectId, key: string) => `${reportId.toHexString()}:${eventId.toHexString()}:${key}`
-const counterOf = (eventId: ObjectId, periodKey: string, key: string) => `${eventId.toHexString()}:${periodKey}:${key}`
+const counterOf = (userId: string, eventId: ObjectId, periodKey: string, key: string) => `${userId}:${eventId.toHexString()}:${periodKey}:${key}`
 
 /**
  * The update for one event's progress: day and quest changes are sets (adding a day twice is
@@ -108,13 +108,17 @@ const counterOf = (eventId: ObjectId, periodKey: string, key: string) => `${even
  * before a concurrent report's contribution can never lower what that report wrote). Every part
  * is idempotent, so applying a report again — any time, any number of times — changes nothing.
  */
-function updateFor(effect: ReportEffect, sums: ReadonlyMap<string, number>, now: Date): UpdateFilter<ProgressDoc> {
-  const $addToSet: Record<string, string> = {}
+function updateFor(userId: string, effect: ReportEffect, sums: ReadonlyMap<string, number>, now: Date): UpdateFilter<ProgressDoc> {
+  const $addToSet: Record<string, { $each: string[] }> = {}
   const $max: Record<string, number> = {}
   const $set: Record<string, unknown> = { updatedAt: now }
   for (const change of effect.changes) {
-    if ('addDay' in change) $addToSet[`state.${change.key}.days`] = change.addDay
-    else if ('add' in change) $max[`state.${change.key}.sum`] = sums.get(counterOf(effect.eventId, periodOfEffect(effect), change.key)) ?? change.add
+    if ('addDay' in change) ($addToSet[`state.${change.key}.days`] ??= { $each: [] }).$each.push(change.addDay)
+    else if ('add' in change) {
+      // Several reports of one batch may add to one counter: the sum read covers them all.
+      const sum = sums.get(counterOf(userId, effect.eventId, periodOfEffect(effect), change.key)) ?? change.add
+      $max[`state.${change.key}.sum`] = Math.max(sum, $max[`state.${change.key}.sum`] ?? 0)
+    }
     else $set[`state.${change.key}.done`] = true
   }
   return {
@@ -123,6 +127,13 @@ function updateFor(effect: ReportEffect, sums: ReadonlyMap<string, number>, now:
     ...(Object.keys($addToSet).length > 0 ? { $addToSet } : {}),
     ...(Object.keys($max).length > 0 ? { $max } : {})
   } as UpdateFilter<ProgressDoc>
+}
+
+/** One report's effects, to apply for one user. */
+export interface ReportApplication {
+  userId: string
+  reportId: ObjectId
+  effects: readonly ReportEffect[]
 }
 
 /** Indexes of the operations a bulk write lost to a unique index; null for any other failure. */
@@ -138,23 +149,29 @@ export function createProgressRepository(db: Db) {
   const reports = db.collection<ReportDoc>('progress_reports')
   const contributions = db.collection<ContributionDoc>('progress_contributions')
 
-  /** Records each counter contribution once; ones recorded before (a retry, a racing duplicate) are skipped. */
-  async function contribute(userId: string, reportId: ObjectId, effects: readonly ReportEffect[], now: Date): Promise<Map<string, number>> {
-    const docs: ContributionDoc[] = effects.flatMap((effect) =>
-      effect.changes.flatMap((change) =>
-        'add' in change
-          ? [
-              {
-                _id: contributionId(reportId, effect.eventId, change.key),
-                userId,
-                eventId: effect.eventId,
-                periodKey: periodOfEffect(effect),
-                key: change.key,
-                amount: change.add,
-                at: now
-              }
-            ]
-          : []
+  /**
+   * Records each counter contribution of these reports once (ones recorded before — a retry, a
+   * racing duplicate — are skipped), then reads every counter they touch summed: one insert and
+   * one aggregation for any number of reports.
+   */
+  async function contribute(applications: readonly ReportApplication[], now: Date): Promise<Map<string, number>> {
+    const docs: ContributionDoc[] = applications.flatMap(({ userId, reportId, effects }) =>
+      effects.flatMap((effect) =>
+        effect.changes.flatMap((change) =>
+          'add' in change
+            ? [
+                {
+                  _id: contributionId(reportId, effect.eventId, change.key),
+                  userId,
+                  eventId: effect.eventId,
+                  periodKey: periodOfEffect(effect),
+                  key: change.key,
+                  amount: change.add,
+                  at: now
+                }
+              ]
+            : []
+        )
       )
     )
     if (docs.length === 0) return new Map()
@@ -163,20 +180,59 @@ export function createProgressRepository(db: Db) {
     } catch (error) {
       if (duplicateKeyOperations(error) === null && !isDuplicateKeyError(error)) throw error
     }
+    const distinct = <T>(values: T[]) => [...new Map(values.map((value) => [String(value), value])).values()]
     const sums = await contributions
-      .aggregate<{ _id: { eventId: ObjectId; periodKey: string; key: string }; sum: number }>([
+      .aggregate<{ _id: { userId: string; eventId: ObjectId; periodKey: string; key: string }; sum: number }>([
         {
+          // A superset of the counters touched (each field on its own): the map is read by exact counter.
           $match: {
-            userId,
-            eventId: { $in: [...new Set(docs.map((doc) => doc.eventId))] },
-            periodKey: { $in: [...new Set(docs.map((doc) => doc.periodKey))] },
-            key: { $in: [...new Set(docs.map((doc) => doc.key))] }
+            userId: { $in: distinct(docs.map((doc) => doc.userId)) },
+            eventId: { $in: distinct(docs.map((doc) => doc.eventId)) },
+            periodKey: { $in: distinct(docs.map((doc) => doc.periodKey)) },
+            key: { $in: distinct(docs.map((doc) => doc.key)) }
           }
         },
-        { $group: { _id: { eventId: '$eventId', periodKey: '$periodKey', key: '$key' }, sum: { $sum: '$amount' } } }
+        { $group: { _id: { userId: '$userId', eventId: '$eventId', periodKey: '$periodKey', key: '$key' }, sum: { $sum: '$amount' } } }
       ])
       .toArray()
-    return new Map(sums.map((row) => [counterOf(row._id.eventId, row._id.periodKey, row._id.key), row.sum]))
+    return new Map(sums.map((row) => [counterOf(row._id.userId, row._id.eventId, row._id.periodKey, row._id.key), row.sum]))
+  }
+
+  /**
+   * Applies reports' effects to progress, exactly once per (report, event) however often it runs
+   * (see `updateFor`, `contribute`): the counters first, then one unordered bulk write with one
+   * update per (user, event, period) touched. Two first upserts for a new (user, event, period)
+   * racing hit the unique index; the losers are sent again and then find the document.
+   */
+  async function applyAll(applications: readonly ReportApplication[], now: Date): Promise<void> {
+    if (applications.every((application) => application.effects.length === 0)) return
+    const sums = await contribute(applications, now)
+    const targets = new Map<string, { userId: string; effect: ReportEffect; changes: StateChange[] }>()
+    for (const { userId, effects } of applications) {
+      for (const effect of effects) {
+        const target = counterOf(userId, effect.eventId, periodOfEffect(effect), '')
+        const known = targets.get(target)
+        if (known) known.changes.push(...effect.changes)
+        else targets.set(target, { userId, effect, changes: [...effect.changes] })
+      }
+    }
+    let pending: AnyBulkWriteOperation<ProgressDoc>[] = [...targets.values()].map(({ userId, effect, changes }) => ({
+      updateOne: {
+        filter: { userId, eventId: effect.eventId, periodKey: periodOfEffect(effect) },
+        update: updateFor(userId, { ...effect, changes }, sums, now),
+        upsert: true
+      }
+    }))
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await progress.bulkWrite(pending, { ordered: false })
+        return
+      } catch (error) {
+        const duplicates = duplicateKeyOperations(error)
+        if (duplicates === null || attempt === 3) throw error
+        pending = duplicates.map((index) => pending[index]!)
+      }
+    }
   }
 
   return {
@@ -212,30 +268,11 @@ export function createProgressRepository(db: Db) {
       }
     },
 
-    /**
-     * Applies a report's effects to each event's progress, exactly once per (report, event)
-     * however often it runs (see `updateFor`, `contribute`): one insert and one sum for the
-     * counters it adds to, then one unordered bulk write for all events. Two first upserts for
-     * a new (user, event) racing hit the unique index; the losers are sent again and then find
-     * the document.
-     */
-    async applyEffects(userId: string, reportId: ObjectId, effects: readonly ReportEffect[], now: Date): Promise<void> {
-      if (effects.length === 0) return
-      const sums = await contribute(userId, reportId, effects, now)
-      let pending: AnyBulkWriteOperation<ProgressDoc>[] = effects.map((effect) => ({
-        updateOne: { filter: { userId, eventId: effect.eventId, periodKey: periodOfEffect(effect) }, update: updateFor(effect, sums, now), upsert: true }
-      }))
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await progress.bulkWrite(pending, { ordered: false })
-          return
-        } catch (error) {
-          const duplicates = duplicateKeyOperations(error)
-          if (duplicates === null || attempt === 3) throw error
-          pending = duplicates.map((index) => pending[index]!)
-        }
-      }
-    },
+    /** Applies one report's effects (see `applyAll`). */
+    applyEffects: (userId: string, reportId: ObjectId, effects: readonly ReportEffect[], now: Date) => applyAll([{ userId, reportId, effects }], now),
+
+    /** Applies many reports' effects in one insert, one aggregation and one bulk write (see `applyAll`). */
+    applyEffectsOfMany: applyAll,
 
     /**
      * The effects of a first-version report that the first version had applied to none of the
@@ -250,6 +287,42 @@ export function createProgressRepository(db: Db) {
       const done = new Set(applied.map((doc) => doc.eventId.toHexString()))
       return report.effects.filter((effect) => !done.has(effect.eventId.toHexString()))
     },
+
+    /**
+     * Stores new reports in one unordered insert; for each whose scope (reporter, user, key) holds
+     * one already, returns that one instead (read in one query). `duplicate[i]` says which.
+     */
+    async recordReports(docs: readonly ReportDoc[]): Promise<{ recorded: ReportDoc; duplicate: boolean }[]> {
+      if (docs.length === 0) return []
+      let lost: number[] = []
+      try {
+        await reports.insertMany([...docs], { ordered: false })
+      } catch (error) {
+        const duplicates = duplicateKeyOperations(error)
+        if (duplicates === null) throw error
+        lost = duplicates
+      }
+      if (lost.length === 0) return docs.map((recorded) => ({ recorded, duplicate: false }))
+      const [first] = docs
+      const existing = await reports
+        .find({ reportedBy: first!.reportedBy, $or: lost.map((index) => ({ userId: docs[index]!.userId, key: docs[index]!.key })) })
+        .toArray()
+      const byScope = new Map(existing.map((doc) => [`${doc.userId}\u0000${doc.key}`, doc]))
+      const lostSet = new Set(lost)
+      return docs.map((doc, index) => {
+        if (!lostSet.has(index)) return { recorded: doc, duplicate: false }
+        const recorded = byScope.get(`${doc.userId}\u0000${doc.key}`)
+        // Deleted between the insert and the read (the retention clean-up): too rare to be worth a second pass.
+        if (!recorded) throw new Error(`progress report ${doc.key} vanished while being recorded`)
+        return { recorded, duplicate: true }
+      })
+    },
+
+    /** Marks these reports applied, in one write. */
+    markAppliedMany: (reportIds: readonly ObjectId[], now: Date) =>
+      reportIds.length === 0
+        ? Promise.resolve()
+        : reports.updateMany({ _id: { $in: [...reportIds] }, appliedAt: null }, { $set: { appliedAt: now, sweepLeaseUntil: null } }).then(() => {}),
 
     markApplied: (reportId: ObjectId, now: Date) =>
       reports.updateOne({ _id: reportId, appliedAt: null }, { $set: { appliedAt: now, sweepLeaseUntil: null } }),

@@ -1,6 +1,7 @@
 import type { Db, Filter, ObjectId } from 'mongodb'
 import type { IndexPlan } from '@app/platform'
 import type { Condition } from '../schemas/conditions.js'
+import type { EventDoc } from './events.js'
 import type { RandomContentsInput, RewardContent } from '../schemas/rewards.js'
 import { findPage, type PageRequest } from '@app/platform'
 import { atVersion } from './versions.js'
@@ -59,6 +60,16 @@ export function createRewardRepository(db: Db) {
     },
 
     findById: (id: ObjectId) => rewards.findOne({ _id: id }),
+
+    /** A bundle and its event, in one read (a claim's first look-up). Null: no such bundle; `event` null: no such event. */
+    async findWithEvent(id: ObjectId): Promise<{ reward: RewardDoc; event: EventDoc | null } | null> {
+      const [found] = await rewards
+        .aggregate<RewardDoc & { event: EventDoc[] }>([{ $match: { _id: id } }, { $lookup: { from: 'events', localField: 'eventId', foreignField: '_id', as: 'event' } }])
+        .toArray()
+      if (!found) return null
+      const { event, ...reward } = found
+      return { reward, event: event[0] ?? null }
+    },
 
     /** The bundles of these events, oldest first (the order they were added), at most `limit` in all. */
     findByEvents: (eventIds: readonly ObjectId[], limit: number) =>

@@ -48,7 +48,15 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // Audiences are judged from the token (older tokens carry no tags: none).
         tags: request.user.tags ?? []
       })
-      return reply.code(201).send(toClaim(await app.delivery.deliverLeased(claim), readerOf(request.user)))
+      // The first delivery's transition copies the creation to the audit trail with its own; whatever is left pending
+      // (a claim waiting for approval or a resume, a delivery not final yet) is copied once the reply is out.
+      const delivered = await app.delivery.deliverLeased(claim)
+      if ((delivered.auditPending ?? []).length > 0) {
+        reply.raw.once('finish', () => {
+          claims.copyAudit(delivered).catch((error) => request.log.warn({ err: error, claimId: delivered._id.toHexString() }, 'audit copy failed; the sweeper copies it'))
+        })
+      }
+      return reply.code(201).send(toClaim(delivered, readerOf(request.user)))
     }
   )
 

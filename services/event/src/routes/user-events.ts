@@ -2,9 +2,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { Role, problemResponses } from '@app/contracts'
 import { actingUserId, isStaff, notFound } from '@app/platform'
-import { ingestReport } from '../progress/ingest.js'
+import { checkBatchItems, batchEnvelopeCompiler } from '../progress/batch-items.js'
+import { ingestBatch, ingestReport } from '../progress/ingest.js'
 import { playerView, storedUserEvent } from '../progress/view.js'
-import { IdempotencyHeaders, ProgressReportBody, ProgressReportReply, UserEventPage, UserEventsQuery } from '../schemas/progress.js'
+import {
+  IdempotencyHeaders,
+  MAX_BATCH_REPORTS,
+  ProgressReportBatchBody,
+  ProgressReportBatchReply,
+  ProgressReportBody,
+  ProgressReportReply,
+  UserEventPage,
+  UserEventsQuery
+} from '../schemas/progress.js'
 import { bearer } from './openapi.js'
 
 const tags = ['progress']
@@ -88,6 +98,34 @@ export const userEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         reportedBy: request.user.sub,
         idempotencyKey: request.headers['idempotency-key']
       })
+  )
+
+  app.post(
+    '/user-events/process/batch',
+    {
+      schema: {
+        tags,
+        ...bearer,
+        operationId: 'reportProgressBatch',
+        summary: `Report up to ${MAX_BATCH_REPORTS} progress reports at once (game servers, operators)`,
+        description:
+          'Each report as `POST /user-events/process` would take it, with its `id` as its idempotency key (the same ' +
+          'key space as `Idempotency-Key`: scoped to your account and the user). The answer has one result per report, ' +
+          'in order: `applied` (counted toward at least one event), `duplicate` (this id was received before, or ' +
+          'earlier in this batch: nothing counted again), `ignored` (stored; no active event counts it), `invalid` ' +
+          '(not a valid report, or an id used before for a different report; `detail` names the field). Only a ' +
+          'malformed envelope (no `reports`, not an array, more than 500, another field) is a 400. Resending the ' +
+          'whole batch after a lost reply is safe.',
+        body: ProgressReportBatchBody,
+        response: { 200: ProgressReportBatchReply, ...problemResponses(400, 401, 403, 413, 415) }
+      },
+      // The route checks the envelope only; each item is checked in the handler, so a bad one is `invalid` in its place.
+      validatorCompiler: batchEnvelopeCompiler
+    },
+    async (request) => ({
+      // Every role allowed here may report for any player (SERVICE, and staff acting for one).
+      results: await ingestBatch(app.ingest, app.clock(), request.user.sub, checkBatchItems(request.body.reports))
+    })
   )
 
   app.post(

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { DateTimeString, ObjectIdString, PageQuery, pageOf } from '@app/contracts'
 import { CONDITION_TYPES, type ConditionType } from './conditions.js'
 import { discriminatedUnion } from './union.js'
@@ -45,6 +45,92 @@ export const ProgressReportBody = discriminatedUnion(
   }
 )
 export type ProgressReportBody = Static<typeof ProgressReportBody>
+
+/** A batch report's `id`: its idempotency key, in the same key space as the single report's `Idempotency-Key`. */
+const BatchReportId = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[\\x21-\\x7E]+$',
+  description: "The report's idempotency key, in the same key space as `Idempotency-Key` on a single report (scoped to your account and the user)",
+  examples: ['login-682c1aaa-2025-05-12']
+})
+
+/** The branches of a batch item: a single report's fields plus its `id`. */
+const batchReportOf = <const T extends ConditionType>(eventType: T, title: string, options: { needsValue?: boolean } = {}) => {
+  const single = reportOf(eventType, title, options)
+  return Type.Object({ id: BatchReportId, ...single.properties }, { additionalProperties: false, title })
+}
+
+/** One report of a batch, chosen by `eventType`; each item is validated on its own (a bad one is `invalid`, not a 400). */
+export const BatchProgressReport = discriminatedUnion(
+  'eventType',
+  [
+    batchReportOf('attendance', 'BatchAttendanceReport'),
+    batchReportOf('login_streak', 'BatchLoginStreakReport'),
+    batchReportOf('quest', 'BatchQuestReport', { needsValue: true }),
+    batchReportOf('invite', 'BatchInviteReport'),
+    batchReportOf('purchase', 'BatchPurchaseReport')
+  ],
+  {
+    title: 'BatchProgressReport',
+    description: 'A progress report in a batch, chosen by `eventType`: the single report\'s fields plus its `id`',
+    examples: [{ id: 'checkin-682c1aaa-2025-05-12', eventType: 'attendance', userId: '682c1aaa6fb6c7f00ae8ae33' }]
+  }
+)
+export type BatchProgressReport = Static<typeof BatchProgressReport>
+
+export const MAX_BATCH_REPORTS = 500
+
+const batchBodyOf = (item: TSchema) =>
+  Type.Object(
+    { reports: Type.Array(item, { minItems: 1, maxItems: MAX_BATCH_REPORTS, description: `1–${MAX_BATCH_REPORTS} reports; each is judged on its own` }) },
+    {
+      additionalProperties: false,
+      title: 'ProgressReportBatch',
+      examples: [
+        {
+          reports: [
+            { id: 'checkin-682c1aaa-2025-05-12', eventType: 'attendance', userId: '682c1aaa6fb6c7f00ae8ae33' },
+            { id: 'quest-682c1aaa-q-17', eventType: 'quest', userId: '682c1aaa6fb6c7f00ae8ae33', value: 'q-17' }
+          ]
+        }
+      ]
+    }
+  )
+
+/** The batch as documented: every item's shape (OpenAPI, clients). */
+export const ProgressReportBatchBody = batchBodyOf(BatchProgressReport)
+export type ProgressReportBatchBody = Static<typeof ProgressReportBatchBody>
+/**
+ * The batch as the route validates it: the envelope strictly, each item only as "some value",
+ * since a bad item must be answered `invalid` in its place rather than fail the whole batch.
+ */
+export const ProgressReportBatchEnvelope = batchBodyOf(Type.Unknown())
+
+export const BATCH_REPORT_STATUSES = ['applied', 'duplicate', 'ignored', 'invalid'] as const
+export type BatchReportStatus = (typeof BATCH_REPORT_STATUSES)[number]
+
+export const BatchReportResult = Type.Object(
+  {
+    id: Type.Union([Type.String(), Type.Null()], { description: "The report's `id` as sent (null: the item had none that could be read)" }),
+    status: Type.Unsafe<BatchReportStatus>({
+      type: 'string',
+      enum: [...BATCH_REPORT_STATUSES],
+      description:
+        'applied: counted toward at least one event; duplicate: this id was received before (or earlier in this batch), nothing counted again; ' +
+        'ignored: stored, but no active event counts it; invalid: not a valid report (see `detail`), nothing stored'
+    }),
+    detail: Type.Optional(Type.String({ description: 'Why it is invalid or a duplicate', examples: ['reports.3.value: must have required property \'value\''] }))
+  },
+  { additionalProperties: false, title: 'BatchReportResult' }
+)
+export type BatchReportResult = Static<typeof BatchReportResult>
+
+export const ProgressReportBatchReply = Type.Object(
+  { results: Type.Array(BatchReportResult, { description: 'One per report, in the order sent' }) },
+  { additionalProperties: false, title: 'ProgressReportBatchResult' }
+)
+export type ProgressReportBatchReply = Static<typeof ProgressReportBatchReply>
 
 /** Headers are open (Authorization and friends); only the one we read is described. */
 export const IdempotencyHeaders = Type.Object({
