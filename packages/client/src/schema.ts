@@ -355,6 +355,28 @@ export interface paths {
         patch: operations["updateEvent"];
         trace?: never;
     };
+    "/event-gateway/event/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An event's figures: participants, conditions holding, claims per bundle and per day, delivery time
+         * @description All figures are of one period: for a recurring event the current one unless `periodKey` names another (conditions are judged and claims made per period); otherwise the whole event (`all`). `participants`: players with progress in the period; `holding`: those for whom each of the event's conditions holds now, judged as a claim judges it; `claimsPerDay`: by calendar day in the event's timezone; `stockLeft` is the bundle's, across periods; `deliveryMs`: from entering `processing` to completed.
+         *
+         *     Roles allowed by the gateway: OPERATOR, AUDITOR, ADMIN.
+         */
+        get: operations["getEventStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/event-gateway/rewards": {
         parameters: {
             query?: never;
@@ -409,6 +431,28 @@ export interface paths {
          *     Roles allowed by the gateway: OPERATOR, ADMIN.
          */
         patch: operations["updateReward"];
+        trace?: never;
+    };
+    "/event-gateway/rewards/{id}/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dry run: could this player claim this bundle now, and if not, why
+         * @description Judged exactly as a claim made now would be, but nothing is written. `reasons` lists every refusal in the order the claim checks them, so the first is the code the claim would answer with: NOT_VISIBLE (the event's audience excludes the player), ALREADY_CLAIMED (with `claimId`), EVENT_INACTIVE, EVENT_NOT_STARTED, EVENT_ENDED, REWARD_INACTIVE, CONDITIONS_NOT_MET (with each unmet condition, its value and target), OUT_OF_STOCK. A bundle or event that does not exist is a 404, as for the claim.
+         *
+         *     Roles allowed by the gateway: OPERATOR, AUDITOR, ADMIN.
+         */
+        get: operations["getRewardEligibility"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/event-gateway/user-events": {
@@ -657,6 +701,50 @@ export interface paths {
         patch: operations["retryClaim"];
         trace?: never;
     };
+    "/event-gateway/user-reward-claims/bulk-approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve many pending claims: a result per claim
+         * @description Each id is its own conditional transition with its audit row, exactly as the single route would make it (an approved claim is delivered as a single approval delivers it); the reply has a result per id, in the order sent. A claim not decided has a `code`: `INVALID_TRANSITION` (not pending, or another decision won the race — `status` says what it is now), `SELF_APPROVAL` (a claim of your own account), `CLAIM_NOT_FOUND`. At most 500 ids, each once (else 400 naming `ids`).
+         *
+         *     Roles allowed by the gateway: OPERATOR, ADMIN.
+         */
+        post: operations["bulkApproveClaims"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/event-gateway/user-reward-claims/bulk-reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject many pending claims with one reason: a result per claim
+         * @description Each id is its own conditional transition with its audit row, exactly as the single route would make it (an approved claim is delivered as a single approval delivers it); the reply has a result per id, in the order sent. A claim not decided has a `code`: `INVALID_TRANSITION` (not pending, or another decision won the race — `status` says what it is now), `SELF_APPROVAL` (a claim of your own account), `CLAIM_NOT_FOUND`. At most 500 ids, each once (else 400 naming `ids`). The reason is for staff, as with a single rejection.
+         *
+         *     Roles allowed by the gateway: OPERATOR, ADMIN.
+         */
+        post: operations["bulkRejectClaims"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/event-gateway/user-reward-claims/me": {
         parameters: {
             query?: never;
@@ -669,6 +757,72 @@ export interface paths {
          * @description Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN.
          */
         get: operations["listMyClaims"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/event-gateway/user-rewards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A player's granted rewards, newest first (support)
+         * @description Completed claims and make-good grants (with their reason), however they were delivered.
+         *
+         *     Roles allowed by the gateway: OPERATOR, AUDITOR, ADMIN.
+         */
+        get: operations["listGrantedRewards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/event-gateway/user-rewards/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make-good grant outside any event, delivered like a claim
+         * @description No approval: the grant is `processing` at once and delivered under the delivery contract with its own id as Idempotency-Key (`eventId`/`rewardId` null, `kind: "grant"` in the body sent), retried, swept, retried or resolved by operators like a claim, and listed in the player's granted rewards once completed. The `Idempotency-Key` header is required: the same key for the same player is the same grant (200 with it; 201 when this request made it). Audited as `grant.create`. Not to your own account (403 SELF_APPROVAL).
+         *
+         *     Roles allowed by the gateway: OPERATOR, ADMIN.
+         */
+        post: operations["createGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/event-gateway/user-rewards/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rewards granted to you, newest first
+         * @description Completed claims and make-good grants, however they were delivered.
+         *
+         *     Roles allowed by the gateway: USER.
+         */
+        get: operations["listMyGrantedRewards"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1028,6 +1182,57 @@ export interface components {
              */
             status: "applied" | "duplicate" | "ignored" | "invalid";
         };
+        /** BulkApproval */
+        BulkApproval: {
+            /**
+             * @description Claims to decide, at most 500, each once
+             * @example [
+             *       "682c1ddd6fb6c7f00ae8ae60",
+             *       "682c1ddd6fb6c7f00ae8ae61"
+             *     ]
+             */
+            ids: string[];
+        };
+        /** BulkDecisionResult */
+        BulkDecisionResult: {
+            code?: components["schemas"]["BulkRefusalCode"];
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            id: string;
+            status: components["schemas"]["BulkDecisionStatus"];
+        };
+        /** BulkDecisionResults */
+        BulkDecisionResults: {
+            /** @description One per id, in the order of the request */
+            results: components["schemas"]["BulkDecisionResult"][];
+        };
+        /**
+         * BulkDecisionStatus
+         * @description The claim's status after this request: what the decision made of it (`processing`, `completed`, `failed` after an approval; `rejected`), or — with a `code` — the state it is in instead (after a lost race, the other decision's); `not_found` for an id that names no claim
+         * @enum {string}
+         */
+        BulkDecisionStatus: "pending" | "processing" | "completed" | "rejected" | "failed" | "not_found";
+        /**
+         * BulkRefusalCode
+         * @description Present when this claim was not decided: `INVALID_TRANSITION` (not pending, or another decision won), `SELF_APPROVAL` (your own claim), `CLAIM_NOT_FOUND`
+         * @enum {string}
+         */
+        BulkRefusalCode: "CLAIM_NOT_FOUND" | "SELF_APPROVAL" | "INVALID_TRANSITION";
+        /** BulkRejection */
+        BulkRejection: {
+            /**
+             * @description Claims to decide, at most 500, each once
+             * @example [
+             *       "682c1ddd6fb6c7f00ae8ae60",
+             *       "682c1ddd6fb6c7f00ae8ae61"
+             *     ]
+             */
+            ids: string[];
+            /** @example Duplicate account */
+            reason: string;
+        };
         /** BulkTagResult */
         BulkTagResult: {
             /** @example The account would have 21 tags; at most 20 */
@@ -1099,6 +1304,17 @@ export interface components {
             /** @description Units left (null: unlimited) */
             stockLeft: number | null;
         };
+        /** BundleStats */
+        BundleStats: {
+            claims: components["schemas"]["ClaimCounts"];
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            rewardId: string;
+            /** @description Units left across all periods; null: unlimited */
+            stockLeft: number | null;
+        };
         /**
          * CircuitState
          * @description The answering instance's circuit breaker in front of the delivery system
@@ -1113,16 +1329,14 @@ export interface components {
              */
             createdAt: string;
             delivery: components["schemas"]["ClaimDelivery"];
-            /**
-             * @description ObjectId (24 hex characters)
-             * @example 682c1aaa6fb6c7f00ae8ae33
-             */
-            eventId: string;
+            /** @description null on a make-good grant */
+            eventId: string | null;
             /**
              * @description ObjectId (24 hex characters)
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             id: string;
+            kind: components["schemas"]["ClaimKind"];
             /**
              * @description The period claimed in: `all` for an event without recurrence
              * @example all
@@ -1130,11 +1344,8 @@ export interface components {
             periodKey: string;
             /** @description Why it was rejected or failed: to staff in the words given, to the player a generic sentence */
             reason: string | null;
-            /**
-             * @description ObjectId (24 hex characters)
-             * @example 682c1aaa6fb6c7f00ae8ae33
-             */
-            rewardId: string;
+            /** @description null on a make-good grant */
+            rewardId: string | null;
             /** @description What this claim grants, fixed when it was made: the bundle's contents, then what its random table rolled */
             rewards: components["schemas"]["RewardContent"][];
             status: components["schemas"]["ClaimStatus"];
@@ -1148,6 +1359,22 @@ export interface components {
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             userId: string;
+        };
+        /**
+         * ClaimCounts
+         * @description The period's claims of the bundle, by status
+         */
+        ClaimCounts: {
+            /** @example 12 */
+            completed: number;
+            /** @example 12 */
+            failed: number;
+            /** @example 12 */
+            pending: number;
+            /** @example 12 */
+            processing: number;
+            /** @example 12 */
+            rejected: number;
         };
         /** ClaimDelivery */
         ClaimDelivery: {
@@ -1173,16 +1400,14 @@ export interface components {
              */
             createdAt: string;
             delivery: components["schemas"]["ClaimDelivery"];
-            /**
-             * @description ObjectId (24 hex characters)
-             * @example 682c1aaa6fb6c7f00ae8ae33
-             */
-            eventId: string;
+            /** @description null on a make-good grant */
+            eventId: string | null;
             /**
              * @description ObjectId (24 hex characters)
              * @example 682c1aaa6fb6c7f00ae8ae33
              */
             id: string;
+            kind: components["schemas"]["ClaimKind"];
             /**
              * @description The period claimed in: `all` for an event without recurrence
              * @example all
@@ -1190,11 +1415,8 @@ export interface components {
             periodKey: string;
             /** @description Why it was rejected or failed: to staff in the words given, to the player a generic sentence */
             reason: string | null;
-            /**
-             * @description ObjectId (24 hex characters)
-             * @example 682c1aaa6fb6c7f00ae8ae33
-             */
-            rewardId: string;
+            /** @description null on a make-good grant */
+            rewardId: string | null;
             /** @description What this claim grants, fixed when it was made: the bundle's contents, then what its random table rolled */
             rewards: components["schemas"]["RewardContent"][];
             status: components["schemas"]["ClaimStatus"];
@@ -1224,6 +1446,13 @@ export interface components {
              */
             userId?: string;
         };
+        /**
+         * ClaimKind
+         * @description `claim`: a player claimed a bundle; `grant`: a make-good grant by staff (no event or bundle), delivered the same way
+         * @example claim
+         * @enum {string}
+         */
+        ClaimKind: "claim" | "grant";
         /** ClaimPage */
         ClaimPage: {
             items: components["schemas"]["Claim"][];
@@ -1242,6 +1471,16 @@ export interface components {
              * @example Checked the game ledger: 500 GOLD granted on 2026-11-30, ticket OPS-4411
              */
             note: string;
+        };
+        /** ClaimsPerDay */
+        ClaimsPerDay: {
+            /** @example 12 */
+            count: number;
+            /**
+             * @description Calendar day in the event's timezone
+             * @example 2026-12-01
+             */
+            day: string;
         };
         /**
          * ClaimStatus
@@ -1350,6 +1589,16 @@ export interface components {
             status: "failed";
         };
         /**
+         * DeliveryLatency
+         * @description Completed claims of the period: from entering `processing` (created, or approved) to completed, in ms (nearest-rank percentiles)
+         */
+        DeliveryLatency: {
+            /** @description null: no delivered claim yet */
+            p50: number | null;
+            /** @description null: no delivered claim yet */
+            p95: number | null;
+        };
+        /**
          * DeliveryMode
          * @description `http`: grants go to REWARD_DELIVERY_URL; `ledger`: to the built-in ledger
          * @enum {string}
@@ -1377,6 +1626,53 @@ export interface components {
             pausedAt: string | null;
             pausedBy: string | null;
         };
+        /** Eligibility */
+        Eligibility: {
+            /** @description A claim made now would be accepted (the stock could still run out in between) */
+            claimable: boolean;
+            /** @description The event's and the bundle's conditions, measured on the player's progress in this period */
+            conditions: components["schemas"]["ConditionProgress"][];
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            eventId: string;
+            /**
+             * @description The period a claim made now would be in (`all`: the whole event)
+             * @example all
+             * @example 2026-12-01
+             */
+            periodKey: string;
+            /** @description Every reason a claim would be refused, in the order the claim checks them: the first is the code the claim would answer with */
+            reasons: components["schemas"]["EligibilityReason"][];
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            rewardId: string;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            userId: string;
+            /** @description Whether the event's audience admits the player, judged from the account's tags as auth holds them now (the player's token carries them from the next refresh on); null when it could not be judged — auth unreachable or no such account — and then no NOT_VISIBLE reason is given */
+            visible: boolean | null;
+        };
+        /** EligibilityReason */
+        EligibilityReason: {
+            /** @description ALREADY_CLAIMED: the claim holding the slot */
+            claimId?: string;
+            code: components["schemas"]["EligibilityReasonCode"];
+            /** @example Conditions not met: attendance 1/3 */
+            detail: string;
+            /** @description CONDITIONS_NOT_MET: each condition that does not hold, with its value and target */
+            unmet?: components["schemas"]["ConditionProgress"][];
+        };
+        /**
+         * EligibilityReasonCode
+         * @enum {string}
+         */
+        EligibilityReasonCode: "NOT_VISIBLE" | "ALREADY_CLAIMED" | "EVENT_INACTIVE" | "EVENT_NOT_STARTED" | "EVENT_ENDED" | "REWARD_INACTIVE" | "CONDITIONS_NOT_MET" | "OUT_OF_STOCK";
         /** EndedSessions */
         EndedSessions: {
             /** @description Sessions that were open and are now ended */
@@ -1425,6 +1721,21 @@ export interface components {
             updatedAt: string;
             /** @description Raised by every edit; send it back with the next one */
             version: number;
+        };
+        /** EventConditionStats */
+        EventConditionStats: {
+            /**
+             * @description Participants for whom the condition holds now
+             * @example 830
+             */
+            holding: number;
+            /** @description Position in the event's `contents` */
+            index: number;
+            /**
+             * @example attendance
+             * @enum {string}
+             */
+            type: "attendance" | "login_streak" | "quest" | "invite" | "purchase" | "any";
         };
         /** EventInput */
         EventInput: {
@@ -1482,6 +1793,21 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last one */
             nextCursor: string | null;
         };
+        /** EventStats */
+        EventStats: {
+            /** @description Every bundle of the event, oldest first */
+            bundles: components["schemas"]["BundleStats"][];
+            /** @description Claims made in the period, per calendar day in the event's timezone, days without claims left out, oldest first */
+            claimsPerDay: components["schemas"]["ClaimsPerDay"][];
+            /** @description The event's own conditions, in order */
+            conditions: components["schemas"]["EventConditionStats"][];
+            deliveryMs: components["schemas"]["DeliveryLatency"];
+            /**
+             * @description Players with progress in the period
+             * @example 1520
+             */
+            participants: number;
+        };
         /**
          * EventStatus
          * @enum {string}
@@ -1528,6 +1854,53 @@ export interface components {
              * @example 1
              */
             version?: number;
+        };
+        /** GrantedReward */
+        GrantedReward: {
+            /** @description null on a make-good grant */
+            eventId: string | null;
+            /**
+             * Format: date-time
+             * @example 2025-05-11T06:09:53.361Z
+             */
+            grantedAt: string;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            id: string;
+            /**
+             * @description `claim`: a claimed bundle; `grant`: a make-good grant
+             * @enum {string}
+             */
+            kind: "claim" | "grant";
+            /** @description Staff only: a make-good grant's reason */
+            reason?: string;
+            /** @description null on a make-good grant */
+            rewardId: string | null;
+            /** @description What was granted */
+            rewards: components["schemas"]["RewardContent"][];
+        };
+        /** GrantedRewardPage */
+        GrantedRewardPage: {
+            items: components["schemas"]["GrantedReward"][];
+            /** @description Pass as `cursor` for the next page; null on the last one */
+            nextCursor: string | null;
+        };
+        /** GrantInput */
+        GrantInput: {
+            /** @description What to grant */
+            contents: components["schemas"]["RewardContent"][];
+            /**
+             * @description Why (kept for staff and in the audit log)
+             * @example Lost in the 2026-11-30 outage, ticket OPS-4410
+             */
+            reason: string;
+            /**
+             * @description ObjectId (24 hex characters)
+             * @example 682c1aaa6fb6c7f00ae8ae33
+             */
+            userId: string;
         };
         /** InviteCondition */
         InviteCondition: {
@@ -6275,6 +6648,243 @@ export interface operations {
             };
         };
     };
+    getEventStats: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The period to count (a recurring event: `2026-12-01`, `2026-W49`, `2026-12`); default: the current one. `all` for an event without recurrence
+                 * @example 2026-12-01
+                 */
+                periodKey?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description ObjectId (24 hex characters)
+                 * @example 682c1aaa6fb6c7f00ae8ae33
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "participants": 1520,
+                     *       "conditions": [
+                     *         {
+                     *           "index": 0,
+                     *           "type": "attendance",
+                     *           "holding": 830
+                     *         }
+                     *       ],
+                     *       "bundles": [
+                     *         {
+                     *           "rewardId": "682c1ccc6fb6c7f00ae8ae51",
+                     *           "claims": {
+                     *             "pending": 12,
+                     *             "processing": 1,
+                     *             "completed": 790,
+                     *             "rejected": 3,
+                     *             "failed": 0
+                     *           },
+                     *           "stockLeft": 197
+                     *         }
+                     *       ],
+                     *       "claimsPerDay": [
+                     *         {
+                     *           "day": "2026-12-01",
+                     *           "count": 806
+                     *         }
+                     *       ],
+                     *       "deliveryMs": {
+                     *         "p50": 41,
+                     *         "p95": 180
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EventStats"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such thing (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "REWARD_NOT_FOUND",
+                     *       "detail": "No such reward",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listRewards: {
         parameters: {
             query?: {
@@ -7053,6 +7663,242 @@ export interface operations {
                      *       "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
                      *       "detail": "Unsupported Media Type: text/plain",
                      *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRewardEligibility: {
+        parameters: {
+            query: {
+                /**
+                 * @description ObjectId (24 hex characters)
+                 * @example 682c1aaa6fb6c7f00ae8ae33
+                 */
+                userId: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description ObjectId (24 hex characters)
+                 * @example 682c1aaa6fb6c7f00ae8ae33
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "rewardId": "682c1ccc6fb6c7f00ae8ae51",
+                     *       "eventId": "682c1bbb6fb6c7f00ae8ae40",
+                     *       "userId": "682c1aaa6fb6c7f00ae8ae33",
+                     *       "periodKey": "all",
+                     *       "claimable": false,
+                     *       "visible": true,
+                     *       "reasons": [
+                     *         {
+                     *           "code": "CONDITIONS_NOT_MET",
+                     *           "detail": "Conditions not met: attendance 1/3",
+                     *           "unmet": [
+                     *             {
+                     *               "name": "attendance",
+                     *               "type": "attendance",
+                     *               "current": 1,
+                     *               "target": 3,
+                     *               "holds": false
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "conditions": [
+                     *         {
+                     *           "name": "attendance",
+                     *           "type": "attendance",
+                     *           "current": 1,
+                     *           "target": 3,
+                     *           "holds": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Eligibility"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such thing (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "REWARD_NOT_FOUND",
+                     *       "detail": "No such reward",
+                     *       "instance": "/event-gateway/user-reward-claims",
                      *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
                      *     }
                      */
@@ -10012,6 +10858,480 @@ export interface operations {
             };
         };
     };
+    bulkApproveClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "682c1ddd6fb6c7f00ae8ae60",
+                 *         "682c1ddd6fb6c7f00ae8ae61"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkApproval"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "682c1ddd6fb6c7f00ae8ae60",
+                     *           "status": "completed"
+                     *         },
+                     *         {
+                     *           "id": "682c1ddd6fb6c7f00ae8ae61",
+                     *           "status": "rejected",
+                     *           "code": "INVALID_TRANSITION"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkDecisionResults"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "FST_ERR_CTP_BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type: text/plain",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulkRejectClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "682c1ddd6fb6c7f00ae8ae60"
+                 *       ],
+                 *       "reason": "Duplicate account"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkRejection"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "682c1ddd6fb6c7f00ae8ae60",
+                     *           "status": "completed"
+                     *         },
+                     *         {
+                     *           "id": "682c1ddd6fb6c7f00ae8ae61",
+                     *           "status": "rejected",
+                     *           "code": "INVALID_TRANSITION"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkDecisionResults"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "FST_ERR_CTP_BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type: text/plain",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMyClaims: {
         parameters: {
             query?: {
@@ -10042,6 +11362,599 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClaimPage"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGrantedRewards: {
+        parameters: {
+            query: {
+                cursor?: string;
+                limit?: number;
+                /**
+                 * @description ObjectId (24 hex characters)
+                 * @example 682c1aaa6fb6c7f00ae8ae33
+                 */
+                userId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantedRewardPage"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createGrant: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required. Scoped to the player granted to: the same key again (any operator, any time) is the same grant, never a second one
+                 * @example ops-4410-682c1aaa
+                 */
+                "idempotency-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "682c1aaa6fb6c7f00ae8ae33",
+                 *       "contents": [
+                 *         {
+                 *           "type": "currency",
+                 *           "currency": "GOLD",
+                 *           "amount": 500
+                 *         }
+                 *       ],
+                 *       "reason": "Lost in the 2026-11-30 outage, ticket OPS-4410"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GrantInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Claim"];
+                };
+            };
+            /** @description Bad input: `errors` names each field that failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.email must match format \"email\"",
+                     *       "instance": "/auth/users",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body.email",
+                     *           "message": "must match format \"email\""
+                     *         }
+                     *       ],
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHORIZED",
+                     *       "detail": "Missing Authorization: Bearer <access token>",
+                     *       "instance": "/event-gateway/user-reward-claims/me",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role or ownership does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Not allowed for your role",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "FST_ERR_CTP_BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type: text/plain",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Rate limit exceeded, retry in 1 minute",
+                     *       "instance": "/auth/login",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service broke off the exchange */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "code": "UPSTREAM_FAILED",
+                     *       "detail": "The event service broke off the exchange",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now: wait Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "UPSTREAM_CIRCUIT_OPEN",
+                     *       "detail": "The event service is failing; requests to it are paused",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Gateway Timeout",
+                     *       "status": 504,
+                     *       "code": "UPSTREAM_TIMEOUT",
+                     *       "detail": "The event service did not answer within 5000 ms",
+                     *       "instance": "/event-gateway/event",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyGrantedRewards: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantedRewardPage"];
                 };
             };
             /** @description Bad input: `errors` names each field that failed */

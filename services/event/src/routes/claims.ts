@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { IdParams, problemResponses } from '@app/contracts'
 import { forbidden, isStaff, notFound } from '@app/platform'
+import { copyAuditAfterReply } from '../claims/audit-after-reply.js'
 import { createClaim } from '../claims/create.js'
 import { rollContents } from '../claims/roll.js'
 import { historyPage } from '../claims/history.js'
@@ -48,14 +49,8 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // Audiences are judged from the token (older tokens carry no tags: none).
         tags: request.user.tags ?? []
       })
-      // The first delivery's transition copies the creation to the audit trail with its own; whatever is left pending
-      // (a claim waiting for approval or a resume, a delivery not final yet) is copied once the reply is out.
       const delivered = await app.delivery.deliverLeased(claim)
-      if ((delivered.auditPending ?? []).length > 0) {
-        reply.raw.once('finish', () => {
-          claims.copyAudit(delivered).catch((error) => request.log.warn({ err: error, claimId: delivered._id.toHexString() }, 'audit copy failed; the sweeper copies it'))
-        })
-      }
+      copyAuditAfterReply(reply, claims, delivered)
       return reply.code(201).send(toClaim(delivered, readerOf(request.user)))
     }
   )

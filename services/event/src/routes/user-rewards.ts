@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { problemResponses } from '@app/contracts'
 import { forbidden } from '@app/platform'
+import { copyAuditAfterReply } from '../claims/audit-after-reply.js'
 import { makeGrant } from '../claims/grants.js'
 import { toClaim, type ClaimReader } from '../claims/view.js'
 import type { ClaimDoc } from '../repositories/claims.js'
@@ -92,6 +93,7 @@ export const userRewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
         { userId, contents, reason, idempotencyKey: request.headers['idempotency-key'], by, now: app.clock() }
       )
       const delivered = created ? await app.delivery.deliverLeased(grant) : grant
+      if (created) copyAuditAfterReply(reply, claims, delivered)
       return reply.code(created ? 201 : 200).send(toClaim(delivered, 'staff'))
     }
   )
