@@ -95,3 +95,15 @@ test("stockLeft shown from the cache is the database's, claim by claim", async (
   const listed = await b.call('GET', `/rewards?eventId=${id}`, { token: player.token })
   assert.equal(listed.body.items[0].stockLeft, 4)
 })
+
+test("an event A activates is no 404 on B within the interval: B confirms a refusal on the database", async () => {
+  const id = await create(a, { activate: false })
+  const bundle = await a.call('POST', '/rewards', { token: operator.token, body: { eventId: id, contents: [{ type: 'point', amount: 1 }] } })
+  clockB.advance(CHECK_MS)
+  assert.equal((await b.call('GET', `/event/${id}`, { token: player.token })).status, 404, 'inactive: hidden from players')
+  assert.equal((await a.call('PATCH', `/event/${id}`, { token: operator.token, body: { activate: true } })).status, 200)
+  // B still holds the inactive copy (no time has passed on its clock), yet answers from the database.
+  assert.ok(!(await listIds(b)).includes(id), 'the list still serves what B holds')
+  assert.equal((await b.call('GET', `/event/${id}`, { token: player.token })).status, 200)
+  assert.equal((await b.call('GET', `/rewards/${bundle.body.id}`, { token: player.token })).status, 200)
+})

@@ -47,6 +47,12 @@ describe('make-good grants through the built-in ledger', () => {
     // A later repeat, by another operator: still the same grant.
     const later = await grant(service, body, 'ops-4410', actor('ADMIN'))
     assert.deepEqual([later.status, later.body.id], [200, id])
+    // The same key for other contents or another reason: a mistake, said so, nothing granted.
+    for (const changed of [{ ...body, contents: [{ type: 'point', amount: 999 }] }, { ...body, reason: 'another outage' }]) {
+      const reused = await grant(service, changed, 'ops-4410')
+      assert.deepEqual([reused.status, reused.body.code, reused.body.claimId], [409, 'IDEMPOTENCY_KEY_REUSED', id], JSON.stringify(reused.body))
+    }
+    assert.equal(await service.db.collection('claims').countDocuments({ userId: player.id, kind: 'grant' }), 1)
 
     const mine = await service.call('GET', '/user-rewards/me', { token: player.token })
     assert.equal(mine.status, 200, JSON.stringify(mine.body))
@@ -86,6 +92,8 @@ describe('make-good grants through the built-in ledger', () => {
     const before = await service.db.collection('claims').countDocuments()
     const self = await grant(service, { userId: operator.id, contents: GOLD, reason: 'me' }, 'k-self')
     assert.deepEqual([self.status, self.body.code], [403, 'SELF_APPROVAL'])
+    const shouted = await grant(service, { userId: operator.id.toUpperCase(), contents: GOLD, reason: 'me' }, 'k-self-upper')
+    assert.deepEqual([shouted.status, shouted.body.code], [403, 'SELF_APPROVAL'], 'an upper-case spelling of one\'s own id is still one\'s own')
     const player = actor('USER').id
     const cases: Array<[Record<string, unknown>, string | undefined]> = [
       [{ userId: player, contents: GOLD, reason: 'x' }, undefined],

@@ -176,6 +176,19 @@ export function createCatalog({ events, rewards, db, clock, checkIntervalMs, max
     return held?.eventsById.get(id.toHexString()) ?? (await events.findById(id))
   }
 
+  /**
+   * The event if the reader may see it. A refusal judged on the snapshot is confirmed on the
+   * database: an event another instance has just activated or opened to the player is shown at
+   * once rather than a 404 for up to a check interval (refusals are rare; hits stay free).
+   */
+  async function visibleEvent(reader: CatalogReader, id: ObjectId, held: Snapshot | null): Promise<EventDoc | null> {
+    const now = clock()
+    const cached = held?.eventsById.get(id.toHexString())
+    if (cached && visibleTo(cached, reader, now)) return cached
+    const stored = await events.findById(id)
+    return stored && visibleTo(stored, reader, now) ? stored : null
+  }
+
   return {
     /** Events the reader may see, matching the filter, newest first. */
     async listEvents(reader: CatalogReader, filter: EventListFilter, { limit = 20, cursor }: PageRequest): Promise<Page<EventDoc>> {
@@ -195,8 +208,7 @@ export function createCatalog({ events, rewards, db, clock, checkIntervalMs, max
 
     /** The event, if it exists and the reader may see it. */
     async findEvent(reader: CatalogReader, id: ObjectId): Promise<EventDoc | null> {
-      const event = await eventById(id, await current())
-      return event && visibleTo(event, reader, clock()) ? event : null
+      return visibleEvent(reader, id, await current())
     },
 
     /** Bundles of events the reader may see (of one event, when named), newest first. */
@@ -236,8 +248,7 @@ export function createCatalog({ events, rewards, db, clock, checkIntervalMs, max
       const cached = held?.rewardsById.get(id.toHexString())
       const reward = cached ? (await withLiveStock([cached]))[0]! : await rewards.findById(id)
       if (!reward) return null
-      const event = await eventById(reward.eventId, held)
-      return event && visibleTo(event, reader, clock()) ? reward : null
+      return (await visibleEvent(reader, reward.eventId, held)) ? reward : null
     },
 
     /** After every event or bundle write: this instance drops its snapshot now, the others at their next check. */

@@ -23,10 +23,17 @@ export async function afterLostEdit(what: 'event' | 'reward', expected: number |
   throw versionConflict(what, doc ? versionOf(doc) : lostAt + 1)
 }
 
-/** A creation or edit that landed: written to the audit log, and every catalog cache told (this one at once). */
+/**
+ * A creation or edit that landed: every catalog cache told (this one at once), then the audit log
+ * written. The caches first: an audit insert that fails must not leave every instance serving the
+ * old catalog; the stamp is bumped even when the entry then fails.
+ */
 export async function catalogWritten({ auditLog, catalog }: { auditLog: AuditLogRepository; catalog: Pick<Catalog, 'changed'> }, entry: AuditEntryDoc): Promise<void> {
-  await auditLog.record(entry)
-  await catalog.changed()
+  try {
+    await catalog.changed()
+  } finally {
+    await auditLog.record(entry)
+  }
 }
 
 /**

@@ -9,7 +9,8 @@ import type { ClaimDoc, ClaimRepository } from '../repositories/claims.js'
  */
 export function copyAuditAfterReply(reply: FastifyReply, claims: Pick<ClaimRepository, 'copyAudit'>, claim: ClaimDoc): void {
   if ((claim.auditPending ?? []).length === 0) return
-  reply.raw.once('finish', () => {
+  // 'close' comes after the reply is written, and also when the client went away before it was.
+  reply.raw.once('close', () => {
     claims.copyAudit(claim).catch((error) => reply.log.warn({ err: error, claimId: claim._id.toHexString() }, 'audit copy failed; the sweeper copies it'))
   })
 }

@@ -1,4 +1,5 @@
-import { isDuplicateKeyError, type AuditLogRepository } from '@app/platform'
+import { isDeepStrictEqual } from 'node:util'
+import { conflict, isDuplicateKeyError, type AuditLogRepository } from '@app/platform'
 import type { DeliveryWorker } from '../delivery/worker.js'
 import type { ClaimDoc, ClaimRepository } from '../repositories/claims.js'
 import type { RewardContent } from '../schemas/rewards.js'
@@ -28,8 +29,16 @@ export async function makeGrant(
   { userId, contents, reason, idempotencyKey, by, now }: GrantRequest
 ): Promise<{ grant: ClaimDoc; created: boolean }> {
   const slot = grantSlot(idempotencyKey)
+  // A repeat is the same grant only if it asks for the same thing: a key reused for other contents
+  // or another reason is a mistake the operator must see, not a silent "already granted".
+  const repeated = (grant: ClaimDoc) => {
+    if (!isDeepStrictEqual(grant.rewards, contents) || grant.grant?.reason !== reason) {
+      throw conflict('This Idempotency-Key was used for another grant to this player', 'IDEMPOTENCY_KEY_REUSED', { claimId: grant._id.toHexString() })
+    }
+    return { grant, created: false }
+  }
   const existing = await deps.claims.findBySlot(userId, slot)
-  if (existing) return { grant: existing, created: false }
+  if (existing) return repeated(existing)
   let grant: ClaimDoc
   try {
     grant = await deps.claims.insert(
@@ -55,7 +64,7 @@ export async function makeGrant(
     // A parallel request with the same key wrote it first.
     const winner = await deps.claims.findBySlot(userId, slot)
     if (!winner) throw error
-    return { grant: winner, created: false }
+    return repeated(winner)
   }
   await deps.auditLog.record({
     at: now,

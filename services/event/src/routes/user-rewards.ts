@@ -78,15 +78,18 @@ export const userRewardRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Idempotency-Key (`eventId`/`rewardId` null, `kind: "grant"` in the body sent), retried, swept, retried or ' +
           'resolved by operators like a claim, and listed in the player\'s granted rewards once completed. The ' +
           '`Idempotency-Key` header is required: the same key for the same player is the same grant (200 with it; ' +
-          '201 when this request made it). Audited as `grant.create`. Not to your own account (403 SELF_APPROVAL).',
+          '201 when this request made it); the same key with other contents or another reason is a 409 ' +
+          'IDEMPOTENCY_KEY_REUSED naming the first grant (`claimId`). Audited as `grant.create`. Not to your own account (403 SELF_APPROVAL).',
         headers: GrantHeaders,
         body: GrantBody,
-        response: { 201: Claim, 200: Claim, ...problemResponses(400, 401, 403, 413, 415) }
+        response: { 201: Claim, 200: Claim, ...problemResponses(400, 401, 403, 409, 413, 415) }
       }
     },
     async (request, reply) => {
       const by = request.user.sub
-      const { userId, contents, reason } = request.body
+      const { contents, reason } = request.body
+      // Ids are stored lower-case (token `sub`s are): an upper-case spelling is the same account.
+      const userId = request.body.userId.toLowerCase()
       if (userId === by) throw forbidden('Nobody grants to their own account', 'SELF_APPROVAL')
       const { grant, created } = await makeGrant(
         { claims, auditLog, delivery: app.delivery },
