@@ -798,7 +798,7 @@ export interface paths {
         put?: never;
         /**
          * Make-good grant outside any event, delivered like a claim
-         * @description No approval: the grant is `processing` at once and delivered under the delivery contract with its own id as Idempotency-Key (`eventId`/`rewardId` null, `kind: "grant"` in the body sent), retried, swept, retried or resolved by operators like a claim, and listed in the player's granted rewards once completed. The `Idempotency-Key` header is required: the same key for the same player is the same grant (200 with it; 201 when this request made it). Audited as `grant.create`. Not to your own account (403 SELF_APPROVAL).
+         * @description No approval: the grant is `processing` at once and delivered under the delivery contract with its own id as Idempotency-Key (`eventId`/`rewardId` null, `kind: "grant"` in the body sent), retried, swept, retried or resolved by operators like a claim, and listed in the player's granted rewards once completed. The `Idempotency-Key` header is required: the same key for the same player is the same grant (200 with it; 201 when this request made it); the same key with other contents or another reason is a 409 IDEMPOTENCY_KEY_REUSED naming the first grant (`claimId`). Audited as `grant.create`. Not to your own account (403 SELF_APPROVAL).
          *
          *     Roles allowed by the gateway: OPERATOR, ADMIN.
          */
@@ -11804,6 +11804,27 @@ export interface operations {
                      *       "code": "FORBIDDEN",
                      *       "detail": "Not allowed for your role",
                      *       "instance": "/event-gateway/user-reward-claims",
+                     *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict with the current state, or a lost race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "ALREADY_CLAIMED",
+                     *       "detail": "You have claimed this event's reward already",
+                     *       "instance": "/event-gateway/user-reward-claims",
+                     *       "claimId": "6650c1f2a3b4c5d6e7f80912",
                      *       "requestId": "c0a8f6e2-3b1d-4a55-9b8f-4d7f2a1c9e10"
                      *     }
                      */
