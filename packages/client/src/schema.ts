@@ -1681,8 +1681,8 @@ export interface components {
         /** Event */
         Event: {
             activate: boolean;
-            /** @description null: everyone */
-            audience: components["schemas"]["Audience"] | null;
+            /** @description null: everyone. Shown to staff and game servers only: a player's copy has no `audience` */
+            audience?: components["schemas"]["Audience"] | null;
             /** @description All must hold (AND); an `any` group holds when one of its members does */
             contents: components["schemas"]["Condition"][];
             /**

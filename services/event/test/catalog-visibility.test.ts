@@ -188,6 +188,17 @@ for (const [source, cacheEnv] of [
     assert.deepEqual(await view(krVip.token), ['krVip', 'live', 'notBanned', 'vipOnly'])
   })
 
+  test("who an audience admits or excludes is for staff and game servers: a player's copy has no audience", async () => {
+    const detail = await service.call('GET', `/event/${ids.notBanned}`, { token: vip.token })
+    assert.equal(detail.status, 200)
+    assert.equal('audience' in detail.body, false, JSON.stringify(detail.body))
+    const listed = (await service.call('GET', '/event?limit=100', { token: vip.token })).body.items
+    assert.ok(listed.length > 0 && listed.every((event: Record<string, unknown>) => !('audience' in event)))
+    for (const reader of [operator, auditor, gameServer]) {
+      assert.deepEqual((await service.call('GET', `/event/${ids.notBanned}`, { token: reader.token })).body.audience, { noneTags: ['banned'] })
+    }
+  })
+
   test('an upcoming event appears to players once it starts (the service clock decides)', async () => {
     assert.ok(!(await namesFor(vip.token)).includes('upcoming'))
     clock.advance(2 * DAY + 1000)

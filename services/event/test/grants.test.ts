@@ -47,6 +47,11 @@ describe('make-good grants through the built-in ledger', () => {
     // A later repeat, by another operator: still the same grant.
     const later = await grant(service, body, 'ops-4410', actor('ADMIN'))
     assert.deepEqual([later.status, later.body.id], [200, id])
+    // A process that died between the grant and its audit entry: the operator's retry writes it, once.
+    await service.db.collection('audit_log').deleteMany({ action: 'grant.create', 'entity.id': id })
+    assert.equal((await grant(service, body, 'ops-4410')).status, 200)
+    assert.equal((await grant(service, body, 'ops-4410')).status, 200)
+    assert.equal(await service.db.collection('audit_log').countDocuments({ action: 'grant.create', 'entity.id': id }), 1, 'repaired by the retry, once')
     // The same key for other contents or another reason: a mistake, said so, nothing granted.
     for (const changed of [{ ...body, contents: [{ type: 'point', amount: 999 }] }, { ...body, reason: 'another outage' }]) {
       const reused = await grant(service, changed, 'ops-4410')

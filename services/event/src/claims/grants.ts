@@ -31,10 +31,11 @@ export async function makeGrant(
   const slot = grantSlot(idempotencyKey)
   // A repeat is the same grant only if it asks for the same thing: a key reused for other contents
   // or another reason is a mistake the operator must see, not a silent "already granted".
-  const repeated = (grant: ClaimDoc) => {
+  const repeated = async (grant: ClaimDoc) => {
     if (!isDeepStrictEqual(grant.rewards, contents) || grant.grant?.reason !== reason) {
       throw conflict('This Idempotency-Key was used for another grant to this player', 'IDEMPOTENCY_KEY_REUSED', { claimId: grant._id.toHexString() })
     }
+    await auditGrant(deps.auditLog, grant, idempotencyKey)
     return { grant, created: false }
   }
   const existing = await deps.claims.findBySlot(userId, slot)
@@ -66,13 +67,27 @@ export async function makeGrant(
     if (!winner) throw error
     return repeated(winner)
   }
-  await deps.auditLog.record({
-    at: now,
-    actor: by,
-    action: 'grant.create',
-    entity: { type: 'grant', id: grant._id.toHexString() },
-    before: null,
-    after: { userId, contents, reason, idempotencyKey }
-  })
+  await auditGrant(deps.auditLog, grant, idempotencyKey)
   return { grant, created: true }
+}
+
+/**
+ * The grant's `grant.create` entry, under the grant's own id: written once however often it is
+ * tried. A repeat of the request tries again, so a process that died between the grant and its
+ * entry (or an audit insert that failed) is repaired by the operator's retry with the same key.
+ */
+async function auditGrant(auditLog: AuditLogRepository, grant: ClaimDoc, idempotencyKey: string): Promise<void> {
+  try {
+    await auditLog.record({
+      _id: grant._id,
+      at: grant.createdAt,
+      actor: grant.grant?.by ?? 'unknown',
+      action: 'grant.create',
+      entity: { type: 'grant', id: grant._id.toHexString() },
+      before: null,
+      after: { userId: grant.userId, contents: grant.rewards, reason: grant.grant?.reason ?? null, idempotencyKey }
+    })
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error
+  }
 }

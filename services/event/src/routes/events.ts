@@ -5,7 +5,7 @@ import { IdParams, problemResponses } from '@app/contracts'
 import { badRequest, conflict, invalidField, notFound } from '@app/platform'
 import { auditSnapshot, changedFields } from '../catalog/changes.js'
 import { EDIT_ATTEMPTS, afterLostEdit, catalogWritten, editedMeanwhile, nullOrKind, versionConflict } from '../catalog/edits.js'
-import { normalizedAudience } from '../catalog/visibility.js'
+import { normalizedAudience, readsWholeCatalog } from '../catalog/visibility.js'
 import { isExclusive } from '../claims/slots.js'
 import { isKnownTimezone } from '../conditions/calendar.js'
 import { periodMisfit } from '../conditions/index.js'
@@ -17,7 +17,11 @@ import { bearer } from './openapi.js'
 
 const tags = ['events']
 
-function toEvent(event: EventDoc): Event {
+/**
+ * An event as read. Who an audience admits or excludes (`noneTags: ["fraud-suspect"]`) is for
+ * staff and game servers: a player's copy leaves it out.
+ */
+function toEvent(event: EventDoc, forPlayer = false): Event {
   return {
     id: event._id.toHexString(),
     name: event.name,
@@ -29,7 +33,7 @@ function toEvent(event: EventDoc): Event {
     recurrence: event.recurrence ?? null,
     requireApproval: event.requireApproval,
     exclusiveRewards: isExclusive(event),
-    audience: event.audience ?? null,
+    ...(forPlayer ? {} : { audience: event.audience ?? null }),
     contents: event.contents,
     version: versionOf(event),
     createdBy: event.createdBy,
@@ -123,7 +127,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { status, active, current, limit, cursor } = request.query
       const page = await catalog.listEvents(request.user, { status, active, current }, { limit, cursor })
-      return { items: page.items.map(toEvent), nextCursor: page.nextCursor }
+      const forPlayer = !readsWholeCatalog(request.user)
+      return { items: page.items.map((event) => toEvent(event, forPlayer)), nextCursor: page.nextCursor }
     }
   )
 
@@ -143,7 +148,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const event = await catalog.findEvent(request.user, new ObjectId(request.params.id))
       if (!event) throw notFound('No such event', 'EVENT_NOT_FOUND')
-      return toEvent(event)
+      return toEvent(event, !readsWholeCatalog(request.user))
     }
   )
 

@@ -196,7 +196,7 @@ export const Event = Type.Object(
     recurrence: Type.Union([Recurrence, Type.Null()], { description: 'null: one period, the whole event' }),
     requireApproval: Type.Boolean(),
     exclusiveRewards: Type.Boolean(exclusiveOptions),
-    audience: Type.Union([Audience, Type.Null()], { description: 'null: everyone' }),
+    audience: Type.Optional(Type.Union([Audience, Type.Null()], { description: 'null: everyone. Shown to staff and game servers only: a player\'s copy has no `audience`' })),
     contents: Conditions,
     version: Type.Integer({ minimum: 1, description: 'Raised by every edit; send it back with the next one' }),
     createdBy: Type.String(),
