@@ -2,10 +2,15 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import { useRef, useState } from 'react'
 import { ApiProblem } from './api.js'
 import { I18nProvider, LANGUAGES, useI18n } from './i18n.js'
-import { hrefOf, useRoute, type Route } from './router.js'
+import { hrefOf, sectionOf, useRoute, type Route } from './router.js'
+import { AuditLogScreen } from './screens/AuditLog.js'
 import { ClaimDetailScreen } from './screens/ClaimDetail.js'
 import { ClaimsQueue } from './screens/ClaimsQueue.js'
 import { DeliveryScreen } from './screens/Delivery.js'
+import { EventEditorScreen } from './screens/EventEditor.js'
+import { EventsScreen } from './screens/Events.js'
+import { EventStatsScreen } from './screens/EventStats.js'
+import { PlayerLookupScreen } from './screens/PlayerLookup.js'
 import { SignIn } from './screens/SignIn.js'
 import { StaffOnly } from './screens/StaffOnly.js'
 import { SessionProvider, useSession, type Session } from './session.js'
@@ -87,6 +92,16 @@ function Screen({ route }: { route: Route }) {
       return <ClaimDetailScreen key={route.id} id={route.id} />
     case 'delivery':
       return <DeliveryScreen />
+    case 'events':
+      return <EventsScreen />
+    case 'event':
+      return <EventEditorScreen key={route.id} id={route.id} />
+    case 'stats':
+      return <EventStatsScreen key={route.id ?? 'none'} id={route.id} />
+    case 'players':
+      return <PlayerLookupScreen key={route.id ?? 'none'} id={route.id} />
+    case 'audit':
+      return <AuditLogScreen />
     default:
       return <ClaimsQueue />
   }
@@ -95,7 +110,7 @@ function Screen({ route }: { route: Route }) {
 function Header({ session, route }: { session: Session | null; route: Route }) {
   const { t } = useI18n()
   const { signOut } = useSession()
-  const current = route.screen === 'claim' ? 'claims' : route.screen
+  const current = sectionOf(route)
   return (
     <header className="top">
       <div className="top-row">
@@ -119,18 +134,13 @@ function Header({ session, route }: { session: Session | null; route: Route }) {
       {session?.isStaff && (
         <nav aria-label={t('nav.label')}>
           <ul>
-            {(['claims', 'delivery'] as const).map((screen) => (
+            {(['claims', 'events', 'stats', 'players', 'audit', 'delivery'] as const)
+              .filter((screen) => screen !== 'audit' || session.readsAudit)
+              .map((screen) => (
               <li key={screen}>
                 <a href={hrefOf({ screen })} aria-current={current === screen ? 'page' : undefined}>
                   {t(`nav.${screen}`)}
                 </a>
-              </li>
-            ))}
-            {(['events', 'stats', 'players', 'audit'] as const).map((screen) => (
-              <li key={screen} className="soon">
-                <span>
-                  {t(`nav.${screen}`)} <small>({t('nav.soon')})</small>
-                </span>
               </li>
             ))}
           </ul>

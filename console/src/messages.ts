@@ -1,8 +1,13 @@
 /**
  * Every sentence of the console, in English and Korean. `ko` must have every key `en` has (the
- * compiler checks it). `{name}` is filled in by `t(key, {name: …})`.
+ * compiler checks it). `{name}` is filled in by `t(key, {name: …})`. Each screen group keeps its
+ * sentences in its own module under `messages/`, merged here.
  */
-export const en = {
+import * as events from './messages/events.js'
+import * as insights from './messages/insights.js'
+import * as players from './messages/players.js'
+
+const coreEn = {
   'app.name': 'Live-ops console',
   'app.skip': 'Skip to content',
   'app.timezone': 'Times in {zone}',
@@ -11,7 +16,6 @@ export const en = {
   'nav.label': 'Main',
   'nav.claims': 'Claims',
   'nav.delivery': 'Delivery',
-  'nav.soon': 'not available yet',
   'nav.events': 'Events',
   'nav.stats': 'Event stats',
   'nav.players': 'Player look-up',
@@ -190,9 +194,8 @@ export const en = {
   'error.unknown': 'The request failed (HTTP {status}).'
 } as const
 
-export type MessageKey = keyof typeof en
 
-export const ko: Record<MessageKey, string> = {
+const coreKo: Record<keyof typeof coreEn, string> = {
   'app.name': '라이브 운영 콘솔',
   'app.skip': '본문으로 건너뛰기',
   'app.timezone': '시간대: {zone}',
@@ -201,7 +204,6 @@ export const ko: Record<MessageKey, string> = {
   'nav.label': '주 메뉴',
   'nav.claims': '보상 요청',
   'nav.delivery': '지급 상태',
-  'nav.soon': '준비 중',
   'nav.events': '이벤트',
   'nav.stats': '이벤트 통계',
   'nav.players': '플레이어 조회',
@@ -379,3 +381,7 @@ export const ko: Record<MessageKey, string> = {
   'error.5xx': '서버에서 문제가 발생했습니다. 문의할 때 요청 ID {id}를 알려 주세요.',
   'error.unknown': '요청이 실패했습니다 (HTTP {status}).'
 }
+
+export const en = { ...coreEn, ...events.en, ...players.en, ...insights.en }
+export type MessageKey = keyof typeof en
+export const ko: Record<MessageKey, string> = { ...coreKo, ...events.ko, ...players.ko, ...insights.ko }

@@ -6,6 +6,7 @@ import { api, setAccessToken, unwrap, type TokenPair } from './api.js'
 export type Role = Schemas['Role']
 const STAFF: readonly Role[] = ['OPERATOR', 'AUDITOR', 'ADMIN']
 const DECIDERS: readonly Role[] = ['OPERATOR', 'ADMIN']
+const AUDIT_READERS: readonly Role[] = ['AUDITOR', 'ADMIN']
 
 /** Refresh this long before the access token expires (or halfway, for very short tokens). */
 const REFRESH_AHEAD_MS = 60_000
@@ -20,6 +21,8 @@ export interface Session {
   canDecide: boolean
   /** ADMIN: pauses and resumes delivery. */
   isAdmin: boolean
+  /** AUDITOR or ADMIN: reads the audit logs (an OPERATOR's changes are audited, not theirs to read). */
+  readsAudit: boolean
 }
 
 interface SessionContextValue {
@@ -50,7 +53,7 @@ function claimsOf(token: string): AccessClaims {
 function sessionOf(email: string, claims: AccessClaims): Session {
   const roles = Array.isArray(claims.roles) ? claims.roles : []
   const has = (wanted: readonly Role[]) => roles.some((role) => wanted.includes(role))
-  return { email, userId: claims.sub, roles, isStaff: has(STAFF), canDecide: has(DECIDERS), isAdmin: roles.includes('ADMIN') }
+  return { email, userId: claims.sub, roles, isStaff: has(STAFF), canDecide: has(DECIDERS), isAdmin: roles.includes('ADMIN'), readsAudit: has(AUDIT_READERS) }
 }
 
 /**

@@ -9,31 +9,16 @@
  * session also lives through the console's refreshes.
  */
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { existsSync } from 'node:fs'
-import AxeBuilder from '@axe-core/playwright'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { REPO_ROOT } from '@app/platform'
 import { createTestTokenIssuer } from '@app/devkit/testkit'
-import { ensureConsoleBuilt } from '@app/devkit/system'
 import { ADMIN, UNTHROTTLED, client, eventually, startE2eSystem, type E2eSystem } from './helpers.js'
 import { inPool, login, mintPlayers, type Api, type Player } from './fault-kit.js'
+import type { Page } from 'playwright-core'
+import { LOCALES, noBrowser, openConsoleBrowser, startReceiver, type ConsoleBrowser, type Lang, type Receiver } from './console-kit.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SCREENSHOTS = join(REPO_ROOT, 'docs', 'console')
 const DAY_MS = 24 * 60 * 60 * 1000
 const ACCESS_TOKEN_TTL_SECONDS = 30
 const COMPLETED_CLAIMS = 55
-
-type Lang = 'en' | 'ko'
-const LOCALES: Record<Lang, { locale: string; timezoneId: string }> = {
-  en: { locale: 'en-US', timezoneId: 'Europe/Berlin' },
-  ko: { locale: 'ko-KR', timezoneId: 'Asia/Seoul' }
-}
 
 const STAFF = {
   operator: { email: 'operator@console.test', password: 'operator-password', roles: ['OPERATOR'] },
@@ -41,48 +26,11 @@ const STAFF = {
   player: { email: 'player@console.test', password: 'player-password', roles: ['USER'] },
   demoted: { email: 'demoted@console.test', password: 'demoted-password', roles: ['OPERATOR'] }
 } as const
-type Account = { email: string; password: string }
-
-/** The delivery system: 200 for every grant, 422 (refused for good) for bundles in `refusing`. */
-interface Receiver {
-  url: string
-  refusing: Set<string>
-  close(): Promise<void>
-}
-async function startReceiver(): Promise<Receiver> {
-  const refusing = new Set<string>()
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { rewardId?: string }
-      const refused = body.rewardId !== undefined && refusing.has(body.rewardId)
-      response
-        .writeHead(refused ? 422 : 200, { 'content-type': 'application/json' })
-        .end(JSON.stringify(refused ? { error: 'Inventory full: the player holds the maximum of this currency' } : { status: 'granted' }))
-    })
-  })
-  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/grants`,
-    refusing,
-    close: () =>
-      new Promise<void>((resolveClose) => {
-        server.close(() => resolveClose())
-        server.closeAllConnections()
-      })
-  }
-}
 
 let system: E2eSystem
 let receiver: Receiver
 let api: Api
-let browser: Browser
-const contexts: BrowserContext[] = []
-/** Every screen axe looked at, with its serious or critical violations (expected: none). */
-const axeFindings: Array<{ screen: string; violations: string[] }> = []
-/** Messages the browser logged as errors (a CSP refusal would be one). */
-const browserErrors: string[] = []
+let consoleBrowser: ConsoleBrowser
 
 const ids = { approvable: '', rejectable: '', racing: '', failing: '', spare: [] as string[] }
 let refusedRewardId = ''
@@ -118,53 +66,18 @@ async function createEvent(token: string, name: string, requireApproval: boolean
 
 const claimStatus = async (id: string) => (await api('GET', `/event-gateway/user-reward-claims/${id}`, { token: await adminToken() })).body
 
-async function newPage(lang: Lang): Promise<Page> {
-  const context = await browser.newContext({ ...LOCALES[lang], viewport: { width: 1280, height: 860 }, colorScheme: 'light' })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(`${lang}: ${message.text()}`)
-  })
-  page.on('pageerror', (error) => browserErrors.push(`${lang}: ${error.message}`))
-  return page
-}
-
-async function signIn(page: Page, account: Account): Promise<void> {
-  const response = await page.goto(`${system.url('gateway')}/console`)
-  assert.equal(response?.status(), 200)
-  await page.locator('input[type="email"]').fill(account.email)
-  await page.locator('input[type="password"]').fill(account.password)
-  await page.locator('button[type="submit"]').click()
-  await page.locator('main h1').filter({ hasNotText: /^(Sign in|로그인)$/ }).waitFor()
-  // Tokens live in memory only: nothing a script or another tab could read later.
-  assert.deepEqual(await page.evaluate('({ local: localStorage.length, session: sessionStorage.length })'), { local: 0, session: 0 })
-  assert.deepEqual(await page.context().cookies(), [])
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: /^(Sign out|로그아웃)$/ }).click()
-  await page.locator('input[type="email"]').waitFor()
-}
-
-/** axe on what the page shows now; a screenshot of it, full page, when `shot` names the file. */
-async function check(page: Page, screen: string, lang: Lang, shot = true): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze()
-  const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-  axeFindings.push({ screen: `${screen} (${lang})`, violations: serious.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`) })
-  if (shot) await page.screenshot({ path: join(SCREENSHOTS, `${screen}.${lang}.png`), fullPage: true })
-}
+const newPage = (lang: Lang) => consoleBrowser.newPage(lang)
+const signIn = (page: Page, account: { email: string; password: string }) => consoleBrowser.signIn(page, account)
+const signOut = (page: Page) => consoleBrowser.signOut(page)
+const check = (page: Page, screen: string, lang: Lang, shot = true) => consoleBrowser.check(page, screen, lang, shot)
 
 const row = (page: Page, id: string) => page.locator(`tr[data-claim-id="${id}"]`)
 const openClaim = async (page: Page, id: string) => {
   await page.goto(`${system.url('gateway')}/console#/claims/${id}`)
 }
 
-const skip = !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
-
-describe('operator console', { skip }, () => {
+describe('operator console', { skip: noBrowser }, () => {
   before(async () => {
-    await ensureConsoleBuilt()
-    mkdirSync(SCREENSHOTS, { recursive: true })
     receiver = await startReceiver()
     const issuer = createTestTokenIssuer()
     system = await startE2eSystem({
@@ -201,15 +114,11 @@ describe('operator console', { skip }, () => {
     assert.equal(failed.status, 'failed', 'the receiver refused the grant (422)')
     assert.equal(failed.delivery.outcome, 'refused')
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--font-render-hinting=none']
-    })
+    consoleBrowser = await openConsoleBrowser(system.url('gateway'))
   })
 
   after(async () => {
-    for (const context of contexts) await context.close().catch(() => {})
-    await browser?.close()
+    await consoleBrowser?.close()
     await system?.stopAll()
     await receiver?.close()
   })
@@ -517,6 +426,7 @@ describe('operator console', { skip }, () => {
   })
 
   test('axe found no serious or critical violation on any screen; the browser logged no error', () => {
+    const { axeFindings, browserErrors } = consoleBrowser
     assert.ok(axeFindings.length >= 12, `screens checked: ${axeFindings.map((finding) => finding.screen).join(', ')}`)
     assert.deepEqual(axeFindings.filter((finding) => finding.violations.length > 0), [])
     // The refusals the tests provoke (the wrong password 401, the 403 and 503, the lost race 409) the

@@ -1,0 +1,13 @@
+import { ScreenTitle } from '../components.js'
+import { useI18n } from '../i18n.js'
+
+/** Placeholder while issue 21 builds this screen (replaced in the same round). */
+export function EventEditorScreen({ id }:  { id: string }) {
+  const { t } = useI18n()
+  return (
+    <section className="panel">
+      <ScreenTitle>{t('editor.titleNew')}</ScreenTitle>
+      <p data-placeholder={id ?? ''} />
+    </section>
+  )
+}

@@ -1,0 +1,13 @@
+import { ScreenTitle } from '../components.js'
+import { useI18n } from '../i18n.js'
+
+/** Placeholder while issue 21 builds this screen (replaced in the same round). */
+export function PlayerLookupScreen({ id }:  { id?: string | undefined }) {
+  const { t } = useI18n()
+  return (
+    <section className="panel">
+      <ScreenTitle>{t('players.title')}</ScreenTitle>
+      <p data-placeholder={id ?? ''} />
+    </section>
+  )
+}
