@@ -65,6 +65,34 @@ describe('several instances of an upstream', () => {
     }
   })
 
+  it('an instance that sheds load (503 + Retry-After): the client gets its 503, later requests prefer the other instance', async () => {
+    const system = await twoInstances()
+    try {
+      const [first, second] = [system.first, system.second!]
+      const shedding = { kind: 'status', status: 503, headers: { 'retry-after': '20' } } as const
+      first.behaviour = shedding
+      second.behaviour = shedding
+      // Both shed: each is tried as usual (nothing is refused by the gateway itself), and both are marked.
+      const both = await Promise.all([system.send('GET'), system.send('GET')])
+      assert.deepEqual(both.map((response) => response.status), [503, 503])
+      assert.equal(both[0]!.headers.get('retry-after'), '20', "the instance's own Retry-After reaches the client")
+      assert.equal(first.calls.length + second.calls.length, 2)
+      second.behaviour = { kind: 'echo' }
+      // The second recovers and answers; from then on it is the one not marked as shedding.
+      let answered = 0
+      for (let i = 0; i < 4 && answered === 0; i += 1) if ((await system.send('GET')).status === 200) answered += 1
+      assert.equal(answered, 1)
+      const shedCalls = first.calls.length
+      for (let i = 0; i < 10; i += 1) assert.equal((await system.send(i % 2 === 0 ? 'GET' : 'POST')).status, i % 2 === 0 ? 200 : 201)
+      assert.equal(first.calls.length, shedCalls, 'nothing more went to the instance inside its Retry-After')
+      const marked = system.gateway.app.upstreamPools.event.instances.find((instance) => instance.url === first.url)!
+      assert.equal(marked.isShedding(), true)
+      assert.equal(marked.state(), 'closed', 'shedding is no failure: its breaker stays closed')
+    } finally {
+      await system.stop()
+    }
+  })
+
   it('an instance that refuses connections: every method fails over (nothing was sent), its breaker opens, then it is skipped', async () => {
     const system = await twoInstances(await closedPortUrl())
     try {

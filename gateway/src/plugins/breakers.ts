@@ -25,6 +25,14 @@ export interface UpstreamInstance {
   outstanding(): number
   /** Whole seconds until the breaker lets a trial request through (at least 1). */
   retryAfterSeconds(): number
+  /**
+   * What the instance last answered: a 503 with Retry-After (it sheds load, or its password-hash
+   * queue is full) → prefer the others for that long (its breaker is not fed, see
+   * `countsAsFailure`); any other answer (`undefined`) → it takes its share again.
+   */
+  answered(retryAfterSeconds: number | undefined): void
+  /** Is the instance inside such a Retry-After? */
+  isShedding(): boolean
 }
 
 export interface UpstreamPool {
@@ -32,8 +40,9 @@ export interface UpstreamPool {
   readonly instances: readonly UpstreamInstance[]
   /**
    * The instance the next exchange should go to, none of `tried`: a closed breaker before a
-   * half-open one (which admits a single trial), the fewest exchanges in flight, ties broken in
-   * turn so equal instances share the load. Open breakers are skipped; none left → undefined.
+   * half-open one (which admits a single trial), one not shedding load before one that is, the
+   * fewest exchanges in flight, ties broken in turn so equal instances share the load. Open
+   * breakers are skipped; none left → undefined.
    */
   pick(tried?: ReadonlySet<UpstreamInstance>): UpstreamInstance | undefined
   /** All instances refuse (open): seconds until the first trial. */
@@ -49,6 +58,14 @@ export function isBreakerRefusal(error: unknown): boolean {
 }
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, halfOpen: 1, open: 2 }
+/**
+ * A Retry-After longer than this is not believed for balancing: an instance that sheds answers
+ * fast, so without the mark it would have the fewest in flight and draw most of the traffic.
+ */
+const MAX_SHEDDING_MS = 30_000
+/** Ranks in `pick`: a half-open breaker after any shedding instance, which is after any healthy one. */
+const SHEDDING_RANK = 1e6
+const HALF_OPEN_RANK = 1e9
 
 export interface BreakersOptions {
   upstreams: Readonly<Record<UpstreamName, readonly string[]>>
@@ -102,6 +119,7 @@ export const breakersPlugin = fp<BreakersOptions>(
         })
         let openedAt = 0
         let outstanding = 0
+        let sheddingUntil = 0
         const log = app.log.child(labels)
         stateGauge.set(labels, STATE_VALUE.closed)
         opened.inc(labels, 0)
@@ -139,7 +157,16 @@ export const breakersPlugin = fp<BreakersOptions>(
           state: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed'),
           outstanding: () => outstanding,
           retryAfterSeconds: () =>
-            breaker.opened ? Math.max(1, Math.ceil((openedAt + settings.resetTimeoutMs - Date.now()) / 1000)) : 1
+            breaker.opened ? Math.max(1, Math.ceil((openedAt + settings.resetTimeoutMs - Date.now()) / 1000)) : 1,
+          answered: (retryAfterSeconds) => {
+            if (retryAfterSeconds === undefined) {
+              sheddingUntil = 0
+              return
+            }
+            const seconds = Number.isFinite(retryAfterSeconds) ? Math.max(1, retryAfterSeconds) : 1
+            sheddingUntil = Date.now() + Math.min(seconds * 1000, MAX_SHEDDING_MS)
+          },
+          isShedding: () => sheddingUntil > Date.now()
         }
         return instance
       })
@@ -159,7 +186,7 @@ export const breakersPlugin = fp<BreakersOptions>(
             if (tried?.has(candidate)) continue
             const state = candidate.state()
             if (state === 'open') continue
-            const rank = (state === 'halfOpen' ? 1e9 : 0) + candidate.outstanding()
+            const rank = (state === 'halfOpen' ? HALF_OPEN_RANK : 0) + (candidate.isShedding() ? SHEDDING_RANK : 0) + candidate.outstanding()
             if (rank < bestRank) {
               best = candidate
               bestRank = rank

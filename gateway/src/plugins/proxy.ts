@@ -225,6 +225,8 @@ async function attempt({ request, reply, dest, options, instance, upstream, time
               upstreamReply.send(response.stream)
               // reply-from hands over { statusCode, headers, stream }; its type names only the first and last.
               const { headers = {} } = response as unknown as { headers?: Record<string, string | string[] | undefined> }
+              const retryAfter = headers['retry-after']
+              instance.answered(response.statusCode === 503 && typeof retryAfter === 'string' ? Number(retryAfter) : undefined)
               if (countsAsFailure(response.statusCode, headers)) reject(new Error(`${upstream} answered ${response.statusCode}`))
               else resolve()
             },
