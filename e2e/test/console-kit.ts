@@ -41,10 +41,17 @@ export interface ConsoleBrowser {
   close(): Promise<void>
 }
 
-/** Builds the console when its files are stale, then starts Chromium for the console at `gatewayUrl`. */
-export async function openConsoleBrowser(gatewayUrl: string): Promise<ConsoleBrowser> {
+/**
+ * Builds the console when its files are missing or stale. Call it before the system starts: the
+ * gateway serves what `console/dist` holds when it starts (on a fresh clone, nothing yet).
+ */
+export async function prepareConsole(): Promise<void> {
   await ensureConsoleBuilt()
   mkdirSync(SCREENSHOTS, { recursive: true })
+}
+
+/** Chromium for the console at `gatewayUrl` (built already: see `prepareConsole`). */
+export async function openConsoleBrowser(gatewayUrl: string): Promise<ConsoleBrowser> {
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--font-render-hinting=none']

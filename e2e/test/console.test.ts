@@ -14,7 +14,7 @@ import { createTestTokenIssuer } from '@app/devkit/testkit'
 import { ADMIN, UNTHROTTLED, client, eventually, startE2eSystem, type E2eSystem } from './helpers.js'
 import { inPool, login, mintPlayers, type Api, type Player } from './fault-kit.js'
 import type { Page } from 'playwright-core'
-import { LOCALES, noBrowser, openConsoleBrowser, startReceiver, type ConsoleBrowser, type Lang, type Receiver } from './console-kit.js'
+import { LOCALES, noBrowser, openConsoleBrowser, prepareConsole, startReceiver, type ConsoleBrowser, type Lang, type Receiver } from './console-kit.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 const ACCESS_TOKEN_TTL_SECONDS = 30
@@ -78,6 +78,7 @@ const openClaim = async (page: Page, id: string) => {
 
 describe('operator console', { skip: noBrowser }, () => {
   before(async () => {
+    await prepareConsole()
     receiver = await startReceiver()
     const issuer = createTestTokenIssuer()
     system = await startE2eSystem({
