@@ -33,10 +33,11 @@ export async function lookUpPlayer(page: Page, gatewayUrl: string, email: string
 /**
  * On a player's page: the sentence the progress section gives for bundle `rewardId` ("Can be
  * claimed now.", or why not — unmet conditions with value and target). Waits for the bundle to
- * show; the text is in the page's language.
+ * show and for the section's read to settle (the page reads progress anew each time it opens,
+ * so a claim made elsewhere just before is reflected); the text is in the page's language.
  */
 export async function progressClaimable(page: Page, rewardId: string): Promise<string> {
-  const sentence = page.locator(`[data-section="progress"] [data-reward-id="${rewardId}"] .claimable-text`)
+  const sentence = page.locator(`[data-section="progress"][aria-busy="false"] [data-reward-id="${rewardId}"] .claimable-text`)
   await sentence.waitFor()
   return (await sentence.innerText()).trim()
 }

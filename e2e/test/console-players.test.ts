@@ -410,6 +410,24 @@ describe('console: player look-up', { skip: noBrowser }, () => {
     await page.context().close()
   })
 
+  test('a claim made meanwhile shows when the page opens again: progress and dry run say already claimed, linking the claim', async () => {
+    const page = await operatorOnPlayer('en')
+    assert.equal(await progressClaimable(page, bundles.day1), SENTENCES.en.yes)
+    const player = (await login(api, PLAYER.email, PLAYER.password)).accessToken
+    const claim = await api('POST', '/event-gateway/user-reward-claims', { token: player, body: { rewardsId: bundles.day1 } })
+    assert.equal(claim.status, 201, JSON.stringify(claim.body))
+    // Back to the search and in again, at once (well inside the console's 5 s cache).
+    assert.equal(await lookUpPlayer(page, gatewayUrl, PLAYER.email), playerId)
+    assert.equal(await progressClaimable(page, bundles.day1), 'Not claimable: Already claimed in this period.')
+    const link = page.locator(`[data-section="progress"] [data-reward-id="${bundles.day1}"] .claimable a`)
+    assert.equal(await link.getAttribute('href'), `#/claims/${claim.body.id}`)
+    const dry = await dryRun(page, { eventName: EVENT_NAME, rewardId: bundles.day1 })
+    assert.equal(dry.claimable, false)
+    assert.match(dry.text, SENTENCES.en.claimed)
+    assert.ok(dry.text.endsWith(claim.body.id.slice(-6)), dry.text)
+    await page.context().close()
+  })
+
   test('axe found no serious or critical violation on any screen; the browser logged no unexpected error', () => {
     const { axeFindings, browserErrors } = consoleBrowser
     assert.ok(axeFindings.length >= 9, `screens checked: ${axeFindings.map((finding) => finding.screen).join(', ')}`)

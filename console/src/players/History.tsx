@@ -3,7 +3,7 @@ import { DEFAULT_FILTERS, useClaimPages, useEvents } from '../claims.js'
 import { ErrorNote, StatusBadge, shortId, useRewardText } from '../components.js'
 import { useI18n } from '../i18n.js'
 import { hrefOf } from '../router.js'
-import { useGranted } from './data.js'
+import { useGranted, type AwaitedGrant } from './data.js'
 
 /** Event names by id, for the tables (the newest events; an older one shows its id). */
 function useEventNames(): (id: string | null) => string {
@@ -115,7 +115,7 @@ export function ClaimsSection({ userId }: { userId: string }) {
 }
 
 /** What the player has received: completed claims and make-good grants (with their reason), newest first. */
-export function GrantedSection({ userId, awaiting }: { userId: string; awaiting: string | null }) {
+export function GrantedSection({ userId, awaiting }: { userId: string; awaiting: AwaitedGrant | null }) {
   const { t, dateTime } = useI18n()
   const rewardText = useRewardText()
   const eventName = useEventNames()

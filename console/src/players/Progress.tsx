@@ -10,7 +10,7 @@ export function ProgressSection({ userId }: { userId: string }) {
   const pages = useProgress(userId)
   const events = pages.data?.pages.flatMap((page) => page.items) ?? []
   return (
-    <section className="panel" aria-labelledby="progress-title" data-section="progress">
+    <section className="panel" aria-labelledby="progress-title" data-section="progress" aria-busy={pages.isFetching}>
       <h2 id="progress-title">{t('players.progress')}</h2>
       <p className="hint">{t('players.progressHint')}</p>
       {pages.isError && <ErrorNote error={pages.error} />}

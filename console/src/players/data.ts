@@ -56,21 +56,33 @@ export function useProgress(userId: string) {
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
       unwrap(api.GET(PROGRESS, { params: { query: { userId, limit: PROGRESS_PAGE, ...(pageParam ? { cursor: pageParam } : {}) } } }), PROGRESS),
-    getNextPageParam: (page) => page.nextCursor ?? undefined
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+    // Support looks at this right after the player acted: read it anew whenever the page opens.
+    refetchOnMount: 'always'
   })
 }
 
+/** A grant just made, looked for in granted rewards until it is listed or `until` (ms) passes. */
+export interface AwaitedGrant {
+  id: string
+  until: number
+}
+
 /** Completed claims and make-good grants, newest first, a page at a time. */
-export function useGranted(userId: string, awaiting: string | null) {
+export function useGranted(userId: string, awaiting: AwaitedGrant | null) {
   return useInfiniteQuery({
     queryKey: ['player', userId, 'granted'],
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
       unwrap(api.GET(GRANTED, { params: { query: { userId, limit: GRANTED_PAGE, ...(pageParam ? { cursor: pageParam } : {}) } } }), GRANTED),
     getNextPageParam: (page) => page.nextCursor ?? undefined,
-    // A grant just made (`awaiting`) is listed once delivered: look again until it is.
+    refetchOnMount: 'always',
+    // A grant just made (`awaiting`) is listed once delivered: look again until it is (or for a
+    // minute: one the delivery system holds back shows under claims, with its status).
     refetchInterval: (query) =>
-      awaiting !== null && !query.state.data?.pages.some((page) => page.items.some((item) => item.id === awaiting)) ? 1_500 : false
+      awaiting !== null && Date.now() < awaiting.until && !query.state.data?.pages.some((page) => page.items.some((item) => item.id === awaiting.id))
+        ? 1_500
+        : false
   })
 }
 

@@ -3,7 +3,7 @@ import type { Claim } from '../api.js'
 import { ErrorNote, ScreenTitle } from '../components.js'
 import { useI18n } from '../i18n.js'
 import { AccountPanel } from '../players/Account.js'
-import { useAccount } from '../players/data.js'
+import { useAccount, type AwaitedGrant } from '../players/data.js'
 import { DryRunSection } from '../players/DryRun.js'
 import { GrantSection } from '../players/Grant.js'
 import { ClaimsSection, GrantedSection } from '../players/History.js'
@@ -12,6 +12,9 @@ import { PlayerSearch } from '../players/Search.js'
 import { hrefOf } from '../router.js'
 import { useStaff } from '../session.js'
 import '../styles/players.css'
+
+/** How long granted rewards are looked at again for a grant just made. */
+const FOLLOW_GRANT_MS = 60_000
 
 /** `#/players`: search by email; `#/players/<id>`: everything support needs about one player. */
 export function PlayerLookupScreen({ id }: { id?: string | undefined }) {
@@ -23,7 +26,7 @@ function PlayerPage({ id }: { id: string }) {
   const session = useStaff()
   const account = useAccount(id)
   /** The grant just made, followed until granted rewards lists it. */
-  const [lastGrant, setLastGrant] = useState<Claim | null>(null)
+  const [lastGrant, setLastGrant] = useState<AwaitedGrant | null>(null)
   const email = account.data?.email
   return (
     <section aria-labelledby="player-title" className="player" data-user-id={id}>
@@ -43,9 +46,9 @@ function PlayerPage({ id }: { id: string }) {
           <ProgressSection userId={id} />
           <div className="columns">
             <ClaimsSection userId={id} />
-            <GrantedSection userId={id} awaiting={lastGrant?.id ?? null} />
+            <GrantedSection userId={id} awaiting={lastGrant} />
           </div>
-          {session.canDecide && <GrantSection userId={id} ownAccount={id === session.userId} onGranted={setLastGrant} />}
+          {session.canDecide && <GrantSection userId={id} ownAccount={id === session.userId} onGranted={(grant: Claim) => setLastGrant({ id: grant.id, until: Date.now() + FOLLOW_GRANT_MS })} />}
         </>
       )}
     </section>
