@@ -100,7 +100,7 @@ export interface paths {
         };
         /**
          * The account directory (OPERATOR, AUDITOR, ADMIN)
-         * @description Newest first, `limit` at a time; filters combine (AND): `email` — addresses starting with it, in any case, taken literally; `role`; `tag`. The cursor stays valid while accounts are created: a page never repeats or skips an account that existed when the first page was read (newer ones are not in that listing). No hash, no session detail: the same account shape as everywhere.
+         * @description Newest first, `limit` at a time; filters combine (AND): `email` — addresses starting with it, in any case, taken literally; `role`; `tag`; `id` (one account: the console reads a player page so). The cursor stays valid while accounts are created: a page never repeats or skips an account that existed when the first page was read (newer ones are not in that listing). No hash, no session detail: the same account shape as everywhere.
          *
          *     Roles allowed by the gateway: OPERATOR, AUDITOR, ADMIN.
          */
@@ -3395,6 +3395,11 @@ export interface operations {
                  * @example player
                  */
                 email?: string;
+                /**
+                 * @description ObjectId (24 hex characters)
+                 * @example 682c1aaa6fb6c7f00ae8ae33
+                 */
+                id?: string;
                 limit?: number;
                 /**
                  * @description Accounts with this role

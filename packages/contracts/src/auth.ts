@@ -170,6 +170,8 @@ export type BulkTagReply = Static<typeof BulkTagReply>
 /** The account directory's filters (GET /auth/users). */
 export const UserDirectoryQuery = Type.Object(
   {
+    // The console's player page is addressed by the account's id (`#/players/<id>`).
+    id: Type.Optional(CloneType(ObjectIdString, { description: 'The account with this id (a page of one, or none)' })),
     email: Type.Optional(
       Type.String({
         minLength: 1,

@@ -1,6 +1,6 @@
 /**
  * The account directory (SPEC v2: `GET /auth/users`, OPERATOR, AUDITOR, ADMIN): email prefix in
- * any case, role and tag filters return exactly the accounts they name; the cursor neither repeats
+ * any case, role, tag and id filters return exactly the accounts they name; the cursor neither repeats
  * nor skips an account while others are being created; no hash or session detail leaves.
  */
 import assert from 'node:assert/strict'
@@ -21,6 +21,7 @@ let auth: TestAuth
 let admin: string
 const tokens: Record<'OPERATOR' | 'AUDITOR' | 'USER' | 'SERVICE', string> = { OPERATOR: '', AUDITOR: '', USER: '', SERVICE: '' }
 /** Every account of this file's database, as seeded or created: what the filters are checked against. */
+let aliceId = ''
 const everyone: Array<{ id: string; email: string; roles: string[]; tags: string[] }> = []
 
 const users = () => auth.app.mongo.db.collection('users')
@@ -46,7 +47,7 @@ before(async () => {
   for (const user of (await users().find().toArray()) as unknown as Array<{ _id: ObjectId; email: string; roles: string[] }>) {
     everyone.push({ id: user._id.toHexString(), email: user.email, roles: user.roles, tags: [] })
   }
-  await seed('Alice.Smith@example.com', ['USER'], ['vip', 'region-kr'])
+  aliceId = await seed('Alice.Smith@example.com', ['USER'], ['vip', 'region-kr'])
   await seed('alice.jones@example.com', ['USER'], ['region-kr'])
   await seed('aliceXsmith@example.com', ['USER'], ['vip'])
   await seed('alicia@example.com', ['OPERATOR'], ['vip'])
@@ -102,6 +103,12 @@ describe('GET /auth/users', () => {
       ['email=ali&tag=vip', (user) => user.email.startsWith('ali') && user.tags.includes('vip')],
       ['email=ali&tag=vip&role=OPERATOR', (user) => user.email.startsWith('ali') && user.tags.includes('vip') && user.roles.includes('OPERATOR')],
       ['role=USER&tag=filler', (user) => user.roles.includes('USER') && user.tags.includes('filler')],
+      // By id (the console's player page): that account alone, in any case; with other filters, AND.
+      [`id=${aliceId}`, (user) => user.id === aliceId],
+      [`id=${aliceId.toUpperCase()}`, (user) => user.id === aliceId],
+      [`id=${aliceId}&tag=vip`, (user) => user.id === aliceId],
+      [`id=${aliceId}&role=OPERATOR`, () => false],
+      [`id=${new ObjectId().toHexString()}`, () => false],
       ['', () => true]
     ]
     for (const [query, keep] of cases) {
@@ -185,7 +192,10 @@ describe('GET /auth/users', () => {
       ['limit=0', 'querystring.limit'],
       ['limit=101', 'querystring.limit'],
       ['cursor=***', 'querystring.cursor'],
-      ['status=disabled', 'querystring.status']
+      ['status=disabled', 'querystring.status'],
+      ['id=nope', 'querystring.id'],
+      [`id=${'a'.repeat(25)}`, 'querystring.id'],
+      ['id[$ne]=x', 'querystring.id[$ne]']
     ]
     for (const [query, field] of cases) {
       const reply = await directory(query)

@@ -126,9 +126,10 @@ export function createUserRepository(db: Db) {
       return result.matchedCount
     },
 
-    /** The account directory, newest first: email prefix (any case), role and tag filters. */
-    async list({ email, role, tag, limit, cursor }: UserDirectoryQuery) {
+    /** The account directory, newest first: id, email prefix (any case), role and tag filters. */
+    async list({ id, email, role, tag, limit, cursor }: UserDirectoryQuery) {
       const filter: Filter<UserDocument> = {}
+      if (id !== undefined) filter._id = new ObjectId(id)
       if (email !== undefined) filter.email = literalPrefix(normalizeEmail(email))
       if (role !== undefined) filter.roles = role
       if (tag !== undefined) filter.tags = tag

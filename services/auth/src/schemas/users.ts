@@ -92,7 +92,7 @@ export const listUsersSchema = {
   summary: 'The account directory (OPERATOR, AUDITOR, ADMIN)',
   description:
     'Newest first, `limit` at a time; filters combine (AND): `email` — addresses starting with it, in any case, taken ' +
-    'literally; `role`; `tag`. The cursor stays valid while accounts are created: a page never repeats or skips an ' +
+    'literally; `role`; `tag`; `id` (one account: the console reads a player page so). The cursor stays valid while accounts are created: a page never repeats or skips an ' +
     'account that existed when the first page was read (newer ones are not in that listing). No hash, no session ' +
     'detail: the same account shape as everywhere.',
   security: BEARER_AUTH,
