@@ -11,10 +11,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Page } from 'playwright-core'
-import { ensureConsoleBuilt } from '@app/devkit/system'
 import { ADMIN, UNTHROTTLED, client, eventually, startE2eSystem, type E2eSystem } from './helpers.js'
 import { login, openDatabases, type Api } from './fault-kit.js'
-import { noBrowser, openConsoleBrowser, type ConsoleBrowser, type Lang } from './console-kit.js'
+import { noBrowser, openConsoleBrowser, prepareConsole, type ConsoleBrowser, type Lang } from './console-kit.js'
 import { dryRun, lookUpPlayer, progressClaimable } from './console-players-steps.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -135,7 +134,7 @@ const SENTENCES = {
 describe('console: player look-up', { skip: noBrowser }, () => {
   before(async () => {
     // Built before the gateway starts, which serves what console/dist holds then.
-    await ensureConsoleBuilt()
+    await prepareConsole()
     system = await startE2eSystem({ ...UNTHROTTLED, SWEEPER_INTERVAL_MS: '300' })
     gatewayUrl = system.url('gateway')
     api = client(gatewayUrl)
