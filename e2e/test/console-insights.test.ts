@@ -37,6 +37,8 @@ let playerAccountId = ''
 let operatorToken = ''
 const festival = { eventId: '', box: '', coins: '', badge: '' }
 let dailyEventId = ''
+/** Recurring events in time zones far from UTC: the console's period keys must be the API's. */
+const zoned = { weekly: '', monthly: '' }
 
 const adminToken = async () => (await login(api, ADMIN.email, ADMIN.password)).accessToken
 const asOperator = async () => (operatorToken = (await login(api, STAFF.operator.email, STAFF.operator.password)).accessToken)
@@ -160,6 +162,8 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
     assert.equal(edited.status, 200, JSON.stringify(edited.body))
     dailyEventId = await createEvent(operatorToken, { name: 'Daily check-in bonus', recurrence: { every: 'day' } })
     await createBundle(operatorToken, { eventId: dailyEventId, name: 'Daily coins', contents: [{ type: 'point', amount: 10 }] })
+    zoned.weekly = await createEvent(operatorToken, { name: 'Weekly Kiribati check-in', recurrence: { every: 'week' }, timezone: 'Pacific/Kiritimati' })
+    zoned.monthly = await createEvent(operatorToken, { name: 'Monthly LA check-in', recurrence: { every: 'month' }, timezone: 'America/Los_Angeles' })
     for (let n = 0; n < FILLER_EVENTS; n += 1) await createEvent(operatorToken, { name: `Filler event ${n + 1}`, activate: false })
     await createEvent(admin, { name: 'Admin-made event', activate: false })
 
@@ -263,6 +267,17 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
     await page.locator('[data-stat="participants"]', { hasText: /^0$/ }).waitFor()
     assert.equal((await statsOf(dailyEventId, `?periodKey=${yesterday}`)).participants, 0)
     await check(page, 'stats-recurring', 'en', false)
+
+    // The current period as the API names it for the player who checked in (GET /user-events).
+    for (const eventId of [zoned.weekly, zoned.monthly]) {
+      const progress = await api('GET', `/event-gateway/user-events?eventId=${eventId}`, { token: player.accessToken })
+      assert.equal(progress.status, 200, JSON.stringify(progress.body))
+      const { periodKey } = progress.body.items[0]
+      assert.match(periodKey, /^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})$/)
+      await openStats(page, gateway, eventId)
+      await page.locator('#stats-period option').first().filter({ hasText: `Current period (${periodKey})` }).waitFor({ state: 'attached' })
+      assert.equal(await statsParticipants(page), 1)
+    }
   })
 
   test('audit log (AUDITOR): both logs, who/when/what with a readable diff, filters, load more', async () => {
