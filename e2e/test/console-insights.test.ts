@@ -37,6 +37,7 @@ let playerAccountId = ''
 let operatorToken = ''
 const festival = { eventId: '', box: '', coins: '', badge: '' }
 let dailyEventId = ''
+let issuer: ReturnType<typeof createTestTokenIssuer>
 /** Recurring events in time zones far from UTC: the console's period keys must be the API's. */
 const zoned = { weekly: '', monthly: '' }
 
@@ -113,7 +114,7 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
   before(async () => {
     // Before the gateway starts: it serves /console only if a build is there when it starts.
     await ensureConsoleBuilt()
-    const issuer = createTestTokenIssuer()
+    issuer = createTestTokenIssuer()
     system = await startE2eSystem({ ...UNTHROTTLED, JWT_PRIVATE_KEY: issuer.privateKey })
     gateway = system.url('gateway')
     api = client(gateway)
@@ -186,6 +187,14 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
     await consoleBrowser.signIn(page, STAFF.operator)
     await page.getByRole('link', { name: 'Event stats' }).click()
     await page.locator('main h1', { hasText: 'Event stats' }).waitFor()
+    await page.locator('tr[data-event-id]').first().waitFor()
+    // Staff see every event, inactive ones too; the status filter narrows the list.
+    assert.ok((await page.locator('tr[data-event-id]').count()) >= FILLER_EVENTS + 4)
+    await page.locator('#stats-status').selectOption('inactive')
+    await page.locator(`tr[data-event-id="${festival.eventId}"]`).waitFor({ state: 'detached' })
+    assert.match(await page.locator('table.stats-events tbody').innerText(), /Filler event 1/)
+    await check(page, 'stats-events', 'en', false)
+    await page.locator('#stats-status').selectOption('live')
     await page.getByRole('link', { name: 'Stats of Winter check-in festival' }).click()
     await page.locator('main h1', { hasText: 'Stats: Winter check-in festival' }).waitFor()
     assert.equal(new URL(page.url()).hash, `#/stats/${festival.eventId}`)
@@ -278,6 +287,12 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
       await page.locator('#stats-period option').first().filter({ hasText: `Current period (${periodKey})` }).waitFor({ state: 'attached' })
       assert.equal(await statsParticipants(page), 1)
     }
+
+    // Left open, the page asks again by itself (every 10 s): a new participant shows up unasked.
+    await openStats(page, gateway, dailyEventId)
+    await page.locator('[data-stat="participants"]', { hasText: /^1$/ }).waitFor()
+    await checkIn(mintPlayers(issuer, 1, 'late')[0]!)
+    await page.locator('[data-stat="participants"]', { hasText: /^2$/ }).waitFor({ timeout: 15_000 })
   })
 
   test('audit log (AUDITOR): both logs, who/when/what with a readable diff, filters, load more', async () => {
