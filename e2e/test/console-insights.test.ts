@@ -35,6 +35,7 @@ let gateway = ''
 const accountIds: Record<string, string> = {}
 let playerAccountId = ''
 let operatorToken = ''
+let auditorToken = ''
 const festival = { eventId: '', box: '', coins: '', badge: '' }
 let dailyEventId = ''
 let issuer: ReturnType<typeof createTestTokenIssuer>
@@ -93,7 +94,9 @@ const statsOf = async (eventId: string, query = '') => {
 
 /** Every entry of one log through the API (all pages), newest first. */
 async function auditOf(path: '/event-gateway/audit' | '/auth/audit', query = ''): Promise<Array<{ id: string; action: string; actor: string }>> {
-  const token = (await login(api, STAFF.auditor.email, STAFF.auditor.password)).accessToken
+  // One login for all the look-ups: argon2 is the slow part of this suite's set-up.
+  auditorToken ||= (await login(api, STAFF.auditor.email, STAFF.auditor.password)).accessToken
+  const token = auditorToken
   const items = []
   let cursor: string | null = null
   do {
@@ -314,7 +317,7 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
 
     // Who: the operator's email, not an id; what changed: the edited field, old → new.
     const update = page.locator('tr[data-action="event.update"]')
-    assert.match(await update.locator('td.who').innerText(), /operator@insights\.test/)
+    assert.match(await update.locator('td.audit-who').innerText(), /operator@insights\.test/)
     const description = update.locator('li[data-field="description"]')
     assert.equal(normalized(await description.locator('del').innerText()), 'was "Check in once during the festival"')
     assert.equal(normalized(await description.locator('ins').innerText()), 'now "Check in once; approval by the live-ops team"')
@@ -349,10 +352,10 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
     await page.getByRole('radio', { name: 'Accounts' }).check()
     await page.locator('tr[data-action="user.tags"]').waitFor()
     const tags = page.locator('tr[data-action="user.tags"]')
-    assert.match(await tags.locator('td.who').innerText(), /operator@insights\.test/)
+    assert.match(await tags.locator('td.audit-who').innerText(), /operator@insights\.test/)
     assert.match(await tags.locator('li[data-field="tags"] ins').innerText(), /\["vip","winter-2026"\]/)
     const roles = page.locator('tr[data-action="user.roles"]')
-    assert.match(await roles.locator('td.who').innerText(), new RegExp(ADMIN.email.replace('.', '\\.')))
+    assert.match(await roles.locator('td.audit-who').innerText(), new RegExp(ADMIN.email.replace('.', '\\.')))
     assert.match(await roles.locator('li[data-field="roles"]').innerText(), /\["OPERATOR"\].*→.*\["AUDITOR"\]/s)
     const accountLog = await auditOf('/auth/audit')
     assert.deepEqual(await auditActions(page), accountLog.map((entry) => entry.action))

@@ -79,7 +79,7 @@ function AuditLog() {
       {entries.length > 0 && (
         <div className="more">
           <p className="hint audit-count" role="status">
-            {t('audit.shown', { n: number(entries.length) })}
+            {entries.length === 1 ? t('audit.shownOne') : t('audit.shown', { n: number(entries.length) })}
           </p>
           {pages.hasNextPage ? (
             <button type="button" className="secondary" disabled={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
@@ -215,7 +215,7 @@ function AuditTable({ source, entries }: { source: AuditSource; entries: AuditEn
             return (
               <tr key={entry.id} data-audit-id={entry.id} data-action={entry.action}>
                 <td className="when">{dateTime(entry.at)}</td>
-                <td className="who">
+                <td className="audit-who">
                   {entry.actor === session.userId ? `${email ?? shortId(entry.actor)} (${t('audit.you')})` : (email ?? <code>{entry.actor}</code>)}
                   {email && <code className="who-id">{shortId(entry.actor)}</code>}
                 </td>

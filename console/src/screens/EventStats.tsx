@@ -161,7 +161,7 @@ function StatsOfEvent({ id }: { id: string }) {
           </p>
         )}
       </div>
-      {stats.isError && <ErrorNote error={stats.error} />}
+      {stats.isError && !event.isError && <ErrorNote error={stats.error} />}
       {rewards.isError && <ErrorNote error={rewards.error} />}
       {stats.isPending && !stats.isError && <p role="status">{t('app.loading')}</p>}
       {stats.data && (
