@@ -10,12 +10,11 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { ensureConsoleBuilt } from '@app/devkit/system'
 import { createTestTokenIssuer } from '@app/devkit/testkit'
 import type { Page } from 'playwright-core'
 import { ADMIN, UNTHROTTLED, client, eventually, startE2eSystem, type E2eSystem } from './helpers.js'
 import { inPool, login, mintPlayers, type Api, type Player } from './fault-kit.js'
-import { noBrowser, openConsoleBrowser, type ConsoleBrowser, type Lang } from './console-kit.js'
+import { noBrowser, openConsoleBrowser, prepareConsole, type ConsoleBrowser, type Lang } from './console-kit.js'
 import { auditActions, bundleClaimCounts, bundleStockLeft, claimsPerDay, openAuditLog, openStats, statsParticipants } from './console-insights-steps.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -116,7 +115,7 @@ const auditRows = (page: Page) => page.locator('table.audit-log tbody tr')
 describe('operator console: event stats and the audit log', { skip: noBrowser }, () => {
   before(async () => {
     // Before the gateway starts: it serves /console only if a build is there when it starts.
-    await ensureConsoleBuilt()
+    await prepareConsole()
     issuer = createTestTokenIssuer()
     system = await startE2eSystem({ ...UNTHROTTLED, JWT_PRIVATE_KEY: issuer.privateKey })
     gateway = system.url('gateway')
