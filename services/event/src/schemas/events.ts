@@ -222,6 +222,14 @@ export const EventListQuery = Type.Object(
     status: Type.Optional(EventStatusFilter),
     active: Type.Optional(Type.Boolean({ description: 'Only events whose `activate` flag is this' })),
     current: Type.Optional(Type.Boolean({ description: 'true: window contains now; false: window is past or future' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Only events whose name contains this text, ignoring case (taken literally: `.` or `*` are no wildcards)',
+        examples: ['attendance']
+      })
+    ),
     ...PageQuery
   },
   { additionalProperties: false }
