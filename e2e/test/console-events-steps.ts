@@ -22,6 +22,11 @@ export interface AttendanceEventSpec {
   name: string
   /** The window's length: it starts at the current minute (so check-ins count at once) and lasts this many days. */
   days: number
+  /**
+   * Start the window this many days before now instead (default 0), so check-ins reported for
+   * past days (`occurredAt`) fall inside it; it still lasts `days` days from its start.
+   */
+  startedDaysAgo?: number
   bundles: AttendanceBundleSpec[]
 }
 
@@ -41,14 +46,14 @@ export async function openNewEvent(page: Page, gatewayUrl: string): Promise<void
 }
 
 /**
- * `datetime-local` values in the browser's own time zone: the current minute, and `days` days on
- * (computed in the page, which has the context's zone).
+ * `datetime-local` values in the browser's own time zone: the current minute (`startedDaysAgo`
+ * days back), and `days` days on (computed in the page, which has the context's zone).
  */
-async function windowOf(page: Page, days: number): Promise<{ start: string; end: string }> {
+async function windowOf(page: Page, days: number, startedDaysAgo: number): Promise<{ start: string; end: string }> {
   const script = `(() => {
     const pad = (n) => String(n).padStart(2, '0')
     const local = (d) => d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' + pad(d.getHours()) + ':' + pad(d.getMinutes())
-    const start = new Date(); start.setSeconds(0, 0)
+    const start = new Date(Date.now() - ${startedDaysAgo} * 86400000); start.setSeconds(0, 0)
     const end = new Date(start.getFullYear(), start.getMonth(), start.getDate() + ${days}, start.getHours(), start.getMinutes())
     return { start: local(start), end: local(end) }
   })()`
@@ -64,7 +69,7 @@ export async function fillAttendanceEventForm(page: Page, gatewayUrl: string, sp
   await openNewEvent(page, gatewayUrl)
   const event = eventScope(page)
   await byPath(event, 'body.name').fill(spec.name)
-  const { start, end } = await windowOf(page, spec.days)
+  const { start, end } = await windowOf(page, spec.days, spec.startedDaysAgo ?? 0)
   await byPath(event, 'body.startedAt').fill(start)
   await byPath(event, 'body.endedAt').fill(end)
   await byPath(event, 'body.contents.0.type').selectOption('attendance')

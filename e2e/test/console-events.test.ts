@@ -424,19 +424,34 @@ describe('console: events list and event editor', { skip: noBrowser }, () => {
     }
   })
 
-  test('one step for the cross-screen scenario: createAttendanceEventThroughForm returns the ids in bundle order', async () => {
+  test('one step for the cross-screen scenario: createAttendanceEventThroughForm returns the ids in bundle order; past check-ins count', async () => {
     const page = await signedIn('en', STAFF.second)
     const { eventId, rewardIds } = await createAttendanceEventThroughForm(page, gatewayUrl, {
       name: 'Login week',
       days: 7,
+      startedDaysAgo: 2,
       bundles: [
         { day: 1, itemName: 'Gem', quantity: 5 },
+        { day: 3, itemName: 'Chest', quantity: 1 },
         { day: 7, itemName: 'Crown', quantity: 1, stock: 10 }
       ]
     })
     const bundles = await getBundles(eventId)
     assert.deepEqual(bundles.map((bundle) => bundle.id), rewardIds)
-    assert.deepEqual(bundles.map((bundle) => bundle.stock), [null, 10])
+    assert.deepEqual(bundles.map((bundle) => bundle.stock), [null, null, 10])
+    // Check-ins reported for the last three days (the window began two days ago): day 1 and 3 are claimable, day 7 not.
+    const [player] = await createPlayers(api, 1, 'login-week')
+    for (const daysAgo of [2, 1, 0]) {
+      const report = await api('POST', '/event-gateway/user-events/process', {
+        token: operatorToken,
+        body: { eventType: 'attendance', userId: player!.id, occurredAt: new Date(Date.now() - daysAgo * DAY_MS).toISOString() }
+      })
+      assert.equal(report.status, 200, JSON.stringify(report.body))
+    }
+    const standing = await api('GET', `/event-gateway/user-events?userId=${player!.id}&eventId=${eventId}`, { token: operatorToken })
+    assert.equal(standing.status, 200, JSON.stringify(standing.body))
+    const claimable = Object.fromEntries(standing.body.items[0].bundles.map((bundle: { rewardId: string; claimable: unknown }) => [bundle.rewardId, bundle.claimable]))
+    assert.deepEqual(claimable, { [rewardIds[0]!]: true, [rewardIds[1]!]: true, [rewardIds[2]!]: 'CONDITIONS_NOT_MET' })
     await page.context().close()
   })
 
