@@ -75,8 +75,8 @@ for (const [source, cacheEnv] of [
     assert.deepEqual(await search(q('attendance'), player.token), ['7-day ATTENDANCE (KR)', 'Spring Attendance'])
   })
 
-  test('an empty or over-long text is a 400 naming q, not "everything"', async () => {
-    for (const text of ['', 'x'.repeat(101)]) {
+  test('an empty or over-long text, or a NUL, is a 400 naming q, not "everything"', async () => {
+    for (const text of ['', 'x'.repeat(101), 'a\u0000b']) {
       const reply = await service.call('GET', `/event?${q(text)}`, { token: operator.token })
       assert.equal(reply.status, 400, JSON.stringify(reply.body))
       assert.match(JSON.stringify(reply.body), /q/)

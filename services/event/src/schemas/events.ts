@@ -226,6 +226,8 @@ export const EventListQuery = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 100,
+        // MongoDB refuses a regex with a NUL byte (a 500): refused here as the 400 it is.
+        pattern: '^[^\\u0000]+$',
         description: 'Only events whose name contains this text, ignoring case (taken literally: `.` or `*` are no wildcards)',
         examples: ['attendance']
       })
