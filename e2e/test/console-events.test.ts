@@ -201,7 +201,7 @@ describe('console: events list and event editor', { skip: noBrowser }, () => {
     const weekly = await previewSentences(ko)
     assert.deepEqual(weekly.bundles, ['주간 보상 묶음: 이벤트 조건을 달성하면 받을 수 있음, 플레이어당 주에 이 이벤트의 묶음 하나'])
     assert.ok(weekly.event.includes('모든 묶음의 기본 조건: 출석 3일 및 다음 중 하나: 퀘스트 q-1 완료 또는 1,000 결제.'), weekly.event.join('\n'))
-    assert.ok(weekly.event.some((sentence) => /^태그 vip, whale 중 하나 이상 보유한 .*태그 banned를 하나도 보유하지 않은 플레이어만 대상/.test(sentence)), weekly.event.join('\n'))
+    assert.ok(weekly.event.some((sentence) => /^대상 플레이어: 태그 vip, whale 중 하나 이상 보유 및 태그 banned 미보유\. /.test(sentence)), weekly.event.join('\n'))
     assert.ok(weekly.event.includes('모든 보상 요청은 운영자 승인 후 지급됩니다.'))
     await check(ko, 'event-new', 'ko')
     await ko.context().close()

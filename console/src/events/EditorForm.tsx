@@ -112,6 +112,7 @@ export function EditorForm({ event, rewards = [], onReload }: EditorFormProps) {
       <form ref={formRef} className="editor-form" onSubmit={(formEvent) => void submit(formEvent)} aria-describedby="editor-intro">
         <p id="editor-intro" className="hint">
           {t(saved ? 'editor.introEdit' : 'editor.introNew')}
+          {saved && <> {t('editor.version', { version: saved.version, at: i18n.dateTime(saved.updatedAt) })}</>}
         </p>
         {notice && <Notice>{notice}</Notice>}
         {conflict && <ConflictOffer onReload={onReload} />}

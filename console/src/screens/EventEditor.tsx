@@ -39,7 +39,7 @@ function Crumb() {
 }
 
 function ExistingEvent({ id }: { id: string }) {
-  const { t } = useI18n()
+  const { t, dateTime } = useI18n()
   const session = useStaff()
   const queryClient = useQueryClient()
   const event = useEvent(id)
@@ -73,7 +73,8 @@ function ExistingEvent({ id }: { id: string }) {
         ) : (
           <div className="editor-layout readonly-event">
             <p className="hint">
-              {t('editor.readOnly')} <a href={hrefOf({ screen: 'stats', id })}>{t('events.stats')}</a>
+              {t('editor.readOnly')} {t('editor.version', { version: event.data.version, at: dateTime(event.data.updatedAt) })}{' '}
+              <a href={hrefOf({ screen: 'stats', id })}>{t('events.stats')}</a>
             </p>
             <PreviewPanel
               draft={eventDraftOf(event.data)}
