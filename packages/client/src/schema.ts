@@ -308,7 +308,7 @@ export interface paths {
         };
         /**
          * List events, newest first
-         * @description Players see the events that are active and have started (ended ones included) and whose `audience` admits their tags; staff and game servers see every event. `status` (upcoming, live, ended, inactive) narrows either: a player asking for `upcoming` or `inactive` gets an empty list. Filters combine (AND).
+         * @description Players see the events that are active and have started (ended ones included) and whose `audience` admits their tags; staff and game servers see every event. `status` (upcoming, live, ended, inactive) narrows either: a player asking for `upcoming` or `inactive` gets an empty list. `q` finds events by a part of their name. Filters combine (AND).
          *
          *     Roles allowed by the gateway: USER, OPERATOR, AUDITOR, ADMIN, SERVICE.
          */
@@ -5808,6 +5808,11 @@ export interface operations {
                 current?: boolean;
                 cursor?: string;
                 limit?: number;
+                /**
+                 * @description Only events whose name contains this text, ignoring case (taken literally: `.` or `*` are no wildcards)
+                 * @example attendance
+                 */
+                q?: string;
                 /**
                  * @description inactive: `activate` false; upcoming: active, startedAt > now; live: active, startedAt ≤ now < endedAt; ended: active, endedAt ≤ now. Players see live and ended events only (of their audience): for them `upcoming` and `inactive` are empty lists.
                  * @example live

@@ -141,3 +141,6 @@ export const isDatabaseUnavailable = (error: unknown) => error instanceof Error 
 
 export const isDuplicateKeyError = (error: unknown) =>
   typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 11000
+
+/** The text with every regex special escaped, so a `$regex` built from user input matches it literally. */
+export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

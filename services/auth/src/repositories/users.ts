@@ -1,6 +1,6 @@
 import { ObjectId, type AnyBulkWriteOperation, type Db, type Filter } from 'mongodb'
 import type { Role, UserDirectoryQuery } from '@app/contracts'
-import { findPage, isDuplicateKeyError, type IndexPlan } from '@app/platform'
+import { escapeRegExp, findPage, isDuplicateKeyError, type IndexPlan } from '@app/platform'
 
 export interface UserDocument {
   _id: ObjectId
@@ -52,11 +52,9 @@ export const userIndexes: IndexPlan = {
 
 export const normalizeEmail = (email: string) => email.toLowerCase()
 
-/** The text with every regex special escaped, so it matches itself. */
 /** Enough markers that an account changed again this many times between a bulk write and its re-read still shows it. */
 const TAG_WRITE_MARKERS_KEPT = 8
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** An anchored prefix taken literally: on a normalized field, an index range. */
 const literalPrefix = (text: string) => new RegExp(`^${escapeRegExp(text)}`)
 

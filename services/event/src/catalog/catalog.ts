@@ -1,5 +1,5 @@
 import { ObjectId, type Db, type Filter } from 'mongodb'
-import { decodeCursor, encodeCursor, type Page, type PageRequest } from '@app/platform'
+import { decodeCursor, encodeCursor, escapeRegExp, type Page, type PageRequest } from '@app/platform'
 import type { EventDoc, EventRepository } from '../repositories/events.js'
 import type { RewardDoc, RewardRepository } from '../repositories/rewards.js'
 import { eventStatus, readsWholeCatalog, visibleTo, type CatalogReader, type EventStatus } from './visibility.js'
@@ -23,7 +23,17 @@ export interface EventListFilter {
   active?: boolean | undefined
   /** true: the window contains now; false: it does not. */
   current?: boolean | undefined
+  /** Only events whose name contains this text, ignoring case, taken literally. */
+  nameContains?: string | undefined
 }
+
+/**
+ * The name search: the same escaped pattern and `i` flag on both paths (the database's `$regex`
+ * and the snapshot's test), so they agree on what matches. Not index-backed: the other filters
+ * narrow first, and a staff catalog is small. (`$regex` as a string with `$options`, not a
+ * RegExp: the embedded test server refuses a BSON regex value.)
+ */
+const namePattern = (text: string) => new RegExp(escapeRegExp(text), 'i')
 
 export interface CatalogOptions {
   events: EventRepository
@@ -49,8 +59,9 @@ const STAMP_ID = 'catalog'
 const REWARDS_PER_EVENT_BOUND = 20
 
 /** The database query for an event filter (index-backed: `activate`, then the window). */
-export function eventFilterOf({ status, active, current }: EventListFilter, reader: CatalogReader, now: Date): Filter<EventDoc> {
+export function eventFilterOf({ status, active, current, nameContains }: EventListFilter, reader: CatalogReader, now: Date): Filter<EventDoc> {
   const and: Filter<EventDoc>[] = []
+  if (nameContains !== undefined) and.push({ name: { $regex: escapeRegExp(nameContains), $options: 'i' } })
   if (active !== undefined) and.push({ activate: active })
   if (current === true) and.push({ startedAt: { $lte: now }, endedAt: { $gt: now } })
   if (current === false) and.push({ $or: [{ startedAt: { $gt: now } }, { endedAt: { $lte: now } }] })
@@ -64,8 +75,9 @@ export function eventFilterOf({ status, active, current }: EventListFilter, read
 }
 
 /** The same filter, judged on one event in memory. */
-export function eventMatches(event: EventDoc, { status, active, current }: EventListFilter, now: Date): boolean {
+export function eventMatches(event: EventDoc, { status, active, current, nameContains }: EventListFilter, now: Date): boolean {
   if (active !== undefined && event.activate !== active) return false
+  if (nameContains !== undefined && !namePattern(nameContains).test(event.name)) return false
   const inWindow = event.startedAt <= now && now < event.endedAt
   if (current !== undefined && inWindow !== current) return false
   return status === undefined || eventStatus(event, now) === status

@@ -119,14 +119,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Players see the events that are active and have started (ended ones included) and whose `audience` admits their tags; ' +
           'staff and game servers see every event. `status` (upcoming, live, ended, inactive) narrows either: a player asking for ' +
-          '`upcoming` or `inactive` gets an empty list. Filters combine (AND).',
+          '`upcoming` or `inactive` gets an empty list. `q` finds events by a part of their name. Filters combine (AND).',
         querystring: EventListQuery,
         response: { 200: EventPage, ...problemResponses(400, 401, 403) }
       }
     },
     async (request) => {
-      const { status, active, current, limit, cursor } = request.query
-      const page = await catalog.listEvents(request.user, { status, active, current }, { limit, cursor })
+      const { status, active, current, q, limit, cursor } = request.query
+      const page = await catalog.listEvents(request.user, { status, active, current, nameContains: q }, { limit, cursor })
       const forPlayer = !readsWholeCatalog(request.user)
       return { items: page.items.map((event) => toEvent(event, forPlayer)), nextCursor: page.nextCursor }
     }

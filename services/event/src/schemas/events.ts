@@ -222,6 +222,16 @@ export const EventListQuery = Type.Object(
     status: Type.Optional(EventStatusFilter),
     active: Type.Optional(Type.Boolean({ description: 'Only events whose `activate` flag is this' })),
     current: Type.Optional(Type.Boolean({ description: 'true: window contains now; false: window is past or future' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        // MongoDB refuses a regex with a NUL byte (a 500): refused here as the 400 it is.
+        pattern: '^[^\\u0000]+$',
+        description: 'Only events whose name contains this text, ignoring case (taken literally: `.` or `*` are no wildcards)',
+        examples: ['attendance']
+      })
+    ),
     ...PageQuery
   },
   { additionalProperties: false }
