@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { Role } from '@app/contracts'
+import { eventFilterOf } from '../src/catalog/catalog.js'
+import type { CatalogReader } from '../src/catalog/visibility.js'
 import { actor, eventBody, startService, stopTestMongo, type TestService } from './helpers.js'
 
 after(stopTestMongo)
@@ -82,5 +85,31 @@ for (const [source, cacheEnv] of [
       assert.match(JSON.stringify(reply.body), /q/)
     }
     assert.equal((await service.call('GET', `/event?${q('x'.repeat(100))}`, { token: operator.token })).status, 200)
+  })
+})
+
+// The database path judges each document again in memory (the audience needs it), so the list
+// answers above would hold even with a broken `$regex`: the query itself is checked here.
+describe('the database query for q', () => {
+  let service: TestService
+  before(async () => {
+    service = await startService({ env: { CATALOG_CACHE_MAX_EVENTS: '0' } })
+    for (const name of ['a.b*c', 'axbbc', 'A.B*C upper', 'plain']) {
+      const created = await service.call('POST', '/event', { token: operator.token, body: eventBody({ name }) })
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+    }
+  })
+  after(() => service.close())
+
+  test('matches the literal text in any case, on the database itself', async () => {
+    const staff: CatalogReader = { roles: [Role.OPERATOR] }
+    const names = async (text: string) =>
+      (await service.db.collection('events').find(eventFilterOf({ nameContains: text }, staff, new Date()) as Record<string, unknown>).toArray())
+        .map((event) => event.name as string)
+        .sort()
+    assert.deepEqual(await names('a.b*c'), ['A.B*C upper', 'a.b*c'])
+    assert.deepEqual(await names('.'), ['A.B*C upper', 'a.b*c'])
+    assert.deepEqual(await names('b*'), ['A.B*C upper', 'a.b*c'])
+    assert.deepEqual(await names('PLAIN'), ['plain'])
   })
 })

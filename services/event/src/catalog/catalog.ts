@@ -33,7 +33,12 @@ export interface EventListFilter {
  * narrow first, and a staff catalog is small. (`$regex` as a string with `$options`, not a
  * RegExp: the embedded test server refuses a BSON regex value.)
  */
-const namePattern = (text: string) => new RegExp(escapeRegExp(text), 'i')
+/** The last search's pattern: a list judges every event against one `q`, compiled once. */
+let lastNamePattern: { text: string; pattern: RegExp } | undefined
+function namePattern(text: string): RegExp {
+  if (lastNamePattern?.text !== text) lastNamePattern = { text, pattern: new RegExp(escapeRegExp(text), 'i') }
+  return lastNamePattern.pattern
+}
 
 export interface CatalogOptions {
   events: EventRepository
