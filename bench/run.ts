@@ -8,6 +8,8 @@
  *                                       and the event service → results/profile.md
  *   npm run bench -- --compare          scenarios 1–3 with the optimisations switched off, then
  *                                       on, in one run → results/compare.md
+ *   npm run bench -- --compare --before=CATALOG_RENDERED_PAGES=0 --only=gateway-overhead
+ *                                       one optimisation off, then on → results/compare-CATALOG_RENDERED_PAGES.md
  *   npm run bench -- --only=claim-flow  one scenario (ids: gateway-overhead, login-under-argon2,
  *                                       claim-flow, progress-ingestion, batch-ingestion, sessions, overload)
  */
@@ -40,18 +42,24 @@ const SCENARIOS: Record<string, Scenario> = {
 const PROFILED_SCENARIOS = ['gateway-overhead', 'claim-flow']
 const PROFILED_SERVICES: ServiceName[] = ['gateway', 'event']
 const COMPARED_SCENARIOS = ['gateway-overhead', 'login-under-argon2', 'claim-flow']
-/**
- * What the profile found, switched off: full RS256 verification on every request, and argon2
- * free to take the whole libuv pool (4 threads) as it did before PASSWORD_HASH_CONCURRENCY.
- */
 const SETTLE_MS = 15_000
-const BEFORE_OPTIMISATIONS: NodeJS.ProcessEnv = { ACCESS_TOKEN_CACHE_SIZE: '0', PASSWORD_HASH_CONCURRENCY: '4' }
+/**
+ * What the profile found, switched off: full RS256 verification on every request, argon2
+ * free to take the whole libuv pool (4 threads) as it did before PASSWORD_HASH_CONCURRENCY, and
+ * every event-list reply built and serialized anew.
+ */
+const BEFORE_OPTIMISATIONS: NodeJS.ProcessEnv = { ACCESS_TOKEN_CACHE_SIZE: '0', PASSWORD_HASH_CONCURRENCY: '4', CATALOG_RENDERED_PAGES: '0' }
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const profile = args.includes('--profile')
 const compare = args.includes('--compare')
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',')
+/** `--before=NAME=value,…`: compare against these settings alone (one optimisation at a time) → results/compare-NAME….md. */
+const beforeArg = args.find((arg) => arg.startsWith('--before='))?.slice('--before='.length)
+const before: NodeJS.ProcessEnv = beforeArg
+  ? Object.fromEntries(beforeArg.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]))
+  : BEFORE_OPTIMISATIONS
 const unknown = (only ?? []).filter((id) => !SCENARIOS[id])
 if (unknown.length > 0) {
   console.error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`)
@@ -162,12 +170,13 @@ try {
     log(`profiles in ${profileDir}; summary in bench/results/profile.md (open a .cpuprofile in Chrome DevTools for the flame graph)`)
   } else if (compare) {
     log(`${size.name} comparison, before then after: ${selected.join(', ')}`)
-    const before = await runOnce({ size, scenarios: selected, env: BEFORE_OPTIMISATIONS, coldStartSamples: 1 })
-    const after = await runOnce({ size, scenarios: selected, coldStartSamples: 1 })
-    reports.push(before, after)
+    const beforeReport = await runOnce({ size, scenarios: selected, env: before, coldStartSamples: 1 })
+    const afterReport = await runOnce({ size, scenarios: selected, coldStartSamples: 1 })
+    reports.push(beforeReport, afterReport)
     mkdirSync(resultsDir, { recursive: true })
-    writeFileSync(join(resultsDir, 'compare.md'), compareToMarkdown(before, after))
-    log('wrote bench/results/compare.md')
+    const file = beforeArg ? `compare-${Object.keys(before).join('-')}.md` : 'compare.md'
+    writeFileSync(join(resultsDir, file), compareToMarkdown(beforeReport, afterReport))
+    log(`wrote bench/results/${file}`)
   } else {
     log(`${size.name} run: ${selected.join(', ')}`)
     const report = await runOnce({ size, scenarios: selected, coldStartSamples: quick ? 2 : 5 })
