@@ -10,14 +10,18 @@
  *                                       on, in one run → results/compare.md
  *   npm run bench -- --compare --before=CATALOG_RENDERED_PAGES=0 --only=gateway-overhead
  *                                       one optimisation off, then on → results/compare-CATALOG_RENDERED_PAGES.md
+ *   npm run bench -- --heap             also, once settled: each service collects its garbage and
+ *                                       writes a heap snapshot (SIGUSR2 to a preloaded probe,
+ *                                       bench/lib/heap-probe.mjs) → results/heap.md
  *   npm run bench -- --only=claim-flow  one scenario (ids: gateway-overhead, login-under-argon2,
  *                                       claim-flow, progress-ingestion, batch-ingestion, sessions, overload)
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@app/platform'
 import type { ServiceName } from '@app/devkit/system'
 import { profileToMarkdown, summarizeProfile } from './lib/cpu-profile.js'
+import { heapSummaryToMarkdown, summarizeHeapSnapshot } from './lib/heap-snapshot.js'
 import { useCpuProbe } from './lib/load.js'
 import { compareToMarkdown, toMarkdown, writeReport, type BenchReport, type ProcessFigures } from './lib/report.js'
 import { SIZES, type BenchSize, type Scenario, type ScenarioContext, type ScenarioResult } from './lib/scenario.js'
@@ -54,6 +58,7 @@ const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const profile = args.includes('--profile')
 const compare = args.includes('--compare')
+const heap = args.includes('--heap')
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',')
 /** `--before=NAME=value,…`: compare against these settings alone (one optimisation at a time) → results/compare-NAME….md. */
 const beforeArg = args.find((arg) => arg.startsWith('--before='))?.slice('--before='.length)
@@ -69,6 +74,7 @@ const size = SIZES[quick ? 'quick' : 'full']
 const selected = only ?? (profile ? PROFILED_SCENARIOS : compare ? COMPARED_SCENARIOS : Object.keys(SCENARIOS))
 const resultsDir = join(REPO_ROOT, 'bench', 'results')
 const profileDir = join(resultsDir, 'profiles')
+const heapDir = join(resultsDir, 'heap')
 const started = performance.now()
 const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`)
 
@@ -78,10 +84,60 @@ interface RunOptions {
   env?: NodeJS.ProcessEnv
   nodeArgs?: Partial<Record<ServiceName, string[]>>
   coldStartSamples: number
+  /** Heap snapshots once settled, into this directory (the services run with the heap probe). */
+  heapSnapshotsTo?: string
+}
+
+/** What a service's heap probe wrote: memory right after a forced full GC, and its snapshot. */
+interface HeapProbeResult {
+  name: string
+  settledRssMiB: number | null
+  afterGc: NodeJS.MemoryUsage
+  snapshot: string
+}
+
+/** Asks every service's heap probe for a GC and a snapshot, one service at a time, and waits for each. */
+async function takeHeapSnapshots(sut: Awaited<ReturnType<typeof startSystemUnderTest>>, dir: string, settled: Map<string, ProcessFigures>): Promise<HeapProbeResult[]> {
+  const results: HeapProbeResult[] = []
+  for (const service of sut.system.services.values()) {
+    const pid = service.process.pid!
+    const done = join(dir, `${pid}-1.json`)
+    process.kill(pid, 'SIGUSR2')
+    const deadline = Date.now() + 120_000
+    while (!existsSync(done)) {
+      if (Date.now() > deadline) throw new Error(`${service.name}: no heap snapshot after 120 s`)
+      await new Promise((resolveWait) => setTimeout(resolveWait, 250))
+    }
+    const written = JSON.parse(readFileSync(done, 'utf8')) as { afterGc: NodeJS.MemoryUsage }
+    results.push({ name: service.name, settledRssMiB: settled.get(service.name)?.settledRssMiB ?? null, afterGc: written.afterGc, snapshot: join(dir, `${pid}-1.heapsnapshot`) })
+  }
+  return results
+}
+
+function heapToMarkdown(report: BenchReport, probes: HeapProbeResult[]): string {
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
+  const lines = [
+    '# Heap after the bench: what each service holds once settled, after a forced full GC',
+    '',
+    `Run ${report.generatedAt} (${report.size.name}, scenarios: ${report.scenarios.map((result) => result.id).join(', ')}) on ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}; database ${report.machine.database} ${report.machine.databaseVersion}.`,
+    'Settled = 15 s after the last scenario (from /metrics); then each service collected its garbage twice (`--expose-gc`) and wrote a heap snapshot (bench/lib/heap-probe.mjs).',
+    '',
+    '| service | RSS settled | RSS after GC | heap used after GC | heap committed | external (array buffers) |',
+    '|---|---:|---:|---:|---:|---:|'
+  ]
+  for (const probe of probes) {
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = probe.afterGc
+    lines.push(`| ${probe.name} | ${probe.settledRssMiB ?? '—'} MiB | ${mib(rss)} MiB | ${mib(heapUsed)} MiB | ${mib(heapTotal)} MiB | ${mib(external)} (${mib(arrayBuffers)}) MiB |`)
+  }
+  lines.push('')
+  for (const probe of probes) lines.push(heapSummaryToMarkdown(probe.name, summarizeHeapSnapshot(probe.snapshot, 15)))
+  return lines.join('\n')
 }
 
 /** One system, the given scenarios in order, memory before and after, then cold starts. */
-async function runOnce({ size, scenarios, env = {}, nodeArgs = {}, coldStartSamples }: RunOptions): Promise<BenchReport> {
+let heapProbes: HeapProbeResult[] = []
+
+async function runOnce({ size, scenarios, env = {}, nodeArgs = {}, coldStartSamples, heapSnapshotsTo }: RunOptions): Promise<BenchReport> {
   const runStarted = performance.now()
   const sut = await startSystemUnderTest({ nodeArgs, env, log })
   log(`machine: ${sut.machine.cpus} CPUs, Node ${sut.machine.node}; database: ${sut.machine.database} ${sut.machine.databaseVersion}`)
@@ -125,6 +181,7 @@ async function runOnce({ size, scenarios, env = {}, nodeArgs = {}, coldStartSamp
     for (const [name, memory] of Object.entries(await serviceMemory(sut.system))) {
       Object.assign(processes.get(name)!, { settledRssMiB: memory.rssMiB, settledHeapUsedMiB: memory.heapUsedMiB })
     }
+    if (heapSnapshotsTo) heapProbes = await takeHeapSnapshots(sut, heapSnapshotsTo, processes)
     // More cold starts, one service at a time, for a median rather than one sample.
     for (const service of sut.system.services.values()) {
       for (let sample = 1; sample < coldStartSamples; sample++) {
@@ -178,12 +235,24 @@ try {
     writeFileSync(join(resultsDir, file), compareToMarkdown(beforeReport, afterReport))
     log(`wrote bench/results/${file}`)
   } else {
-    log(`${size.name} run: ${selected.join(', ')}`)
-    const report = await runOnce({ size, scenarios: selected, coldStartSamples: quick ? 2 : 5 })
+    log(`${size.name} run: ${selected.join(', ')}${heap ? ', heap snapshots once settled' : ''}`)
+    let heapOptions: Pick<RunOptions, 'env' | 'nodeArgs' | 'heapSnapshotsTo'> = {}
+    if (heap) {
+      rmSync(heapDir, { recursive: true, force: true })
+      mkdirSync(heapDir, { recursive: true })
+      const probeArgs = ['--expose-gc', `--import=${join(REPO_ROOT, 'bench', 'lib', 'heap-probe.mjs')}`]
+      heapOptions = { env: { HEAP_PROBE_DIR: heapDir }, nodeArgs: { auth: probeArgs, event: probeArgs, gateway: probeArgs }, heapSnapshotsTo: heapDir }
+    }
+    const report = await runOnce({ size, scenarios: selected, coldStartSamples: quick ? 2 : 5, ...heapOptions })
     reports.push(report)
-    const base = join(resultsDir, quick ? 'quick' : 'latest')
+    // A run with the probe is not a run to compare figures with: its report goes beside, not over, the last one.
+    const base = join(resultsDir, heap ? 'heap-run' : quick ? 'quick' : 'latest')
     writeReport(report, `${base}.json`, `${base}.md`)
     log(`wrote ${base}.json and ${base}.md`)
+    if (heap) {
+      writeFileSync(join(resultsDir, 'heap.md'), heapToMarkdown(report, heapProbes))
+      log(`wrote bench/results/heap.md (snapshots in ${heapDir}: open one in Chrome DevTools, Memory tab)`)
+    }
   }
 } catch (error) {
   console.error(error)
