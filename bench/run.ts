@@ -16,6 +16,7 @@
  *   npm run bench -- --only=claim-flow  one scenario (ids: gateway-overhead, login-under-argon2,
  *                                       claim-flow, progress-ingestion, batch-ingestion, sessions, overload)
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@app/platform'
@@ -94,22 +95,46 @@ interface HeapProbeResult {
   settledRssMiB: number | null
   afterGc: NodeJS.MemoryUsage
   snapshot: string
+  /** RSS just before and after glibc was asked to return its free pages (`malloc_trim(0)` through gdb, where gdb exists): what the arenas kept. */
+  mallocTrim: { beforeMiB: number | null; afterMiB: number | null } | null
 }
 
-/** Asks every service's heap probe for a GC and a snapshot, one service at a time, and waits for each. */
+const rssMiBFromProc = (pid: number) => {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((candidate) => candidate.startsWith('VmRSS:'))
+  return line ? Math.round((Number(line.split(/\s+/)[1]) / 1024) * 10) / 10 : null
+}
+
+/** Asks glibc in `pid` to hand free memory back (a diagnostic: Node never calls malloc_trim); null without gdb. */
+function mallocTrimOf(pid: number): HeapProbeResult['mallocTrim'] {
+  const beforeMiB = rssMiBFromProc(pid)
+  const trimmed = spawnSync('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int) malloc_trim(0)'], { stdio: 'ignore', timeout: 60_000 })
+  return trimmed.status === 0 ? { beforeMiB, afterMiB: rssMiBFromProc(pid) } : null
+}
+
+/** Sends the probe its next step and waits for the file that says it is done. */
+async function probeStep(pid: number, done: string, name: string): Promise<void> {
+  process.kill(pid, 'SIGUSR2')
+  const deadline = Date.now() + 120_000
+  while (!existsSync(done)) {
+    if (Date.now() > deadline) throw new Error(`${name}: the heap probe did not answer within 120 s`)
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250))
+  }
+}
+
+/**
+ * Per service, one at a time: a forced GC, then (gdb permitting) malloc_trim, then a heap
+ * snapshot — the trim before the snapshot, whose own buffers would otherwise be what it frees.
+ */
 async function takeHeapSnapshots(sut: Awaited<ReturnType<typeof startSystemUnderTest>>, dir: string, settled: Map<string, ProcessFigures>): Promise<HeapProbeResult[]> {
   const results: HeapProbeResult[] = []
   for (const service of sut.system.services.values()) {
     const pid = service.process.pid!
-    const done = join(dir, `${pid}-1.json`)
-    process.kill(pid, 'SIGUSR2')
-    const deadline = Date.now() + 120_000
-    while (!existsSync(done)) {
-      if (Date.now() > deadline) throw new Error(`${service.name}: no heap snapshot after 120 s`)
-      await new Promise((resolveWait) => setTimeout(resolveWait, 250))
-    }
-    const written = JSON.parse(readFileSync(done, 'utf8')) as { afterGc: NodeJS.MemoryUsage }
-    results.push({ name: service.name, settledRssMiB: settled.get(service.name)?.settledRssMiB ?? null, afterGc: written.afterGc, snapshot: join(dir, `${pid}-1.heapsnapshot`) })
+    const base = join(dir, String(pid))
+    await probeStep(pid, `${base}-gc.json`, service.name)
+    const { afterGc } = JSON.parse(readFileSync(`${base}-gc.json`, 'utf8')) as { afterGc: NodeJS.MemoryUsage }
+    const mallocTrim = mallocTrimOf(pid)
+    await probeStep(pid, `${base}-snapshot.json`, service.name)
+    results.push({ name: service.name, settledRssMiB: settled.get(service.name)?.settledRssMiB ?? null, afterGc, snapshot: `${base}.heapsnapshot`, mallocTrim })
   }
   return results
 }
@@ -120,14 +145,15 @@ function heapToMarkdown(report: BenchReport, probes: HeapProbeResult[]): string 
     '# Heap after the bench: what each service holds once settled, after a forced full GC',
     '',
     `Run ${report.generatedAt} (${report.size.name}, scenarios: ${report.scenarios.map((result) => result.id).join(', ')}) on ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}; database ${report.machine.database} ${report.machine.databaseVersion}.`,
-    'Settled = 15 s after the last scenario (from /metrics); then each service collected its garbage twice (`--expose-gc`) and wrote a heap snapshot (bench/lib/heap-probe.mjs).',
+    'Settled = 15 s after the last scenario (from /metrics); then each service collected its garbage twice (`--expose-gc`) (bench/lib/heap-probe.mjs); then, where gdb exists, glibc was asked to return its free pages (`malloc_trim(0)`: the drop is memory freed but kept by the allocator); last, a heap snapshot.',
     '',
-    '| service | RSS settled | RSS after GC | heap used after GC | heap committed | external (array buffers) |',
-    '|---|---:|---:|---:|---:|---:|'
+    '| service | RSS settled | RSS after GC | heap used after GC | heap committed | external (array buffers) | RSS before → after malloc_trim |',
+    '|---|---:|---:|---:|---:|---:|---:|'
   ]
   for (const probe of probes) {
     const { rss, heapUsed, heapTotal, external, arrayBuffers } = probe.afterGc
-    lines.push(`| ${probe.name} | ${probe.settledRssMiB ?? '—'} MiB | ${mib(rss)} MiB | ${mib(heapUsed)} MiB | ${mib(heapTotal)} MiB | ${mib(external)} (${mib(arrayBuffers)}) MiB |`)
+    const trimmed = probe.mallocTrim === null ? '— (no gdb)' : `${probe.mallocTrim.beforeMiB} → ${probe.mallocTrim.afterMiB} MiB`
+    lines.push(`| ${probe.name} | ${probe.settledRssMiB ?? '—'} MiB | ${mib(rss)} MiB | ${mib(heapUsed)} MiB | ${mib(heapTotal)} MiB | ${mib(external)} (${mib(arrayBuffers)}) MiB | ${trimmed} |`)
   }
   lines.push('')
   for (const probe of probes) lines.push(heapSummaryToMarkdown(probe.name, summarizeHeapSnapshot(probe.snapshot, 15)))
