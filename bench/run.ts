@@ -8,14 +8,21 @@
  *                                       and the event service → results/profile.md
  *   npm run bench -- --compare          scenarios 1–3 with the optimisations switched off, then
  *                                       on, in one run → results/compare.md
+ *   npm run bench -- --compare --before=CATALOG_RENDERED_PAGES=0 --only=gateway-overhead
+ *                                       one optimisation off, then on → results/compare-CATALOG_RENDERED_PAGES.md
+ *   npm run bench -- --heap             also, once settled: each service collects its garbage and
+ *                                       writes a heap snapshot (SIGUSR2 to a preloaded probe,
+ *                                       bench/lib/heap-probe.mjs) → results/heap.md
  *   npm run bench -- --only=claim-flow  one scenario (ids: gateway-overhead, login-under-argon2,
  *                                       claim-flow, progress-ingestion, batch-ingestion, sessions, overload)
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@app/platform'
 import type { ServiceName } from '@app/devkit/system'
 import { profileToMarkdown, summarizeProfile } from './lib/cpu-profile.js'
+import { heapSummaryToMarkdown, summarizeHeapSnapshot } from './lib/heap-snapshot.js'
 import { useCpuProbe } from './lib/load.js'
 import { compareToMarkdown, toMarkdown, writeReport, type BenchReport, type ProcessFigures } from './lib/report.js'
 import { SIZES, type BenchSize, type Scenario, type ScenarioContext, type ScenarioResult } from './lib/scenario.js'
@@ -40,18 +47,25 @@ const SCENARIOS: Record<string, Scenario> = {
 const PROFILED_SCENARIOS = ['gateway-overhead', 'claim-flow']
 const PROFILED_SERVICES: ServiceName[] = ['gateway', 'event']
 const COMPARED_SCENARIOS = ['gateway-overhead', 'login-under-argon2', 'claim-flow']
-/**
- * What the profile found, switched off: full RS256 verification on every request, and argon2
- * free to take the whole libuv pool (4 threads) as it did before PASSWORD_HASH_CONCURRENCY.
- */
 const SETTLE_MS = 15_000
-const BEFORE_OPTIMISATIONS: NodeJS.ProcessEnv = { ACCESS_TOKEN_CACHE_SIZE: '0', PASSWORD_HASH_CONCURRENCY: '4' }
+/**
+ * What the profile found, switched off: full RS256 verification on every request, argon2
+ * free to take the whole libuv pool (4 threads) as it did before PASSWORD_HASH_CONCURRENCY, and
+ * every event-list reply built and serialized anew.
+ */
+const BEFORE_OPTIMISATIONS: NodeJS.ProcessEnv = { ACCESS_TOKEN_CACHE_SIZE: '0', PASSWORD_HASH_CONCURRENCY: '4', CATALOG_RENDERED_PAGES: '0' }
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const profile = args.includes('--profile')
 const compare = args.includes('--compare')
+const heap = args.includes('--heap')
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',')
+/** `--before=NAME=value,…`: compare against these settings alone (one optimisation at a time) → results/compare-NAME….md. */
+const beforeArg = args.find((arg) => arg.startsWith('--before='))?.slice('--before='.length)
+const before: NodeJS.ProcessEnv = beforeArg
+  ? Object.fromEntries(beforeArg.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]))
+  : BEFORE_OPTIMISATIONS
 const unknown = (only ?? []).filter((id) => !SCENARIOS[id])
 if (unknown.length > 0) {
   console.error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`)
@@ -61,6 +75,7 @@ const size = SIZES[quick ? 'quick' : 'full']
 const selected = only ?? (profile ? PROFILED_SCENARIOS : compare ? COMPARED_SCENARIOS : Object.keys(SCENARIOS))
 const resultsDir = join(REPO_ROOT, 'bench', 'results')
 const profileDir = join(resultsDir, 'profiles')
+const heapDir = join(resultsDir, 'heap')
 const started = performance.now()
 const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`)
 
@@ -70,10 +85,85 @@ interface RunOptions {
   env?: NodeJS.ProcessEnv
   nodeArgs?: Partial<Record<ServiceName, string[]>>
   coldStartSamples: number
+  /** Heap snapshots once settled, into this directory (the services run with the heap probe). */
+  heapSnapshotsTo?: string
+}
+
+/** What a service's heap probe wrote: memory right after a forced full GC, and its snapshot. */
+interface HeapProbeResult {
+  name: string
+  settledRssMiB: number | null
+  afterGc: NodeJS.MemoryUsage
+  snapshot: string
+  /** RSS just before and after glibc was asked to return its free pages (`malloc_trim(0)` through gdb, where gdb exists): what the arenas kept. */
+  mallocTrim: { beforeMiB: number | null; afterMiB: number | null } | null
+}
+
+const rssMiBFromProc = (pid: number) => {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((candidate) => candidate.startsWith('VmRSS:'))
+  return line ? Math.round((Number(line.split(/\s+/)[1]) / 1024) * 10) / 10 : null
+}
+
+/** Asks glibc in `pid` to hand free memory back (a diagnostic: Node never calls malloc_trim); null without gdb. */
+function mallocTrimOf(pid: number): HeapProbeResult['mallocTrim'] {
+  const beforeMiB = rssMiBFromProc(pid)
+  const trimmed = spawnSync('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int) malloc_trim(0)'], { stdio: 'ignore', timeout: 60_000 })
+  return trimmed.status === 0 ? { beforeMiB, afterMiB: rssMiBFromProc(pid) } : null
+}
+
+/** Sends the probe its next step and waits for the file that says it is done. */
+async function probeStep(pid: number, done: string, name: string): Promise<void> {
+  process.kill(pid, 'SIGUSR2')
+  const deadline = Date.now() + 120_000
+  while (!existsSync(done)) {
+    if (Date.now() > deadline) throw new Error(`${name}: the heap probe did not answer within 120 s`)
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250))
+  }
+}
+
+/**
+ * Per service, one at a time: a forced GC, then (gdb permitting) malloc_trim, then a heap
+ * snapshot — the trim before the snapshot, whose own buffers would otherwise be what it frees.
+ */
+async function takeHeapSnapshots(sut: Awaited<ReturnType<typeof startSystemUnderTest>>, dir: string, settled: Map<string, ProcessFigures>): Promise<HeapProbeResult[]> {
+  const results: HeapProbeResult[] = []
+  for (const service of sut.system.services.values()) {
+    const pid = service.process.pid!
+    const base = join(dir, String(pid))
+    await probeStep(pid, `${base}-gc.json`, service.name)
+    const { afterGc } = JSON.parse(readFileSync(`${base}-gc.json`, 'utf8')) as { afterGc: NodeJS.MemoryUsage }
+    const mallocTrim = mallocTrimOf(pid)
+    await probeStep(pid, `${base}-snapshot.json`, service.name)
+    results.push({ name: service.name, settledRssMiB: settled.get(service.name)?.settledRssMiB ?? null, afterGc, snapshot: `${base}.heapsnapshot`, mallocTrim })
+  }
+  return results
+}
+
+function heapToMarkdown(report: BenchReport, probes: HeapProbeResult[]): string {
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
+  const lines = [
+    '# Heap after the bench: what each service holds once settled, after a forced full GC',
+    '',
+    `Run ${report.generatedAt} (${report.size.name}, scenarios: ${report.scenarios.map((result) => result.id).join(', ')}) on ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}; database ${report.machine.database} ${report.machine.databaseVersion}.`,
+    'Settled = 15 s after the last scenario (from /metrics); then each service collected its garbage twice (`--expose-gc`) (bench/lib/heap-probe.mjs); then, where gdb exists, glibc was asked to return its free pages (`malloc_trim(0)`: the drop is memory freed but kept by the allocator); last, a heap snapshot.',
+    '',
+    '| service | RSS settled | RSS after GC | heap used after GC | heap committed | external (array buffers) | RSS before → after malloc_trim |',
+    '|---|---:|---:|---:|---:|---:|---:|'
+  ]
+  for (const probe of probes) {
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = probe.afterGc
+    const trimmed = probe.mallocTrim === null ? '— (no gdb)' : `${probe.mallocTrim.beforeMiB} → ${probe.mallocTrim.afterMiB} MiB`
+    lines.push(`| ${probe.name} | ${probe.settledRssMiB ?? '—'} MiB | ${mib(rss)} MiB | ${mib(heapUsed)} MiB | ${mib(heapTotal)} MiB | ${mib(external)} (${mib(arrayBuffers)}) MiB | ${trimmed} |`)
+  }
+  lines.push('')
+  for (const probe of probes) lines.push(heapSummaryToMarkdown(probe.name, summarizeHeapSnapshot(probe.snapshot, 15)))
+  return lines.join('\n')
 }
 
 /** One system, the given scenarios in order, memory before and after, then cold starts. */
-async function runOnce({ size, scenarios, env = {}, nodeArgs = {}, coldStartSamples }: RunOptions): Promise<BenchReport> {
+let heapProbes: HeapProbeResult[] = []
+
+async function runOnce({ size, scenarios, env = {}, nodeArgs = {}, coldStartSamples, heapSnapshotsTo }: RunOptions): Promise<BenchReport> {
   const runStarted = performance.now()
   const sut = await startSystemUnderTest({ nodeArgs, env, log })
   log(`machine: ${sut.machine.cpus} CPUs, Node ${sut.machine.node}; database: ${sut.machine.database} ${sut.machine.databaseVersion}`)
@@ -117,6 +207,7 @@ async function runOnce({ size, scenarios, env = {}, nodeArgs = {}, coldStartSamp
     for (const [name, memory] of Object.entries(await serviceMemory(sut.system))) {
       Object.assign(processes.get(name)!, { settledRssMiB: memory.rssMiB, settledHeapUsedMiB: memory.heapUsedMiB })
     }
+    if (heapSnapshotsTo) heapProbes = await takeHeapSnapshots(sut, heapSnapshotsTo, processes)
     // More cold starts, one service at a time, for a median rather than one sample.
     for (const service of sut.system.services.values()) {
       for (let sample = 1; sample < coldStartSamples; sample++) {
@@ -162,19 +253,32 @@ try {
     log(`profiles in ${profileDir}; summary in bench/results/profile.md (open a .cpuprofile in Chrome DevTools for the flame graph)`)
   } else if (compare) {
     log(`${size.name} comparison, before then after: ${selected.join(', ')}`)
-    const before = await runOnce({ size, scenarios: selected, env: BEFORE_OPTIMISATIONS, coldStartSamples: 1 })
-    const after = await runOnce({ size, scenarios: selected, coldStartSamples: 1 })
-    reports.push(before, after)
+    const beforeReport = await runOnce({ size, scenarios: selected, env: before, coldStartSamples: 1 })
+    const afterReport = await runOnce({ size, scenarios: selected, coldStartSamples: 1 })
+    reports.push(beforeReport, afterReport)
     mkdirSync(resultsDir, { recursive: true })
-    writeFileSync(join(resultsDir, 'compare.md'), compareToMarkdown(before, after))
-    log('wrote bench/results/compare.md')
+    const file = beforeArg ? `compare-${Object.keys(before).join('-')}.md` : 'compare.md'
+    writeFileSync(join(resultsDir, file), compareToMarkdown(beforeReport, afterReport))
+    log(`wrote bench/results/${file}`)
   } else {
-    log(`${size.name} run: ${selected.join(', ')}`)
-    const report = await runOnce({ size, scenarios: selected, coldStartSamples: quick ? 2 : 5 })
+    log(`${size.name} run: ${selected.join(', ')}${heap ? ', heap snapshots once settled' : ''}`)
+    let heapOptions: Pick<RunOptions, 'env' | 'nodeArgs' | 'heapSnapshotsTo'> = {}
+    if (heap) {
+      rmSync(heapDir, { recursive: true, force: true })
+      mkdirSync(heapDir, { recursive: true })
+      const probeArgs = ['--expose-gc', `--import=${join(REPO_ROOT, 'bench', 'lib', 'heap-probe.mjs')}`]
+      heapOptions = { env: { HEAP_PROBE_DIR: heapDir }, nodeArgs: { auth: probeArgs, event: probeArgs, gateway: probeArgs }, heapSnapshotsTo: heapDir }
+    }
+    const report = await runOnce({ size, scenarios: selected, coldStartSamples: quick ? 2 : 5, ...heapOptions })
     reports.push(report)
-    const base = join(resultsDir, quick ? 'quick' : 'latest')
+    // A run with the probe is not a run to compare figures with: its report goes beside, not over, the last one.
+    const base = join(resultsDir, heap ? 'heap-run' : quick ? 'quick' : 'latest')
     writeReport(report, `${base}.json`, `${base}.md`)
     log(`wrote ${base}.json and ${base}.md`)
+    if (heap) {
+      writeFileSync(join(resultsDir, 'heap.md'), heapToMarkdown(report, heapProbes))
+      log(`wrote bench/results/heap.md (snapshots in ${heapDir}: open one in Chrome DevTools, Memory tab)`)
+    }
   }
 } catch (error) {
   console.error(error)

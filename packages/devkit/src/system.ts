@@ -60,7 +60,13 @@ export const SERVICE_SPECS: readonly ServiceSpec[] = [
     env: { MALLOC_MMAP_THRESHOLD_: '131072' },
     nodeArgs: ['--max-semi-space-size=4']
   },
-  { name: 'gateway', dir: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 3001, adminPortVariable: 'ADMIN_PORT', defaultAdminPort: 9001 }
+  {
+    name: 'gateway', dir: 'gateway', portVariable: 'GATEWAY_PORT', defaultPort: 3001, adminPortVariable: 'ADMIN_PORT', defaultAdminPort: 9001,
+    // The event service's settings, for the same reasons: proxied bodies and undici's buffers in
+    // glibc's heap, and V8's 2 × 16 MiB young generation (docs/memory.md).
+    env: { MALLOC_MMAP_THRESHOLD_: '131072' },
+    nodeArgs: ['--max-semi-space-size=4']
+  }
 ]
 
 export interface SystemOptions {

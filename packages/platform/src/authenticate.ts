@@ -11,7 +11,12 @@ export type { FastifyJWT } from '@fastify/jwt'
 declare module 'fastify' {
   interface FastifyInstance {
     /** Tokens this process verified already, how to check their key is still trusted, and whether they were revoked. */
-    verifiedTokens: { cache: VerifiedTokenCache; publicKeyFor: AuthenticateOptions['publicKeyFor']; revocations: RevocationView }
+    verifiedTokens: {
+      cache: VerifiedTokenCache
+      publicKeyFor: AuthenticateOptions['publicKeyFor']
+      revocations: RevocationView
+      tokenClock: AuthenticateOptions['tokenClock']
+    }
   }
 }
 declare module '@fastify/jwt' {
@@ -33,6 +38,12 @@ export interface AuthenticateOptions {
   access: AccessTable
   /** ACCESS_TOKEN_CACHE_SIZE: verified tokens remembered until they expire; 0 turns it off. */
   verifiedTokenCacheSize?: number
+  /**
+   * The clock a token's `exp` is judged by, in ms, both in full verification and on a cache hit
+   * (tests move it to expire a token without waiting). Default: the real time, not the
+   * service's clock, which tests move by days.
+   */
+  tokenClock?: () => number
   /** Tokens of accounts changed since they were issued (roles, disabled, sessions ended) are refused. */
   revocations: RevocationView
   /**
@@ -75,9 +86,10 @@ export const authenticatePlugin = fp<AuthenticateOptions>(
     })
 
     app.decorate('verifiedTokens', {
-      cache: createVerifiedTokenCache({ maxEntries: options.verifiedTokenCacheSize ?? 5_000 }),
+      cache: createVerifiedTokenCache({ maxEntries: options.verifiedTokenCacheSize ?? 5_000, ...(options.tokenClock ? { now: options.tokenClock } : {}) }),
       publicKeyFor: options.publicKeyFor,
-      revocations: options.revocations
+      revocations: options.revocations,
+      tokenClock: options.tokenClock
     })
 
     app.addHook('onRoute', (route) => {
@@ -109,7 +121,7 @@ const revoked = () => unauthorized('This token was revoked (the account changed)
 export async function verifyAccessToken(request: FastifyRequest): Promise<AccessTokenClaims> {
   const { authorization } = request.headers
   if (!authorization) throw unauthorized('Missing Authorization: Bearer <access token>')
-  const { cache, publicKeyFor, revocations } = request.server.verifiedTokens
+  const { cache, publicKeyFor, revocations, tokenClock } = request.server.verifiedTokens
   const known = cache.get(authorization)
   if (known) {
     await publicKeyFor(known.kid) // throws once the key has been rotated out
@@ -119,7 +131,8 @@ export async function verifyAccessToken(request: FastifyRequest): Promise<Access
   }
   let claims: AccessTokenClaims
   try {
-    claims = await request.jwtVerify<AccessTokenClaims>()
+    // fast-jwt takes its clock per verifier; with the default clock the plugin's shared one serves.
+    claims = await (tokenClock ? request.jwtVerify<AccessTokenClaims>({ verify: { clockTimestamp: tokenClock() } } as never) : request.jwtVerify<AccessTokenClaims>())
   } catch (error) {
     // Our own problems (unknown kid, JWKS unreachable) pass through; every verifier complaint
     // (bad signature, wrong algorithm, expired, wrong iss/aud, malformed) is a plain 401.

@@ -28,13 +28,22 @@ let base = ''
 let revoked: RevocationEntry[] = []
 const revocations = createRevocationFeedClient(async () => revoked, app.log)
 const NONE_REVOKED = { isRevoked: () => false }
+/** The clock tokens' `exp` is judged by: moved by hand, so expiry needs no waiting. */
+let tokenClockOffsetMs = 0
 
 before(async () => {
   const jwksUrl = `${await listenOnFreePort(jwksServer)}/.well-known/jwks.json`
   const jwks = createJwksClient({ url: jwksUrl, minRefetchIntervalMs: 0 })
   await app.register(requestIdPlugin)
   await app.register(errorHandlerPlugin)
-  await app.register(authenticatePlugin, { issuer: issuer.issuer, audience: issuer.audience, publicKeyFor: jwks.publicKeyFor, access, revocations: revocations.view })
+  await app.register(authenticatePlugin, {
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    publicKeyFor: jwks.publicKeyFor,
+    access,
+    revocations: revocations.view,
+    tokenClock: () => Date.now() + tokenClockOffsetMs
+  })
   app.get('/open', async () => ({ ok: true }))
   app.get('/staff', async (request) => ({ sub: request.user.sub }))
   app.get<{ Querystring: { userId?: string } }>('/acting', async (request) => ({ actingFor: actingUserId(request, request.query.userId) }))
@@ -150,7 +159,7 @@ test('a USER acts only for themselves; staff may name anyone', async () => {
 
 test('a verified token is remembered, yet refused once its key is rotated out or it expires', async () => {
   const oldIssuer = issuer
-  const token = oldIssuer.accessToken({ sub: 'op-cached', roles: [Role.OPERATOR] }, { expiresInSeconds: 2 })
+  const token = oldIssuer.accessToken({ sub: 'op-cached', roles: [Role.OPERATOR] }, { expiresInSeconds: 60 })
   assert.equal((await get('/staff', token)).status, 200)
   assert.equal((await get('/staff', token)).status, 200, 'served from the cache')
   // A tampered copy is another key: full verification, refused.
@@ -166,10 +175,20 @@ test('a verified token is remembered, yet refused once its key is rotated out or
   assert.equal((await jsonOf(rotatedOut)).code, 'UNKNOWN_KID')
 
   issuer = oldIssuer
-  const shortLived = issuer.accessToken({ sub: 'op-short', roles: [Role.OPERATOR] }, { expiresInSeconds: 1 })
+  const shortLived = issuer.accessToken({ sub: 'op-short', roles: [Role.OPERATOR] }, { expiresInSeconds: 60 })
   assert.equal((await get('/staff', shortLived)).status, 200)
-  await new Promise((resolveWait) => setTimeout(resolveWait, 1_100))
-  assert.equal((await get('/staff', shortLived)).status, 401, 'expiry is checked on every hit')
+  assert.equal((await get('/staff', shortLived)).status, 200, 'served from the cache')
+  tokenClockOffsetMs = 60_000
+  try {
+    const expired = await get('/staff', shortLived)
+    assert.equal(expired.status, 401, 'expiry is checked on every hit')
+    assert.equal((await jsonOf(expired)).code, 'INVALID_TOKEN')
+    assert.equal((await get('/staff', shortLived)).status, 401, 'and on the full verification that follows the dropped entry')
+    tokenClockOffsetMs = 58_000 // exp is in whole seconds: keep clear of its rounding
+    assert.equal((await get('/staff', shortLived)).status, 200, 'before exp it verifies again: both checks read this clock')
+  } finally {
+    tokenClockOffsetMs = 0
+  }
 })
 
 test('a token below its account’s minimum version is refused, verified fresh or from the cache; newer ones pass', async () => {

@@ -102,7 +102,7 @@ export const eventApp = fp<EventAppOptions>(
 
     await app.register(clockPlugin, clock ? { clock } : {})
     await app.register(repositoriesPlugin)
-    await app.register(catalogPlugin, { checkIntervalMs: config.CATALOG_CACHE_CHECK_MS, maxEvents: config.CATALOG_CACHE_MAX_EVENTS })
+    await app.register(catalogPlugin, { checkIntervalMs: config.CATALOG_CACHE_CHECK_MS, maxEvents: config.CATALOG_CACHE_MAX_EVENTS, renderedPages: config.CATALOG_RENDERED_PAGES })
     await app.register(deliveryPlugin, {
       url: config.REWARD_DELIVERY_URL,
       secret: config.REWARD_DELIVERY_SECRET,

@@ -53,7 +53,12 @@ export const EventEnv = {
    */
   CATALOG_CACHE_CHECK_MS: Milliseconds(1_000, { maximum: 2_000 }),
   /** Catalogs with more events than this are not held in memory: every read then queries the database. 0: no cache. */
-  CATALOG_CACHE_MAX_EVENTS: Type.Integer({ minimum: 0, maximum: 100_000, default: 5_000 })
+  CATALOG_CACHE_MAX_EVENTS: Type.Integer({ minimum: 0, maximum: 100_000, default: 5_000 }),
+  /**
+   * Event-list pages kept serialized per catalog snapshot (readers shown the same events get the
+   * same bytes; dropped with the snapshot). 0: serialize every reply.
+   */
+  CATALOG_RENDERED_PAGES: Type.Integer({ minimum: 0, maximum: 100_000, default: 256 })
 }
 export type EventConfig = Static<TObject<typeof EventEnv>>
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { actor, adjustableClock, eventBody, startService, stopTestMongo, type TestService } from './helpers.js'
+import { actor, adjustableClock, eventBody, startService, stopTestMongo, taggedPlayer, type TestService } from './helpers.js'
 
 after(stopTestMongo)
 
@@ -106,4 +106,32 @@ test("an event A activates is no 404 on B within the interval: B confirms a refu
   assert.ok(!(await listIds(b)).includes(id), 'the list still serves what B holds')
   assert.equal((await b.call('GET', `/event/${id}`, { token: player.token })).status, 200)
   assert.equal((await b.call('GET', `/rewards/${bundle.body.id}`, { token: player.token })).status, 200)
+})
+
+test('a list page rendered once is served to whoever is shown the same events, never across what readers may see', async () => {
+  const soon = clockB().getTime() + 3_600_000
+  const open = await create(b, { name: 'open to all' })
+  const vipOnly = await create(b, { name: 'vip only', audience: { anyTags: ['vip'] } })
+  const later = await create(b, { name: 'starts later', startedAt: new Date(soon).toISOString() })
+  const vip = taggedPlayer('vip')
+  const plain = taggedPlayer()
+  const mine = [open, vipOnly, later]
+  const shown = async (token: string) => {
+    const reply = await b.call('GET', '/event?limit=100', { token })
+    assert.equal(reply.status, 200, JSON.stringify(reply.body))
+    return (reply.body.items as Array<{ id: string; name: string; audience?: unknown }>).filter((event) => mine.includes(event.id))
+  }
+  // Each reader twice, interleaved: a second read is served from what the first rendered.
+  for (let round = 0; round < 2; round += 1) {
+    assert.deepEqual((await shown(vip.token)).map((event) => event.id), [vipOnly, open], `round ${round}: vip`)
+    assert.deepEqual((await shown(plain.token)).map((event) => event.id), [open], `round ${round}: untagged`)
+    const whole = await shown(operator.token)
+    assert.deepEqual(whole.map((event) => event.id), [later, vipOnly, open], `round ${round}: staff see every event`)
+    assert.deepEqual(whole[1]!.audience, { anyTags: ['vip'] }, 'staff see the audience')
+    assert.ok((await shown(vip.token)).every((event) => !('audience' in event)), "a player's copy never carries it")
+  }
+  clockB.advance(soon + 1 - clockB().getTime()) // past its start; the snapshot stays (no write since)
+  assert.deepEqual((await shown(plain.token)).map((event) => event.id), [later, open], 'an event that has started since shows: visibility is judged per request')
+  assert.equal((await b.call('PATCH', `/event/${open}`, { token: operator.token, body: { name: 'renamed' } })).status, 200)
+  assert.deepEqual((await shown(vip.token)).map((event) => event.name), ['starts later', 'vip only', 'renamed'], 'an edit drops what was rendered')
 })

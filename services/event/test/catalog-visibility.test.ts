@@ -47,6 +47,7 @@ describe('audienceAdmits, by hand', () => {
 // Once from the in-memory catalog, once straight from the database (a catalog too big to hold): the same answers.
 for (const [source, cacheEnv] of [
   ['the catalog cache', {}],
+  ['the catalog cache, serializing every reply', { CATALOG_RENDERED_PAGES: '0' }],
   ['the database', { CATALOG_CACHE_MAX_EVENTS: '0' }]
 ] as const) describe(`what players see, over HTTP, served from ${source}`, () => {
   const clock = adjustableClock()

@@ -15,6 +15,10 @@ import { eventStatus, readsWholeCatalog, visibleTo, type CatalogReader, type Eve
  * with every claim (`stockLeft`) is read from the database for the bundles a reply shows. What
  * depends on the reader (audience, visibility at now) is applied per request, never cached.
  * Claims and writes read the database, not this.
+ *
+ * A page read from the snapshot comes with the snapshot's `renderings`: a reply made only of
+ * the page's documents (no reader data) may be kept there under a key naming what it shows, and
+ * is dropped with the snapshot, so it is never staler than the documents it was made from.
  */
 
 export interface EventListFilter {
@@ -49,6 +53,8 @@ export interface CatalogOptions {
   checkIntervalMs: number
   /** Above this many events nothing is held in memory. 0: never. */
   maxEvents: number
+  /** Rendered pages kept per snapshot (see `Renderings`). 0: none. */
+  renderedPages?: number
 }
 
 interface Snapshot {
@@ -57,6 +63,39 @@ interface Snapshot {
   eventsById: Map<string, EventDoc>
   rewards: RewardDoc[]
   rewardsById: Map<string, RewardDoc>
+  renderings: Renderings
+}
+
+/**
+ * Replies rendered from one snapshot's documents (the serialized bytes of a list page), bounded:
+ * the oldest goes first. The key must name everything the bytes depend on besides those
+ * documents (which ones, in which order, the variant of each, the cursor); per-reader decisions
+ * (who sees what) are made before, per request, and show in the key only as their outcome.
+ */
+export interface Renderings {
+  get(key: string): Buffer | undefined
+  set(key: string, bytes: Buffer): void
+}
+
+/** A page, and where a rendering of it may be kept (null: read from the database, keep nothing). */
+export interface CatalogPage<T> extends Page<T> {
+  renderings: Renderings | null
+}
+
+/** Distinct pages kept per snapshot: audiences, filters and cursors multiply them, players do not. */
+const RENDERINGS_PER_SNAPSHOT = 256
+
+function createRenderings(maxEntries: number): Renderings {
+  // A Map iterates in insertion order: the first key is the oldest.
+  const entries = new Map<string, Buffer>()
+  return {
+    get: (key) => entries.get(key),
+    set(key, bytes) {
+      if (maxEntries === 0) return
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!)
+      entries.set(key, bytes)
+    }
+  }
 }
 
 const STAMP_ID = 'catalog'
@@ -111,7 +150,7 @@ function* after<T extends { _id: ObjectId }>(docs: readonly T[], cursor: ObjectI
   for (const doc of docs) if (!cursor || doc._id.toHexString() < cursor.toHexString()) yield doc
 }
 
-export function createCatalog({ events, rewards, db, clock, checkIntervalMs, maxEvents }: CatalogOptions) {
+export function createCatalog({ events, rewards, db, clock, checkIntervalMs, maxEvents, renderedPages = RENDERINGS_PER_SNAPSHOT }: CatalogOptions) {
   const stamps = db.collection<{ _id: string; version: number }>('catalog_state')
   const eventsCollection = db.collection<EventDoc>('events')
   const rewardsCollection = db.collection<RewardDoc>('rewards')
@@ -143,7 +182,8 @@ export function createCatalog({ events, rewards, db, clock, checkIntervalMs, max
           events: eventDocs,
           eventsById: new Map(eventDocs.map((event) => [event._id.toHexString(), event])),
           rewards: rewardDocs,
-          rewardsById: new Map(rewardDocs.map((reward) => [reward._id.toHexString(), reward]))
+          rewardsById: new Map(rewardDocs.map((reward) => [reward._id.toHexString(), reward])),
+          renderings: createRenderings(renderedPages)
         }
       }
     }
@@ -208,16 +248,16 @@ export function createCatalog({ events, rewards, db, clock, checkIntervalMs, max
 
   return {
     /** Events the reader may see, matching the filter, newest first. */
-    async listEvents(reader: CatalogReader, filter: EventListFilter, { limit = 20, cursor }: PageRequest): Promise<Page<EventDoc>> {
+    async listEvents(reader: CatalogReader, filter: EventListFilter, { limit = 20, cursor }: PageRequest): Promise<CatalogPage<EventDoc>> {
       const now = clock()
       const seek = cursor === undefined ? undefined : decodeCursor(cursor)
       const keep = (event: EventDoc) => eventMatches(event, filter, now) && visibleTo(event, reader, now)
       const held = await current()
-      if (held) return collectPage(after(held.events, seek), keep, limit)
+      if (held) return { ...(await collectPage(after(held.events, seek), keep, limit)), renderings: held.renderings }
       const query = eventFilterOf(filter, reader, now)
       const docs = eventsCollection.find(seek ? { $and: [query, { _id: { $lt: seek } }] } : query).sort({ _id: -1 })
       try {
-        return await collectPage(docs, keep, limit)
+        return { ...(await collectPage(docs, keep, limit)), renderings: null }
       } finally {
         await docs.close()
       }

@@ -11,12 +11,13 @@ declare module 'fastify' {
 export interface CatalogPluginOptions {
   checkIntervalMs: number
   maxEvents: number
+  renderedPages: number
 }
 
 export const catalogPlugin = fp<CatalogPluginOptions>(
-  async (app, { checkIntervalMs, maxEvents }) => {
+  async (app, { checkIntervalMs, maxEvents, renderedPages }) => {
     const { events, rewards } = app.repositories
-    app.decorate('catalog', createCatalog({ events, rewards, db: app.mongo.db, clock: app.clock, checkIntervalMs, maxEvents }))
+    app.decorate('catalog', createCatalog({ events, rewards, db: app.mongo.db, clock: app.clock, checkIntervalMs, maxEvents, renderedPages }))
   },
   { name: 'catalog', dependencies: ['repositories', 'clock'], fastify: '5.x' }
 )

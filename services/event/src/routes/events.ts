@@ -124,11 +124,23 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: EventPage, ...problemResponses(400, 401, 403) }
       }
     },
-    async (request) => {
+    async (request, reply) => {
       const { status, active, current, q, limit, cursor } = request.query
       const page = await catalog.listEvents(request.user, { status, active, current, nameContains: q }, { limit, cursor })
       const forPlayer = !readsWholeCatalog(request.user)
-      return { items: page.items.map((event) => toEvent(event, forPlayer)), nextCursor: page.nextCursor }
+      const render = () => ({ items: page.items.map((event) => toEvent(event, forPlayer)), nextCursor: page.nextCursor })
+      if (!page.renderings) return render()
+      // Every player (and every reader) who is shown the same events of one snapshot gets the
+      // same bytes: building and serializing them was most of this route's CPU under load.
+      // The key is what the page shows, decided per reader above; nothing of the reader is in the bytes.
+      const key = `${forPlayer ? 'player' : 'whole'} ${page.nextCursor ?? '-'} ${page.items.map((event) => event._id.toHexString()).join(',')}`
+      let bytes = page.renderings.get(key)
+      if (!bytes) {
+        bytes = Buffer.from(reply.serialize(render()) as string)
+        page.renderings.set(key, bytes)
+      }
+      // The type provider knows only the object form of a reply; these are its serialized bytes.
+      return reply.type('application/json; charset=utf-8').send(bytes as never)
     }
   )
 
