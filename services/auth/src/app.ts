@@ -54,6 +54,8 @@ export interface AuthAppOptions {
   passwordHashConcurrency?: number
   /** argon2 operations that may wait (PASSWORD_HASH_QUEUE_MAX). */
   passwordHashQueueMax: number
+  /** Longest wait for an argon2 slot before a 503 (PASSWORD_HASH_MAX_WAIT_MS; 0 or absent: no bound). */
+  passwordHashMaxWaitMs?: number
   /** REVOCATION_POLL_INTERVAL_MS: how often this service reloads its own revocation list. */
   revocationPollIntervalMs: number
   /** Default: the system clock. */
@@ -102,7 +104,8 @@ export const authApp = fp<AuthAppOptions>(
 
     await app.register(passwordsPlugin, {
       maxConcurrentHashes: options.passwordHashConcurrency ?? defaultHashConcurrency(),
-      maxWaitingHashes: options.passwordHashQueueMax
+      maxWaitingHashes: options.passwordHashQueueMax,
+      maxWaitMs: options.passwordHashMaxWaitMs ?? 0
     })
     await app.register(tokensPlugin, {
       signingKey,

@@ -37,6 +37,8 @@ export const AuthEnv = {
   PASSWORD_HASH_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   /** argon2 operations that may wait for a slot; beyond it → 503 + Retry-After. Sign-ups get a quarter. */
   PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 4, maximum: 10_000, default: 64 }),
+  /** Longest wait for an argon2 slot before a 503 + Retry-After (below the gateway's UPSTREAM_TIMEOUT_MS); 0: no bound. */
+  PASSWORD_HASH_MAX_WAIT_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 3_000 }),
   /**
    * Proxies (addresses, CIDRs or `loopback` / `linklocal` / `uniquelocal`, comma-separated)
    * whose X-Forwarded-For is believed. Behind the gateway, without this every login would

@@ -40,6 +40,7 @@ await app.register(authApp, {
   refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
   signupLimit: { max: env.SIGNUP_RATE_LIMIT_PER_CLIENT, windowSeconds: env.SIGNUP_RATE_LIMIT_WINDOW_SECONDS },
   passwordHashQueueMax: env.PASSWORD_HASH_QUEUE_MAX,
+  passwordHashMaxWaitMs: env.PASSWORD_HASH_MAX_WAIT_MS,
   revocationPollIntervalMs: env.REVOCATION_POLL_INTERVAL_MS,
   loginThrottle: {
     maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,

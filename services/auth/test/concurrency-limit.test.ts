@@ -71,3 +71,30 @@ test('refuses a limit that would run nothing, or an unknown lane', async () => {
   assert.throws(() => createConcurrencyLimit(0, UNBOUNDED), RangeError)
   await assert.rejects(createConcurrencyLimit(1, UNBOUNDED).run(async () => 1, 'other' as 'only'), RangeError)
 })
+
+test('a task that waited maxWaitMs without a slot is refused then; one that got its slot in time runs', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const limit = createConcurrencyLimit(1, { priority: 10, signup: 10 }, { maxWaitMs: 3_000 })
+  let releaseBlocker = () => {}
+  const blocker = limit.run(() => new Promise<void>((resolve) => (releaseBlocker = resolve)), 'priority')
+  const starved = limit.run(async () => 'signed up late', 'signup')
+  const outcome = starved.then(
+    () => 'ran',
+    (error: unknown) => (error instanceof QueueFullError && error.waitedTooLong && error.lane === 'signup' ? 'refused: waited too long' : String(error))
+  )
+  t.mock.timers.tick(2_999)
+  assert.equal(limit.waiting('signup'), 1, 'still in line just before the bound')
+  t.mock.timers.tick(1)
+  assert.equal(await outcome, 'refused: waited too long')
+  assert.equal(limit.waiting('signup'), 0, 'and out of the line')
+
+  // A task handed its slot before the bound runs, and its timer no longer refuses it.
+  const inTime = limit.run(async () => 'logged in', 'priority')
+  t.mock.timers.tick(1_000)
+  releaseBlocker()
+  await blocker
+  assert.equal(await inTime, 'logged in')
+  t.mock.timers.tick(5_000)
+  assert.equal(limit.active, 0)
+  assert.equal(limit.waiting(), 0)
+})

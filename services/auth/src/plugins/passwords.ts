@@ -38,17 +38,24 @@ export interface PasswordsOptions {
   maxConcurrentHashes: number
   /** Operations that may wait for a slot (PASSWORD_HASH_QUEUE_MAX); sign-ups get a quarter of it. */
   maxWaitingHashes: number
+  /**
+   * How long an operation may wait for a slot before it is refused with 503 + Retry-After
+   * (PASSWORD_HASH_MAX_WAIT_MS; 0: no bound). Below the gateway's upstream timeout, so a
+   * sign-up starved by logins is told to come back instead of timing out as a 504.
+   */
+  maxWaitMs?: number
 }
 
 /** A full queue is a brief overload: a second is about how long 25 queued hashes take on 1 core. */
 const RETRY_AFTER_SECONDS = 1
 
 export const passwordsPlugin = fp<PasswordsOptions>(
-  async (app, { maxConcurrentHashes, maxWaitingHashes }) => {
-    const limit = createConcurrencyLimit<HashLane>(maxConcurrentHashes, {
-      priority: maxWaitingHashes,
-      signup: Math.max(1, Math.floor(maxWaitingHashes / 4))
-    })
+  async (app, { maxConcurrentHashes, maxWaitingHashes, maxWaitMs = 0 }) => {
+    const limit = createConcurrencyLimit<HashLane>(
+      maxConcurrentHashes,
+      { priority: maxWaitingHashes, signup: Math.max(1, Math.floor(maxWaitingHashes / 4)) },
+      { maxWaitMs }
+    )
     new Gauge({
       name: 'auth_password_hashes_waiting',
       help: 'argon2 operations queued behind PASSWORD_HASH_CONCURRENCY (sustained > 0: logins outpace the CPU)',
@@ -60,7 +67,7 @@ export const passwordsPlugin = fp<PasswordsOptions>(
     })
     const refused = new Counter({
       name: 'auth_password_hashes_refused_total',
-      help: 'argon2 operations refused with 503 because their queue was full',
+      help: 'argon2 operations refused with 503 because their queue was full or they waited PASSWORD_HASH_MAX_WAIT_MS for a slot',
       labelNames: ['lane'],
       registers: [app.metrics]
     })
