@@ -367,6 +367,31 @@ describe('console: events list and event editor', { skip: noBrowser }, () => {
     }
   })
 
+  test('the editor starts from the server, not from the copy another screen read earlier: its first save is taken', async () => {
+    const page = await signedIn('en', STAFF.operator)
+    // The stats page reads the event and its bundles into the console's cache.
+    await page.goto(`${gatewayUrl}/console#/stats/${sevenDays.eventId}`)
+    await page.locator('[data-stat="participants"]').waitFor()
+    // Meanwhile it is edited elsewhere.
+    const before = await getEvent(sevenDays.eventId)
+    const elsewhere = await api('PATCH', `/event-gateway/event/${sevenDays.eventId}`, {
+      token: operatorToken,
+      body: { description: 'Edited elsewhere', version: before.version }
+    })
+    assert.equal(elsewhere.status, 200, JSON.stringify(elsewhere.body))
+    // The same page (the same cache): the editor reads both again before the form starts.
+    await page.evaluate(`location.hash = '#/events/${sevenDays.eventId}'`)
+    const description = byPath(eventScope(page), 'body.description')
+    await description.waitFor()
+    assert.equal(await description.inputValue(), 'Edited elsewhere', 'not the copy the stats page read')
+    await description.fill('Edited in the console')
+    const saved = page.waitForResponse((response) => response.request().method() === 'PATCH')
+    await page.locator('form.editor-form button[type="submit"]').click()
+    assert.equal((await saved).status(), 200, 'no version conflict for nothing')
+    assert.equal((await getEvent(sevenDays.eventId)).description, 'Edited in the console')
+    await page.context().close()
+  })
+
   test('the list: by status, by name, page by page; each row links to its editor and its stats', async () => {
     for (const lang of ['en', 'ko'] as const) {
       const page = await signedIn(lang, STAFF.operator)
