@@ -12,6 +12,10 @@ export type ClaimTransition = Schemas['ClaimTransition']
 export type RewardContent = Schemas['RewardContent']
 export type DeliveryStatus = Schemas['DeliveryStatus']
 export type EventSummary = Schemas['Event']
+export type EventStatus = Schemas['EventStatus']
+/** A reward bundle of an event. */
+export type Reward = Schemas['Reward']
+export type Condition = Schemas['Condition']
 export type TokenPair = Schemas['TokenPair']
 export type Problem = Schemas['Problem']
 

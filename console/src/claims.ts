@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
-import { api, ApiProblem, unwrap, type Claim, type ClaimDetail, type ClaimStatus, type EventSummary } from './api.js'
+import { useEvent } from './catalog.js'
+import { api, ApiProblem, unwrap, type Claim, type ClaimDetail, type ClaimStatus } from './api.js'
 
 const CLAIMS = '/event-gateway/user-reward-claims'
 const PAGE_SIZE = 50
@@ -72,13 +73,8 @@ export function useEvents() {
 export function useEventName(id: string | null): string | undefined {
   const events = useEvents()
   const listed = id === null ? undefined : events.data?.items.find((event) => event.id === id)
-  const single = useQuery({
-    queryKey: ['event', id],
-    queryFn: () => unwrap(api.GET('/event-gateway/event/{id}', { params: { path: { id: id ?? '' } } }), '/event-gateway/event'),
-    enabled: id !== null && events.isSuccess && !listed,
-    staleTime: 60_000
-  })
-  return (listed ?? (single.data as EventSummary | undefined))?.name
+  const single = useEvent(id ?? '', { enabled: id !== null && events.isSuccess && !listed })
+  return (listed ?? single.data)?.name
 }
 
 export type Decision = 'approve' | 'reject' | 'retry' | 'resolve'

@@ -191,6 +191,11 @@ describe('console: events list and event editor', { skip: noBrowser }, () => {
     await byPath(event2, 'body.contents.0.count').fill('3')
     await event2.locator('[data-action="add-group"]').click()
     await byPath(event2, 'body.contents.1.of.0.questId').fill('q-1')
+    // A row removed leaves focus on its list's add button, not lost to the page.
+    await event2.locator('[data-action="add-condition"]').click()
+    await event2.locator('fieldset.conditions > .condition-list > li').nth(2).locator('button.remove').click()
+    await event2.locator('[data-action="add-condition"]:focus').waitFor({ timeout: 2_000 })
+    assert.equal(await event2.locator('fieldset.conditions > .condition-list > li').count(), 2)
     const bundle = bundleAt(ko, 0)
     await byPath(bundle, 'body.name').fill('주간 보상')
     await byPath(bundle, 'body.contents.0.itemName').fill('슈퍼박스')
@@ -288,6 +293,17 @@ describe('console: events list and event editor', { skip: noBrowser }, () => {
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor()
     assert.equal((await previewSentences(page)).bundles[0], 'Day 1 bundle: claimable after 1 check-in day, once per player; 98 left')
 
+    // A saved name cannot be cleared (the API cannot remove one): the field is required, so the
+    // browser stops the save at it, rather than the screen saying "Saved." for a dropped edit.
+    const bundleName = byPath(dayOne, 'body.name')
+    const nameBefore = await bundleName.inputValue()
+    await bundleName.fill('')
+    const patchesBefore = patches.length
+    await page.locator('form.editor-form button[type="submit"]').click()
+    assert.equal(await dayOne.locator('[data-path="body.name"]:invalid').count(), 1, 'the empty name is invalid')
+    assert.equal(patches.length, patchesBefore, 'nothing sent')
+    await bundleName.fill(nameBefore)
+
     // The event has progress and claims: its recurrence and the bundle's milestone are fixed now.
     await byPath(eventScope(page), 'body.recurrence').selectOption('week')
     const locked = page.waitForResponse((response) => response.request().method() === 'PATCH')
@@ -349,6 +365,31 @@ describe('console: events list and event editor', { skip: noBrowser }, () => {
       await first.context().close()
       await stale.context().close()
     }
+  })
+
+  test('the editor starts from the server, not from the copy another screen read earlier: its first save is taken', async () => {
+    const page = await signedIn('en', STAFF.operator)
+    // The stats page reads the event and its bundles into the console's cache.
+    await page.goto(`${gatewayUrl}/console#/stats/${sevenDays.eventId}`)
+    await page.locator('[data-stat="participants"]').waitFor()
+    // Meanwhile it is edited elsewhere.
+    const before = await getEvent(sevenDays.eventId)
+    const elsewhere = await api('PATCH', `/event-gateway/event/${sevenDays.eventId}`, {
+      token: operatorToken,
+      body: { description: 'Edited elsewhere', version: before.version }
+    })
+    assert.equal(elsewhere.status, 200, JSON.stringify(elsewhere.body))
+    // The same page (the same cache): the editor reads both again before the form starts.
+    await page.evaluate(`location.hash = '#/events/${sevenDays.eventId}'`)
+    const description = byPath(eventScope(page), 'body.description')
+    await description.waitFor()
+    assert.equal(await description.inputValue(), 'Edited elsewhere', 'not the copy the stats page read')
+    await description.fill('Edited in the console')
+    const saved = page.waitForResponse((response) => response.request().method() === 'PATCH')
+    await page.locator('form.editor-form button[type="submit"]').click()
+    assert.equal((await saved).status(), 200, 'no version conflict for nothing')
+    assert.equal((await getEvent(sevenDays.eventId)).description, 'Edited in the console')
+    await page.context().close()
   })
 
   test('the list: by status, by name, page by page; each row links to its editor and its stats', async () => {

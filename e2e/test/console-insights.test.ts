@@ -40,6 +40,8 @@ let dailyEventId = ''
 let issuer: ReturnType<typeof createTestTokenIssuer>
 /** Recurring events in time zones far from UTC: the console's period keys must be the API's. */
 const zoned = { weekly: '', monthly: '' }
+/** A daily event in Seoul that ended at a local midnight two days ago (its `endedAt` is exclusive). */
+const ended = { eventId: '', lastDay: '', firstDay: '' }
 
 const adminToken = async () => (await login(api, ADMIN.email, ADMIN.password)).accessToken
 const asOperator = async () => (operatorToken = (await login(api, STAFF.operator.email, STAFF.operator.password)).accessToken)
@@ -167,6 +169,17 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
     await createBundle(operatorToken, { eventId: dailyEventId, name: 'Daily coins', contents: [{ type: 'point', amount: 10 }] })
     zoned.weekly = await createEvent(operatorToken, { name: 'Weekly Kiribati check-in', recurrence: { every: 'week' }, timezone: 'Pacific/Kiritimati' })
     zoned.monthly = await createEvent(operatorToken, { name: 'Monthly LA check-in', recurrence: { every: 'month' }, timezone: 'America/Los_Angeles' })
+    const seoulToday = Date.parse(new Date(Date.now() + 9 * 60 * 60 * 1000).toISOString().slice(0, 10))
+    const endDay = new Date(seoulToday - 2 * DAY_MS).toISOString().slice(0, 10)
+    ended.lastDay = new Date(seoulToday - 3 * DAY_MS).toISOString().slice(0, 10)
+    ended.firstDay = new Date(seoulToday - 6 * DAY_MS).toISOString().slice(0, 10)
+    ended.eventId = await createEvent(operatorToken, {
+      name: 'Ended Seoul check-in',
+      recurrence: { every: 'day' },
+      timezone: 'Asia/Seoul',
+      startedAt: `${ended.firstDay}T00:00:00+09:00`,
+      endedAt: `${endDay}T00:00:00+09:00`
+    })
     for (let n = 0; n < FILLER_EVENTS; n += 1) await createEvent(operatorToken, { name: `Filler event ${n + 1}`, activate: false })
     await createEvent(admin, { name: 'Admin-made event', activate: false })
 
@@ -290,6 +303,22 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
       assert.equal(await statsParticipants(page), 1)
     }
 
+    // An ended event: no current period (it lies after the end); the last offered is its last
+    // day, not the day its exclusive end falls on, and the page opens there.
+    const statsAsked: string[] = []
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes(`/event/${ended.eventId}/stats`)) statsAsked.push(request.url())
+    }
+    page.on('request', onRequest)
+    await openStats(page, gateway, ended.eventId)
+    const endedKeys = await period.locator('option').evaluateAll((options) => options.map((option) => option.getAttribute('value')))
+    const seoulDays = [0, 1, 2, 3].map((n) => new Date(Date.parse(ended.lastDay) - n * DAY_MS).toISOString().slice(0, 10))
+    assert.deepEqual(endedKeys, seoulDays, 'its last day first, back to its first day; no current period')
+    assert.equal(seoulDays.at(-1), ended.firstDay)
+    assert.equal(await period.inputValue(), ended.lastDay, 'it opens on its last day')
+    page.off('request', onRequest)
+    assert.ok(statsAsked.length > 0 && statsAsked.every((url) => url.includes(`periodKey=${ended.lastDay}`)), statsAsked.join(' '))
+
     // Left open, the page asks again by itself (every 10 s): a new participant shows up unasked.
     await openStats(page, gateway, dailyEventId)
     await page.locator('[data-stat="participants"]', { hasText: /^1$/ }).waitFor()
@@ -335,9 +364,14 @@ describe('operator console: event stats and the audit log', { skip: noBrowser },
     assert.equal(rewards.length, 4, 'three festival bundles and the daily one')
     assert.deepEqual(await auditActions(page), rewards.map((entry) => entry.action))
     await page.locator('#audit-entity-type').selectOption('')
+    // Said once the field is left (not at the first keystroke), tied to it, not shouted.
     await page.locator('#audit-entity-id').fill('not-an-id')
+    assert.equal(await page.locator('#audit-entity-id-error').count(), 0, 'no error while typing')
+    await page.locator('#audit-entity-id').blur()
     await page.getByText('An id is 24 hexadecimal characters.').waitFor()
     assert.equal(await page.locator('#audit-entity-id').getAttribute('aria-invalid'), 'true')
+    assert.equal(await page.locator('#audit-entity-id').getAttribute('aria-describedby'), 'audit-entity-id-error')
+    assert.equal(await page.locator('#audit-entity-id-error').getAttribute('role'), null)
     await page.locator('#audit-entity-id').fill(festival.eventId)
     await page.getByText('That is all of them.').waitFor()
     await eventually(() => auditActions(page), (shownActions) => shownActions.length === 2, 5_000)

@@ -6,6 +6,7 @@ import { useId } from 'react'
 import { useI18n } from '../i18n.js'
 import { ConditionEditor } from './ConditionEditor.js'
 import { useFieldError } from './field-errors.js'
+import { removingRow } from './list-focus.js'
 import { RemoveButton } from './RemoveButton.js'
 import {
   CONTENT_FIELDS,
@@ -44,7 +45,8 @@ export function BundleEditor({
       <div className="field-row">
         <div className="field">
           <label htmlFor={`${id}-name`}>{t('editor.bundle.name')}</label>
-          <input id={`${id}-name`} data-path="body.name" maxLength={100} value={draft.name} {...nameError.inputProps} onChange={(event) => set({ name: event.target.value })} />
+          {/* Once named, a bundle keeps a name: the API cannot clear one. */}
+          <input id={`${id}-name`} data-path="body.name" maxLength={100} required={Boolean(saved?.name)} value={draft.name} {...nameError.inputProps} onChange={(event) => set({ name: event.target.value })} />
           {nameError.message}
         </div>
         <div className="field">
@@ -100,7 +102,7 @@ export function BundleEditor({
       {draft.random && <RandomTable random={draft.random} onChange={(random) => set({ random })} />}
       {onRemove && (
         <div className="row-buttons">
-          <button type="button" className="secondary small" onClick={onRemove}>
+          <button type="button" className="secondary small" onClick={removingRow(onRemove)}>
             {t('editor.bundle.remove', { n: index + 1 })}
           </button>
         </div>
@@ -119,7 +121,7 @@ function RandomTable({ random, onChange }: { random: RandomDraft; onChange(next:
   const setEntry = (at: number, patch: Partial<RandomDraft['table'][number]>) =>
     onChange({ ...random, table: random.table.map((entry, i) => (i === at ? { ...entry, ...patch } : entry)) })
   return (
-    <fieldset className="random">
+    <fieldset className="random" data-list>
       <legend>{t('editor.random.legend')}</legend>
       <div className="field">
         <label htmlFor={`${id}-rolls`}>{t('editor.random.rolls')}</label>
@@ -154,7 +156,7 @@ function RandomTable({ random, onChange }: { random: RandomDraft; onChange(next:
         ))}
       </ol>
       {tableError.message}
-      <button type="button" className="secondary small" onClick={() => onChange({ ...random, table: [...random.table, randomEntryDraft()] })}>
+      <button type="button" className="secondary small" data-list-add onClick={() => onChange({ ...random, table: [...random.table, randomEntryDraft()] })}>
         {t('editor.random.add')}
       </button>
     </fieldset>
@@ -187,7 +189,7 @@ function RandomEntry({
       <legend>{t('editor.random.entry', { n: number })}</legend>
       <div className="field-row">
         <div className="field">
-          <label htmlFor={`${id}-weight`}>{t('editor.random.weight')}</label>
+          <label htmlFor={`${id}-weight`}>{t('editor.fieldOf', { which: t('editor.random.entry', { n: number }), field: t('editor.random.weight') })}</label>
           <input
             id={`${id}-weight`}
             data-path={`${path}.weight`}
@@ -211,7 +213,7 @@ function RandomEntry({
       </div>
       <ContentList legend={t('editor.random.contents', { n: number })} contents={contents} basePath={`${path}.contents`} minimum={1} onChange={onContents} />
       {onRemove && (
-        <button type="button" className="secondary small" onClick={onRemove}>
+        <button type="button" className="secondary small" onClick={removingRow(onRemove)}>
           {t('editor.random.remove', { n: number })}
         </button>
       )}
@@ -236,7 +238,7 @@ function ContentList({
   const { t } = useI18n()
   const listError = useFieldError(basePath, [], { exact: true })
   return (
-    <fieldset className="contents">
+    <fieldset className="contents" data-list>
       <legend>{legend}</legend>
       {contents.length === 0 && <p className="hint">{t('editor.contents.none')}</p>}
       <ol className="content-list">
@@ -253,7 +255,7 @@ function ContentList({
         ))}
       </ol>
       {listError.message}
-      <button type="button" className="secondary small" data-action="add-content" onClick={() => onChange([...contents, contentDraft()])}>
+      <button type="button" className="secondary small" data-action="add-content" data-list-add onClick={() => onChange([...contents, contentDraft()])}>
         {t('editor.contents.add')}
       </button>
     </fieldset>
@@ -292,7 +294,7 @@ function ContentRow({
       </div>
       {fields.text && (
         <div className="field">
-          <label htmlFor={`${id}-text`}>{t(`editor.contents.${fields.text}`)}</label>
+          <label htmlFor={`${id}-text`}>{t('editor.fieldOf', { which: label, field: t(`editor.contents.${fields.text}`) })}</label>
           <input
             id={`${id}-text`}
             data-path={`${path}.${fields.text}`}
@@ -306,7 +308,7 @@ function ContentRow({
         </div>
       )}
       <div className="field">
-        <label htmlFor={`${id}-number`}>{t(`editor.contents.${fields.number}`)}</label>
+        <label htmlFor={`${id}-number`}>{t('editor.fieldOf', { which: label, field: t(`editor.contents.${fields.number}`) })}</label>
         <input
           id={`${id}-number`}
           data-path={`${path}.${fields.number}`}

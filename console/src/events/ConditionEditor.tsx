@@ -6,6 +6,7 @@
 import { useId } from 'react'
 import { useI18n } from '../i18n.js'
 import { useFieldError } from './field-errors.js'
+import { focusListAdd } from './list-focus.js'
 import { RemoveButton } from './RemoveButton.js'
 import { LEAF_PARAM, LEAF_TYPES, isGroupDraft, leafDraft, newKey, type ConditionDraft, type LeafDraft } from './model.js'
 
@@ -26,7 +27,7 @@ export function ConditionEditor({ conditions, onChange, basePath, legend, hint, 
   const replace = (index: number, next: ConditionDraft) => onChange(conditions.map((condition, at) => (at === index ? next : condition)))
   const remove = (index: number) => onChange(conditions.filter((_, at) => at !== index))
   return (
-    <fieldset className="conditions">
+    <fieldset className="conditions" data-list>
       <legend>{legend}</legend>
       {hint && <p className="hint">{hint}</p>}
       {conditions.length === 0 && <p className="hint">{t('editor.conditions.none')}</p>}
@@ -37,7 +38,7 @@ export function ConditionEditor({ conditions, onChange, basePath, legend, hint, 
           return (
             <li key={condition.key}>
               {isGroupDraft(condition) ? (
-                <fieldset className="condition-group">
+                <fieldset className="condition-group" data-list>
                   <legend>{t('editor.conditions.groupLegend', { n: number })}</legend>
                   <ol className="condition-list">
                     {condition.of.map((member, at) => (
@@ -58,10 +59,18 @@ export function ConditionEditor({ conditions, onChange, basePath, legend, hint, 
                     ))}
                   </ol>
                   <div className="row-buttons">
-                    <button type="button" className="secondary small" onClick={() => replace(index, { ...condition, of: [...condition.of, leafDraft('quest', '')] })}>
+                    <button type="button" className="secondary small" data-list-add onClick={() => replace(index, { ...condition, of: [...condition.of, leafDraft('quest', '')] })}>
                       {t('editor.conditions.addAlternative', { n: number })}
                     </button>
-                    <button type="button" className="secondary small" onClick={() => remove(index)}>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      onClick={(event) => {
+                        // The group is a list of its own: focus goes to the list it is in.
+                        focusListAdd(event.currentTarget.closest('li')!)
+                        remove(index)
+                      }}
+                    >
                       {t('editor.conditions.removeGroup', { n: number })}
                     </button>
                   </div>
@@ -82,7 +91,7 @@ export function ConditionEditor({ conditions, onChange, basePath, legend, hint, 
       </ol>
       {listError.message}
       <div className="row-buttons">
-        <button type="button" className="secondary small" data-action="add-condition" onClick={() => onChange([...conditions, leafDraft()])}>
+        <button type="button" className="secondary small" data-action="add-condition" data-list-add onClick={() => onChange([...conditions, leafDraft()])}>
           {t('editor.conditions.add')}
         </button>
         <button
@@ -144,7 +153,7 @@ function LeafRow({
         {typeError.message}
       </div>
       <div className="field">
-        <label htmlFor={valueId}>{t(`condition.param.${leaf.type}`)}</label>
+        <label htmlFor={valueId}>{t('editor.fieldOf', { which: label, field: t(`condition.param.${leaf.type}`) })}</label>
         <input
           id={valueId}
           className={param === 'questId' ? 'text-narrow' : 'number'}

@@ -4,6 +4,7 @@
  */
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react'
+import { refreshCatalog } from '../catalog.js'
 import { ErrorNote, Notice } from '../components.js'
 import { useI18n } from '../i18n.js'
 import { hrefOf } from '../router.js'
@@ -78,11 +79,7 @@ export function EditorForm({ event, rewards = [], onReload }: EditorFormProps) {
     const refusals: Record<string, Refusal> = {}
     for (const [key, result] of Object.entries(outcome.bundles)) if ('refusal' in result) refusals[key] = result.refusal
     setBundleRefusals(refusals)
-    if (outcome.event) {
-      void queryClient.invalidateQueries({ queryKey: ['events'] })
-      void queryClient.invalidateQueries({ queryKey: ['rewards', outcome.event.id] })
-      queryClient.setQueryData(['event', outcome.event.id], outcome.event)
-    }
+    if (outcome.event) void refreshCatalog(queryClient, outcome.event)
     const savedBundles = Object.values(outcome.bundles).filter((result) => 'saved' in result).length
     if (outcome.created && outcome.event) {
       // The created event has its own address: the editor moves there, keeping what was refused.
@@ -109,7 +106,7 @@ export function EditorForm({ event, rewards = [], onReload }: EditorFormProps) {
 
   return (
     <div className="editor-layout">
-      <form ref={formRef} className="editor-form" onSubmit={(formEvent) => void submit(formEvent)} aria-describedby="editor-intro">
+      <form ref={formRef} className="editor-form" data-list onSubmit={(formEvent) => void submit(formEvent)} aria-describedby="editor-intro">
         <p id="editor-intro" className="hint">
           {t(saved ? 'editor.introEdit' : 'editor.introNew')}
           {saved && <> {t('editor.version', { version: saved.version, at: i18n.dateTime(saved.updatedAt) })}</>}
@@ -156,7 +153,7 @@ export function EditorForm({ event, rewards = [], onReload }: EditorFormProps) {
           )
         })}
         <div className="row-buttons">
-          <button type="button" className="secondary" data-action="add-bundle" onClick={() => setBundles((current) => [...current, { draft: newBundleDraft() }])}>
+          <button type="button" className="secondary" data-action="add-bundle" data-list-add onClick={() => setBundles((current) => [...current, { draft: newBundleDraft() }])}>
             {t('editor.bundle.add')}
           </button>
         </div>

@@ -4,10 +4,12 @@
  * carry only what changed plus `version`. Pure functions, no React.
  */
 import type { Schemas } from '@app/client'
+import type { Condition, EventSummary, Reward } from '../api.js'
 
-export type ApiEvent = Schemas['Event']
-export type ApiReward = Schemas['Reward']
-export type Condition = Schemas['Condition']
+/** The API's event and bundle (one definition, in api.ts), as the editor names them. */
+export type ApiEvent = EventSummary
+export type ApiReward = Reward
+export type { Condition }
 export type LeafCondition = Schemas['LeafCondition']
 export type RewardContent = Schemas['RewardContent']
 export type EventInput = Schemas['EventInput']
@@ -214,7 +216,7 @@ const leafOf = ({ type, value }: LeafDraft): LeafCondition => {
 export const conditionsOf = (drafts: readonly ConditionDraft[]): Condition[] =>
   drafts.map((draft) => (isGroupDraft(draft) ? { type: 'any', of: draft.of.map(leafOf) } : leafOf(draft)))
 
-export const contentOf = ({ type, text, number }: ContentDraft): RewardContent => {
+export const contentOf = ({ type, text, number }: Pick<ContentDraft, 'type' | 'text' | 'number'>): RewardContent => {
   const fields = CONTENT_FIELDS[type]
   return { type, ...(fields.text ? { [fields.text]: text.trim() } : {}), [fields.number]: numberOf(number) } as RewardContent
 }
@@ -304,13 +306,15 @@ function rewardFieldsOf(draft: BundleDraft): Required<Omit<RewardUpdate, 'versio
   }
 }
 
-/** PATCH /rewards/:id: only what changed, with `version`; null when nothing did. */
+/**
+ * PATCH /rewards/:id: only what changed, with `version`; null when nothing did. A name cleared
+ * is sent as '' and refused by the API (a name cannot be removed), so the field says so rather
+ * than the edit being dropped while the screen says "Saved."; the input is required too.
+ */
 export function rewardPatchOf(saved: ApiReward, draft: BundleDraft): RewardUpdate | null {
   const before = rewardFieldsOf(bundleDraftOf(saved))
   const after = rewardFieldsOf(draft)
-  const changed = Object.fromEntries(
-    Object.entries(after).filter(([key, value]) => !same(value, before[key as keyof typeof before]) && !(key === 'name' && value === ''))
-  )
+  const changed = Object.fromEntries(Object.entries(after).filter(([key, value]) => !same(value, before[key as keyof typeof before])))
   return Object.keys(changed).length === 0 ? null : { ...changed, version: saved.version }
 }
 

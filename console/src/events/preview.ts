@@ -96,6 +96,9 @@ function stockPhrase(words: Words, draft: BundleDraft, saved: ApiReward | undefi
   if (!/^\d+$/.test(typed)) return t('preview.stock.new', { n: '?' })
   const stock = Number(typed)
   if (saved && saved.stock !== null && saved.stockLeft !== null) return t('preview.stock.left', { n: number(Math.max(0, saved.stockLeft + stock - saved.stock)) })
+  // Unlimited until now: the API starts its count at the stock less the claims not rejected,
+  // which the console does not know, so it does not name a number left.
+  if (saved) return t('preview.stock.limited', { n: number(stock) })
   return t('preview.stock.new', { n: number(stock) })
 }
 

@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import type { Schemas } from '@app/client'
 import { api, unwrap } from '../api.js'
+import { isObjectId } from '../claims.js'
 
 export type AuditEntry = Schemas['AuditEntry']
 /** Which service's log: the event service's (events, bundles, delivery, claims, grants) or auth's (accounts). */
@@ -23,7 +24,6 @@ export interface AuditFilters {
 }
 export const NO_AUDIT_FILTERS: AuditFilters = { entityType: '', entityId: '', actor: '' }
 
-const isObjectId = (value: string) => /^[0-9a-f]{24}$/i.test(value)
 
 function queryOf(filters: AuditFilters, cursor: string | undefined) {
   return {

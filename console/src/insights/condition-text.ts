@@ -1,5 +1,5 @@
 import type { Translate } from '../i18n.js'
-import type { Condition } from './stats-data.js'
+import type { Condition } from '../api.js'
 
 /** A condition in a few words ("Check in on 3 days", "Any of: Finish quest q-1 or Spend 1000"). */
 export function conditionText(condition: Condition, t: Translate, number: (value: number) => string): string {

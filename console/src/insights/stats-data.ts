@@ -1,28 +1,17 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import type { Schemas } from '@app/client'
-import { api, unwrap, type EventSummary } from '../api.js'
+import { api, unwrap, type EventStatus, type EventSummary } from '../api.js'
 
 export type EventStats = Schemas['EventStats']
 export type BundleStats = Schemas['BundleStats']
-export type Reward = Schemas['Reward']
-export type Condition = Schemas['Condition']
-export type EventStatus = Schemas['EventStatus']
 
 const EVENTS = '/event-gateway/event'
 const STATS = '/event-gateway/event/{id}/stats'
-const REWARDS = '/event-gateway/rewards'
 /** How often the figures are asked for again while the screen is open. */
 export const STATS_REFRESH_MS = 10_000
 
 /** The statuses as the events list's `status` filter names them (staff see all four). */
 export const EVENT_STATUSES: readonly EventStatus[] = ['live', 'upcoming', 'ended', 'inactive']
-
-/** The status the API's `status` filter would put the event under, now. */
-export function eventStatusOf(event: EventSummary, now = Date.now()): EventStatus {
-  if (!event.activate) return 'inactive'
-  if (Date.parse(event.startedAt) > now) return 'upcoming'
-  return Date.parse(event.endedAt) <= now ? 'ended' : 'live'
-}
 
 /** Events to pick from, newest first, page by page over the API's cursor. */
 export function useEventPages(status: EventStatus | '') {
@@ -35,37 +24,15 @@ export function useEventPages(status: EventStatus | '') {
   })
 }
 
-export function useEvent(id: string) {
-  return useQuery({
-    queryKey: ['event', id],
-    queryFn: () => unwrap(api.GET(`${EVENTS}/{id}`, { params: { path: { id } } }), EVENTS),
-    staleTime: 60_000
-  })
-}
-
-/** The event's figures for one period (`undefined`: the current one), asked again every 10 s. */
-export function useEventStats(id: string, periodKey: string | undefined) {
+/**
+ * The event's figures for one period (`undefined`: the current one), asked again every 10 s;
+ * not asked while `enabled` is false (the period to show is not known yet).
+ */
+export function useEventStats(id: string, periodKey: string | undefined, enabled = true) {
   return useQuery({
     queryKey: ['event-stats', id, periodKey ?? 'current'],
+    enabled,
     queryFn: () => unwrap(api.GET(STATS, { params: { path: { id }, query: periodKey ? { periodKey } : {} } }), STATS),
-    refetchInterval: STATS_REFRESH_MS
-  })
-}
-
-/** Every bundle of the event (names, contents, stock), all pages; refreshed with the stats. */
-export function useEventRewards(eventId: string) {
-  return useQuery({
-    queryKey: ['event-rewards', eventId],
-    queryFn: async () => {
-      const rewards: Reward[] = []
-      let cursor: string | undefined
-      do {
-        const page = await unwrap(api.GET(REWARDS, { params: { query: { eventId, limit: 100, ...(cursor ? { cursor } : {}) } } }), REWARDS)
-        rewards.push(...page.items)
-        cursor = page.nextCursor ?? undefined
-      } while (cursor)
-      return rewards
-    },
     refetchInterval: STATS_REFRESH_MS
   })
 }
@@ -104,16 +71,19 @@ function periodKeyBack(every: 'day' | 'week' | 'month', day: number, n: number):
 /**
  * The periods of a recurring event to pick from, newest first: the current one, then back to the
  * one the event started in (at most `max`). Keys are computed in the event's time zone, as the
- * API computes them; every shape sorts as text (`2026-W05` < `2026-W49`).
+ * API computes them (services/event/src/conditions/periods.ts); every shape sorts as text
+ * (`2026-W05` < `2026-W49`). An event that has ended has no current period (`current: null`):
+ * the one containing now lies after its end and holds nothing, so it opens on `past[0]`, its last.
  */
-export function periodKeysOf(event: EventSummary, now = Date.now(), max = 31): { current: string; past: string[] } {
+export function periodKeysOf(event: EventSummary, now = Date.now(), max = 31): { current: string | null; past: string[] } {
   const every = event.recurrence?.every
   if (!every) return { current: 'all', past: [] }
-  const today = dayIn(now, event.timezone)
-  const current = periodKeyBack(every, today, 0)
+  const endedAt = Date.parse(event.endedAt)
+  const current = now < endedAt ? periodKeyBack(every, dayIn(now, event.timezone), 0) : null
   const first = periodKeyBack(every, dayIn(Date.parse(event.startedAt), event.timezone), 0)
-  // An event that has ended: its last period is where its figures are, so it is offered too.
-  const lastDay = dayIn(Math.min(now, Date.parse(event.endedAt)), event.timezone)
+  // `endedAt` is exclusive: the event's last instant is 1 ms before it, so an event ending at a
+  // midnight ends on the day before, not on a day it never reached.
+  const lastDay = dayIn(Math.min(now, endedAt - 1), event.timezone)
   const past: string[] = []
   for (let n = 0; past.length < max; n += 1) {
     const key = periodKeyBack(every, lastDay, n)

@@ -1,9 +1,10 @@
 import { useId, useState, type FormEvent } from 'react'
+import { useBundles } from '../catalog.js'
 import { useEvents } from '../claims.js'
 import { ErrorNote, shortId } from '../components.js'
 import { useI18n } from '../i18n.js'
 import { hrefOf } from '../router.js'
-import { dryRun, useBundles, type Eligibility, type EligibilityReason } from './data.js'
+import { dryRun, type Eligibility, type EligibilityReason } from './data.js'
 import { Conditions } from './Progress.js'
 import { REFUSAL_KEYS, useConditionText } from './sentences.js'
 
@@ -18,7 +19,7 @@ export function DryRunSection({ userId }: { userId: string }) {
   const events = useEvents()
   const [eventId, setEventId] = useState('')
   const [rewardId, setRewardId] = useState('')
-  const bundles = useBundles(eventId)
+  const bundles = useBundles(eventId, { enabled: eventId.length > 0 })
   const [outcome, setOutcome] = useState<{ result: Eligibility } | { error: unknown } | null>(null)
   const [busy, setBusy] = useState(false)
 
@@ -73,7 +74,7 @@ export function DryRunSection({ userId }: { userId: string }) {
             }}
           >
             <option value="">{eventId && bundles.isPending ? t('app.loading') : t('players.choose')}</option>
-            {(bundles.data?.items ?? []).map((bundle) => (
+            {(bundles.data ?? []).map((bundle) => (
               <option key={bundle.id} value={bundle.id}>
                 {bundle.name ?? t('players.bundleUnnamed', { id: shortId(bundle.id) })}
               </option>

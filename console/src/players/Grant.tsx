@@ -1,27 +1,24 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useId, useRef, useState, type FormEvent } from 'react'
-import { ApiProblem, type Claim, type RewardContent } from '../api.js'
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
+import { ApiProblem, type Claim } from '../api.js'
 import { ErrorNote, Notice, shortId, useRewardText } from '../components.js'
 import { useI18n } from '../i18n.js'
+import { removingRow } from '../events/list-focus.js'
+import { CONTENT_FIELDS, CONTENT_TYPES, contentOf, type ContentDraft, type ContentType } from '../events/model.js'
 import { hrefOf } from '../router.js'
 import { makeGrant } from './data.js'
 
-type ContentType = RewardContent['type']
-const TYPES: readonly ContentType[] = ['item', 'point', 'coupon', 'currency']
 /** The API's limits (GrantInput): 1–20 contents, a reason of 1–500 characters. */
 const MAX_CONTENTS = 20
 const MAX_REASON = 500
 const CURRENCY = /^[A-Za-z0-9_-]{1,32}$/
 
-/** One row of the contents editor as typed: every field a string until it is sent. */
-interface Row {
-  type: ContentType
-  /** itemName, couponCode or currency, by type (unused for points). */
-  name: string
-  /** quantity (item, coupon) or amount (point, currency). */
-  count: string
-}
-const emptyRow = (): Row => ({ type: 'item', name: '', count: '1' })
+/**
+ * One row of the contents editor as typed, as the event editor's: `text` is the itemName,
+ * couponCode or currency by type (unused for points), `number` the quantity or amount.
+ */
+type Row = Pick<ContentDraft, 'type' | 'text' | 'number'>
+const emptyRow = (): Row => ({ type: 'item', text: '', number: '1' })
 
 /**
  * A fresh Idempotency-Key for one intended grant. `getRandomValues` rather than `randomUUID`:
@@ -32,24 +29,7 @@ function newGrantKey(): string {
   return `console-grant-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`
 }
 
-const nameKey = (type: ContentType) => (type === 'item' ? 'itemName' : type === 'coupon' ? 'couponCode' : 'currency')
-const countKey = (type: ContentType) => (type === 'item' || type === 'coupon' ? 'quantity' : 'amount')
-
-function contentOf(row: Row): RewardContent {
-  const count = Number(row.count)
-  switch (row.type) {
-    case 'item':
-      return { type: 'item', itemName: row.name.trim(), quantity: count }
-    case 'coupon':
-      return { type: 'coupon', couponCode: row.name.trim(), quantity: count }
-    case 'currency':
-      return { type: 'currency', currency: row.name.trim(), amount: count }
-    case 'point':
-      return { type: 'point', amount: count }
-  }
-}
-
-/** Field problems keyed `<row>.name`, `<row>.count` or `reason`, as the form checks them. */
+/** Field problems keyed `<row>.text`, `<row>.number` or `reason`, as the form checks them. */
 type Problems = Record<string, string>
 
 type Outcome = { granted: Claim } | { error: unknown }
@@ -72,6 +52,12 @@ export function GrantSection({ userId, ownAccount, onGranted }: { userId: string
   const key = useRef(newGrantKey())
   /** The request in flight: a second submit while it runs waits for it instead of sending again. */
   const inFlight = useRef(false)
+  const formRef = useRef<HTMLFormElement>(null)
+  /** Bumped by a submit the form refused: focus goes to the first field in error, which says why. */
+  const [refusedSubmits, setRefusedSubmits] = useState(0)
+  useEffect(() => {
+    if (refusedSubmits > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus()
+  }, [refusedSubmits])
 
   if (ownAccount) {
     return (
@@ -87,19 +73,19 @@ export function GrantSection({ userId, ownAccount, onGranted }: { userId: string
     setProblems((current) => Object.fromEntries(Object.entries(current).filter(([field]) => !fields.includes(field))))
   const setRow = (index: number, change: Partial<Row>) => {
     setRows((current) => current.map((row, at) => (at === index ? { ...row, ...change } : row)))
-    forget(...Object.keys(change).map((field) => `${index}.${field === 'type' ? 'name' : field}`))
+    forget(...Object.keys(change).map((field) => `${index}.${field === 'type' ? 'text' : field}`))
   }
 
   function check(): Problems {
     const found: Problems = {}
     rows.forEach((row, index) => {
       if (row.type !== 'point') {
-        const name = row.name.trim()
-        if (!name) found[`${index}.name`] = t('players.grant.required')
-        else if (row.type === 'currency' && !CURRENCY.test(name)) found[`${index}.name`] = t('players.grant.currencyInvalid')
+        const text = row.text.trim()
+        if (!text) found[`${index}.text`] = t('players.grant.required')
+        else if (row.type === 'currency' && !CURRENCY.test(text)) found[`${index}.text`] = t('players.grant.currencyInvalid')
       }
-      const count = Number(row.count)
-      if (!Number.isSafeInteger(count) || count < 1) found[`${index}.count`] = t('players.grant.countInvalid')
+      const count = Number(row.number.trim())
+      if (!/^\d+$/.test(row.number.trim()) || !Number.isSafeInteger(count) || count < 1) found[`${index}.number`] = t('players.grant.countInvalid')
     })
     if (!reason.trim()) found.reason = t('players.grant.reasonRequired')
     return found
@@ -111,7 +97,7 @@ export function GrantSection({ userId, ownAccount, onGranted }: { userId: string
     const found: Problems = {}
     for (const { field, message } of error.problem.errors ?? []) {
       const content = /contents\.(\d+)\.(\w+)/.exec(field)
-      if (content) found[`${content[1]}.${['quantity', 'amount'].includes(content[2]!) ? 'count' : 'name'}`] = message
+      if (content) found[`${content[1]}.${['quantity', 'amount'].includes(content[2]!) ? 'number' : 'text'}`] = message
       else if (field.endsWith('reason')) found.reason = message
     }
     return found
@@ -122,7 +108,10 @@ export function GrantSection({ userId, ownAccount, onGranted }: { userId: string
     if (inFlight.current) return
     const found = check()
     setProblems(found)
-    if (Object.keys(found).length > 0) return
+    if (Object.keys(found).length > 0) {
+      setRefusedSubmits((n) => n + 1)
+      return
+    }
     inFlight.current = true
     setBusy(true)
     setOutcome(null)
@@ -163,65 +152,66 @@ export function GrantSection({ userId, ownAccount, onGranted }: { userId: string
     <section className="panel" aria-labelledby="grant-title" data-section="grant">
       <h2 id="grant-title">{t('players.grant')}</h2>
       <p className="hint">{t('players.grant.hint')}</p>
-      <form className="grant-form" onSubmit={(event) => void submit(event)} noValidate>
-        <fieldset>
+      <form ref={formRef} className="grant-form" onSubmit={(event) => void submit(event)} noValidate>
+        <fieldset data-list>
           <legend>{t('players.grant.contents')}</legend>
           {rows.map((row, index) => {
             const id = `${formId}-${index}`
+            const fields = CONTENT_FIELDS[row.type]
             return (
               <div className="grant-row" key={index} data-grant-row={index}>
                 <div className="field">
                   <label htmlFor={`${id}-type`}>{t('players.grant.type')}</label>
                   <select id={`${id}-type`} value={row.type} onChange={(event) => setRow(index, { type: event.target.value as ContentType })}>
-                    {TYPES.map((type) => (
+                    {CONTENT_TYPES.map((type) => (
                       <option key={type} value={type}>
                         {t(`players.grant.type.${type}`)}
                       </option>
                     ))}
                   </select>
                 </div>
-                {row.type !== 'point' && (
+                {fields.text && (
                   <div className="field">
-                    <label htmlFor={`${id}-name`}>{t(`players.grant.${nameKey(row.type)}`)}</label>
+                    <label htmlFor={`${id}-name`}>{t(`players.grant.${fields.text}`)}</label>
                     <input
                       id={`${id}-name`}
-                      data-field={nameKey(row.type)}
+                      data-field={fields.text}
                       type="text"
-                      value={row.name}
+                      value={row.text}
                       maxLength={row.type === 'item' ? 100 : row.type === 'coupon' ? 64 : 32}
-                      aria-invalid={problems[`${index}.name`] ? true : undefined}
-                      aria-describedby={describedBy(`${index}.name`)}
-                      onChange={(event) => setRow(index, { name: event.target.value })}
+                      aria-invalid={problems[`${index}.text`] ? true : undefined}
+                      aria-describedby={describedBy(`${index}.text`)}
+                      onChange={(event) => setRow(index, { text: event.target.value })}
                     />
-                    {fieldError(`${index}.name`)}
+                    {fieldError(`${index}.text`)}
                   </div>
                 )}
                 <div className="field field-count">
-                  <label htmlFor={`${id}-count`}>{t(`players.grant.${countKey(row.type)}`)}</label>
+                  <label htmlFor={`${id}-count`}>{t(`players.grant.${fields.number}`)}</label>
                   <input
                     id={`${id}-count`}
-                    data-field={countKey(row.type)}
+                    data-field={fields.number}
                     type="number"
                     min={1}
                     step={1}
                     inputMode="numeric"
-                    value={row.count}
-                    aria-invalid={problems[`${index}.count`] ? true : undefined}
-                    aria-describedby={describedBy(`${index}.count`)}
-                    onChange={(event) => setRow(index, { count: event.target.value })}
+                    value={row.number}
+                    aria-invalid={problems[`${index}.number`] ? true : undefined}
+                    aria-describedby={describedBy(`${index}.number`)}
+                    onChange={(event) => setRow(index, { number: event.target.value })}
                   />
-                  {fieldError(`${index}.count`)}
+                  {fieldError(`${index}.number`)}
                 </div>
                 {rows.length > 1 && (
                   <button
                     type="button"
                     className="secondary"
                     aria-label={t('players.grant.removeRow', { n: index + 1 })}
-                    onClick={() => {
+                    onClick={removingRow(() => {
                       setRows((current) => current.filter((_, at) => at !== index))
                       // The rows after it move up: their problems would point at the wrong row.
                       setProblems({})
-                    }}
+                    })}
                   >
                     {t('players.grant.remove')}
                   </button>
@@ -230,7 +220,7 @@ export function GrantSection({ userId, ownAccount, onGranted }: { userId: string
             )
           })}
           {rows.length < MAX_CONTENTS && (
-            <button type="button" className="secondary" onClick={() => setRows((current) => [...current, emptyRow()])}>
+            <button type="button" className="secondary" data-list-add onClick={() => setRows((current) => [...current, emptyRow()])}>
               {t('players.grant.addRow')}
             </button>
           )}

@@ -15,7 +15,6 @@ export type LeafConditionProgress = Schemas['LeafConditionProgress']
 export type Eligibility = Schemas['Eligibility']
 export type EligibilityReason = Schemas['EligibilityReason']
 export type GrantedReward = Schemas['GrantedReward']
-export type Bundle = Schemas['Reward']
 
 const USERS = '/auth/users'
 const PROGRESS = '/event-gateway/user-events'
@@ -83,16 +82,6 @@ export function useGranted(userId: string, awaiting: AwaitedGrant | null) {
       awaiting !== null && Date.now() < awaiting.until && !query.state.data?.pages.some((page) => page.items.some((item) => item.id === awaiting.id))
         ? 1_500
         : false
-  })
-}
-
-/** An event's bundles (for the dry run's picker). */
-export function useBundles(eventId: string) {
-  return useQuery({
-    queryKey: ['bundles', eventId],
-    queryFn: () => unwrap(api.GET(REWARDS, { params: { query: { eventId, limit: 100 } } }), REWARDS),
-    enabled: eventId.length > 0,
-    staleTime: 30_000
   })
 }
 

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react'
 import '../styles/insights.css'
+import { isObjectId } from '../claims.js'
 import { ErrorNote, ScreenTitle, shortId } from '../components.js'
 import { useI18n } from '../i18n.js'
 import {
@@ -32,7 +33,6 @@ const ACTIONS = new Set([
   'user.sessions'
 ])
 const ENTITIES = new Set(['event', 'reward', 'delivery', 'claim', 'grant', 'user'])
-const isObjectId = (value: string) => /^[0-9a-f]{24}$/i.test(value)
 
 /** `#/audit`: both audit logs (AUDITOR, ADMIN). Anyone else is told so, and nothing is asked of the API. */
 export function AuditLogScreen() {
@@ -98,7 +98,9 @@ function AuditFiltersForm({ source, filters, onSource, onChange }: { source: Aud
   const { t } = useI18n()
   const directory = useStaffDirectory()
   const [entityId, setEntityId] = useState(filters.entityId)
-  const invalid = entityId !== '' && !isObjectId(entityId.trim())
+  /** Said once the field is left, not at the first keystroke of an id being typed or pasted. */
+  const [left, setLeft] = useState(false)
+  const invalid = left && entityId !== '' && !isObjectId(entityId.trim())
   const set = (patch: Partial<AuditFilters>) => onChange({ ...filters, ...patch })
   const staff = [...(directory.data ?? new Map<string, string>())].sort((a, b) => a[1].localeCompare(b[1]))
   return (
@@ -145,6 +147,7 @@ function AuditFiltersForm({ source, filters, onSource, onChange }: { source: Aud
             placeholder={t('audit.idHint')}
             aria-invalid={invalid}
             aria-describedby={invalid ? 'audit-entity-id-error' : undefined}
+            onBlur={() => setLeft(true)}
             onChange={(event) => {
               const value = event.target.value
               setEntityId(value)
@@ -153,7 +156,7 @@ function AuditFiltersForm({ source, filters, onSource, onChange }: { source: Aud
             }}
           />
           {invalid && (
-            <span id="audit-entity-id-error" className="field-error" role="alert">
+            <span id="audit-entity-id-error" className="field-error">
               {t('audit.idInvalid')}
             </span>
           )}
@@ -174,6 +177,7 @@ function AuditFiltersForm({ source, filters, onSource, onChange }: { source: Aud
           className="secondary"
           onClick={() => {
             setEntityId('')
+            setLeft(false)
             onChange(NO_AUDIT_FILTERS)
           }}
         >

@@ -4,7 +4,8 @@ import { ErrorNote, ScreenTitle } from '../components.js'
 import { EditorForm } from '../events/EditorForm.js'
 import { bundleDraftOf, eventDraftOf, type ApiEvent, type ApiReward } from '../events/model.js'
 import { PreviewPanel } from '../events/PreviewPanel.js'
-import { fetchBundles, fetchEvent, useBundles, useEvent } from '../events/queries.js'
+import { bundlesKey, eventKey, fetchBundles, fetchEvent, useBundles, useEvent } from '../catalog.js'
+import { oldestFirst } from '../events/queries.js'
 import { useI18n } from '../i18n.js'
 import { hrefOf } from '../router.js'
 import { useStaff } from '../session.js'
@@ -42,16 +43,20 @@ function ExistingEvent({ id }: { id: string }) {
   const { t, dateTime } = useI18n()
   const session = useStaff()
   const queryClient = useQueryClient()
-  const event = useEvent(id)
-  const bundles = useBundles(id)
+  // Other screens fill these caches (names, counts, figures) and may have read them a while ago;
+  // the form copies what it starts from once, so it must start from the server's copy, read
+  // now: else the first save could be refused as a version conflict for nothing.
+  const event = useEvent(id, { refetchOnMount: 'always' })
+  const bundles = useBundles(id, { refetchOnMount: 'always' })
+  const fresh = event.isFetchedAfterMount && bundles.isFetchedAfterMount
   /** What a reload read: the form starts again from it (a new key), in the same render as the key changes. */
   const [reloaded, setReloaded] = useState<{ generation: number; event: ApiEvent; rewards: ApiReward[] } | null>(null)
 
   async function reload() {
-    const [fresh, freshBundles] = await Promise.all([fetchEvent(id), fetchBundles(id)])
-    queryClient.setQueryData(['event', id], fresh)
-    queryClient.setQueryData(['rewards', id], freshBundles)
-    setReloaded((last) => ({ generation: (last?.generation ?? 0) + 1, event: fresh, rewards: freshBundles.items }))
+    const [read, readBundles] = await Promise.all([fetchEvent(id), fetchBundles(id)])
+    queryClient.setQueryData(eventKey(id), read)
+    queryClient.setQueryData(bundlesKey(id), readBundles)
+    setReloaded((last) => ({ generation: (last?.generation ?? 0) + 1, event: read, rewards: oldestFirst(readBundles) }))
   }
 
   const title = event.data ? (session.canDecide ? t('editor.titleEdit', { name: event.data.name }) : event.data.name) : t('editor.titleLoading')
@@ -60,14 +65,14 @@ function ExistingEvent({ id }: { id: string }) {
       <Crumb />
       <ScreenTitle id="editor-title">{title}</ScreenTitle>
       {(event.isError || bundles.isError) && <ErrorNote error={event.error ?? bundles.error} />}
-      {event.isPending || bundles.isPending ? (
+      {!fresh && !event.isError && !bundles.isError ? (
         <p role="status">{t('app.loading')}</p>
-      ) : event.data && bundles.data ? (
+      ) : fresh && event.data && bundles.data ? (
         session.canDecide ? (
           <EditorForm
             key={reloaded?.generation ?? 0}
             event={reloaded?.event ?? event.data}
-            rewards={reloaded?.rewards ?? bundles.data.items}
+            rewards={reloaded?.rewards ?? oldestFirst(bundles.data)}
             onReload={reload}
           />
         ) : (
@@ -79,7 +84,7 @@ function ExistingEvent({ id }: { id: string }) {
             <PreviewPanel
               draft={eventDraftOf(event.data)}
               saved={event.data}
-              bundles={bundles.data.items.map((reward) => ({ draft: bundleDraftOf(reward), saved: reward }))}
+              bundles={oldestFirst(bundles.data).map((reward) => ({ draft: bundleDraftOf(reward), saved: reward }))}
               showRequests={false}
             />
           </div>

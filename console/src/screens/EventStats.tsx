@@ -1,22 +1,19 @@
 import { useMemo, useState } from 'react'
 import '../styles/insights.css'
-import type { EventSummary } from '../api.js'
+import type { EventStatus, EventSummary, Reward } from '../api.js'
+import { eventStatusOf, useBundles, useEvent } from '../catalog.js'
 import { ErrorNote, ScreenTitle, shortId, useRewardText } from '../components.js'
 import { useI18n } from '../i18n.js'
 import { conditionText } from '../insights/condition-text.js'
 import { ChartFigure, ChartPatterns, DataTable, DayColumns, EmptyFigure, MeterBars, SEGMENT_ORDER, StackedBars, Swatch, type StackedRow } from '../insights/charts.js'
 import {
   EVENT_STATUSES,
-  eventStatusOf,
   everyDay,
   periodKeysOf,
-  useEvent,
+  STATS_REFRESH_MS,
   useEventPages,
-  useEventRewards,
   useEventStats,
-  type EventStats,
-  type EventStatus,
-  type Reward
+  type EventStats
 } from '../insights/stats-data.js'
 import { hrefOf } from '../router.js'
 import { useStaff } from '../session.js'
@@ -118,8 +115,12 @@ function StatsOfEvent({ id }: { id: string }) {
   const session = useStaff()
   const event = useEvent(id)
   const [periodKey, setPeriodKey] = useState<string>('')
-  const stats = useEventStats(id, periodKey || undefined)
-  const rewards = useEventRewards(id)
+  const periods = useMemo(() => (event.data ? periodKeysOf(event.data) : undefined), [event.data])
+  // '' is the current period; an ended event has none and opens on its last one instead.
+  const shownKey = periodKey || (periods?.current === null ? (periods.past[0] ?? '') : '')
+  const stats = useEventStats(id, shownKey || undefined, periods !== undefined)
+  // Names, contents and stock of the bundles: read again with the stats.
+  const rewards = useBundles(id, { refetchInterval: STATS_REFRESH_MS })
   const bundleName = useBundleName(rewards.data)
   const name = event.data?.name ?? shortId(id)
 
@@ -143,7 +144,7 @@ function StatsOfEvent({ id }: { id: string }) {
         </p>
       )}
       <div className="stats-controls">
-        {event.data && <PeriodPicker event={event.data} value={periodKey} onChange={setPeriodKey} />}
+        {event.data && periods && <PeriodPicker event={event.data} periods={periods} value={shownKey} onChange={setPeriodKey} />}
         <button
           type="button"
           className="secondary"
@@ -163,7 +164,7 @@ function StatsOfEvent({ id }: { id: string }) {
       </div>
       {stats.isError && !event.isError && <ErrorNote error={stats.error} />}
       {rewards.isError && <ErrorNote error={rewards.error} />}
-      {stats.isPending && !stats.isError && <p role="status">{t('app.loading')}</p>}
+      {stats.isPending && !stats.isError && !event.isError && <p role="status">{t('app.loading')}</p>}
       {stats.data && (
         <>
           <ChartPatterns />
@@ -178,15 +179,15 @@ function StatsOfEvent({ id }: { id: string }) {
   )
 }
 
-function PeriodPicker({ event, value, onChange }: { event: EventSummary; value: string; onChange(key: string): void }) {
+function PeriodPicker({ event, periods, value, onChange }: { event: EventSummary; periods: ReturnType<typeof periodKeysOf>; value: string; onChange(key: string): void }) {
   const { t } = useI18n()
-  const { current, past } = useMemo(() => periodKeysOf(event), [event])
+  const { current, past } = periods
   if (!event.recurrence) return <p className="hint">{t('stats.periodWhole')}</p>
   return (
     <div className="field">
       <label htmlFor="stats-period">{t('stats.period')}</label>
       <select id="stats-period" value={value} onChange={(change) => onChange(change.target.value)}>
-        <option value="">{t('stats.periodCurrent', { key: current })}</option>
+        {current !== null && <option value="">{t('stats.periodCurrent', { key: current })}</option>}
         {past.map((key) => (
           <option key={key} value={key}>
             {key}

@@ -1,7 +1,9 @@
 import { useEffect, useMemo, useState } from 'react'
 import { ErrorNote, ScreenTitle } from '../components.js'
 import type { ApiEvent } from '../events/model.js'
-import { statusOf, useBundles, useEventPages, type EventListFilter, type EventStatus } from '../events/queries.js'
+import type { EventStatus } from '../api.js'
+import { eventStatusOf, useBundles } from '../catalog.js'
+import { useEventPages, type EventListFilter } from '../events/queries.js'
 import { useI18n } from '../i18n.js'
 import { hrefOf } from '../router.js'
 import { useStaff } from '../session.js'
@@ -96,7 +98,7 @@ function EventTable({ events, canEdit }: { events: ApiEvent[]; canEdit: boolean 
         </thead>
         <tbody>
           {events.map((event) => {
-            const status = statusOf(event, now)
+            const status = eventStatusOf(event, now)
             return (
               <tr key={event.id} data-event-id={event.id}>
                 <th scope="row">
@@ -137,6 +139,5 @@ function BundleCount({ eventId }: { eventId: string }) {
   const { t, number } = useI18n()
   const bundles = useBundles(eventId)
   if (!bundles.data) return <span aria-label={t('app.loading')}>…</span>
-  const n = bundles.data.items.length
-  return <>{bundles.data.more ? t('events.bundles.more', { n: number(n) }) : number(n)}</>
+  return <>{number(bundles.data.length)}</>
 }
