@@ -29,10 +29,10 @@ const reportFor = (type: (typeof CONDITIONS)[number]['type'], userId: string) =>
 /** Reports still unapplied once those in flight have had up to 10 s to finish (0 when all are applied). */
 export async function unappliedAfterSettling(reports: Collection): Promise<number> {
   const deadline = Date.now() + 10_000
-  let unapplied = await reports.countDocuments({ appliedAt: null })
+  let unapplied = await reports.countDocuments({ appliedAt: { $in: [null, false] } })
   while (unapplied > 0 && Date.now() < deadline) {
     await new Promise((resolveWait) => setTimeout(resolveWait, 50))
-    unapplied = await reports.countDocuments({ appliedAt: null })
+    unapplied = await reports.countDocuments({ appliedAt: { $in: [null, false] } })
   }
   return unapplied
 }

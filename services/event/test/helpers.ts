@@ -176,6 +176,9 @@ export function eventBody(overrides: Record<string, unknown> = {}): Record<strin
   }
 }
 
+/** A stored progress report not applied yet (`appliedAt`: false for reports of this version, null for older ones). */
+export const NOT_APPLIED = { appliedAt: { $in: [null, false] } }
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls until `check` returns something truthy, or fails after `timeoutMs`. */

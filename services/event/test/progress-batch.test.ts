@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ObjectId } from 'mongodb'
-import { actor, createEventWith, eventually, serviceStarter, sleep, stopTestMongo, type TestService } from './helpers.js'
+import { actor, createEventWith, eventually, NOT_APPLIED, serviceStarter, sleep, stopTestMongo, type TestService } from './helpers.js'
 
 after(stopTestMongo)
 
@@ -197,6 +197,25 @@ describe('exactly once', () => {
     assert.equal(await service.db.collection('progress_reports').countDocuments({ userId: player.id }), 100)
   })
 
+  test('a batch retrying a report applied but not marked, beside new reports for the same counter: the new ones count, the retried one not again', async () => {
+    const player = actor('USER')
+    const single = await service.call('POST', '/user-events/process', { token: gameServer.token, headers: { 'idempotency-key': 'half-1' }, body: { eventType: 'invite', userId: player.id, count: 2 } })
+    assert.equal(single.status, 200, JSON.stringify(single.body))
+    await eventually(async () => (await service.db.collection('progress_reports').findOne({ userId: player.id, key: 'half-1' }))?.appliedAt, 2_000, 'its mark')
+    // A crash after applying it and before marking it.
+    await service.db.collection('progress_reports').updateOne({ userId: player.id, key: 'half-1' }, { $set: { appliedAt: false } })
+    const reply = await batch(service, [
+      { id: 'half-1', eventType: 'invite', userId: player.id, count: 2 },
+      { id: 'half-2', eventType: 'invite', userId: player.id, count: 3 },
+      { id: 'half-3', eventType: 'invite', userId: player.id, count: 4 },
+      { id: 'half-4', eventType: 'attendance', userId: player.id }
+    ])
+    assert.deepEqual(statusesOf(reply), ['duplicate', 'applied', 'applied', 'applied'])
+    assert.equal(await currentOf(service, player.id, inviteEvent), 9, '2 + 3 + 4')
+    assert.equal(await currentOf(service, player.id, attendanceEvent), 1)
+    assert.equal(await service.db.collection('progress_reports').countDocuments({ userId: player.id, ...NOT_APPLIED }), 0)
+  })
+
   test('many players and days in one batch: attendance days are sets, one progress document per player and event', async () => {
     const player = actor('USER')
     const days = Array.from({ length: 5 }, (_, day) => new Date(Date.now() - day * 24 * 60 * 60 * 1000 - 60_000).toISOString())
@@ -237,7 +256,7 @@ describe('a crash between storing a batch and applying it', () => {
     const failed = await batch(service, items(first, 'swept'))
     assert.equal(failed.status, 500)
     assert.doesNotMatch(JSON.stringify(failed.body), /injected/)
-    assert.equal(await service.db.collection('progress_reports').countDocuments({ userId: first.id, appliedAt: null }), 10, 'stored, not applied')
+    assert.equal(await service.db.collection('progress_reports').countDocuments({ userId: first.id, ...NOT_APPLIED }), 10, 'stored, not applied')
     assert.equal((await batch(service, items(second, 'retried'))).status, 500)
     crash.armed = false
     const retry = await batch(service, items(second, 'retried'))
@@ -247,6 +266,6 @@ describe('a crash between storing a batch and applying it', () => {
     await sleep(600) // three more sweeps
     assert.equal(await currentOf(service, first.id, inviteEvent), 20)
     assert.equal(await currentOf(service, second.id, inviteEvent), 20)
-    assert.equal(await service.db.collection('progress_reports').countDocuments({ appliedAt: null }), 0)
+    assert.equal(await service.db.collection('progress_reports').countDocuments(NOT_APPLIED), 0)
   })
 })

@@ -10,7 +10,8 @@ import { after, describe, test } from 'node:test'
 import { MongoClient, ObjectId } from 'mongodb'
 import { startTestMongo } from '@app/devkit/testkit'
 import { migrateToProgressPeriods } from '../src/migrations/progress-periods.js'
-import { actor, adjustableClock, createEventWith, eventBody, eventually, serviceStarter, sleep, stopTestMongo, type Actor, type TestService } from './helpers.js'
+import { SETTLE_AFTER_MS } from '../src/repositories/progress.js'
+import { actor, adjustableClock, createEventWith, eventBody, eventually, NOT_APPLIED, serviceStarter, sleep, stopTestMongo, type Actor, type TestService } from './helpers.js'
 
 after(stopTestMongo)
 
@@ -63,7 +64,7 @@ describe('a failure between storing a report and applying it', () => {
     assert.equal(failed.status, 500)
     assert.doesNotMatch(JSON.stringify(failed.body), /injected/, 'no internals to the caller')
     const [stored] = await reportsOf(service, player.id)
-    assert.equal(stored?.appliedAt, null, 'stored, not applied')
+    assert.equal(stored?.appliedAt, false, 'stored, not applied')
     await eventually(async () => (await currentOf(service, player.id, inviteEvent)) === 3, 3_000, 'the sweeper to apply it')
     await sleep(600) // three more sweeps
     assert.equal(await currentOf(service, player.id, inviteEvent), 3)
@@ -109,7 +110,7 @@ test('a report that keeps failing does not hold up the others: the sweeper finis
   for (const player of players.slice(1)) {
     await eventually(async () => (await currentOf(service, player.id, inviteEvent)) === 2, 5_000, 'the healthy reports applied')
   }
-  assert.equal((await reportsOf(service, players[0]!.id))[0]?.appliedAt, null, 'the failing one is still waiting')
+  assert.equal((await reportsOf(service, players[0]!.id))[0]?.appliedAt, false, 'the failing one is still waiting')
   poisoned = undefined
   await eventually(async () => (await reportsOf(service, players[0]!.id))[0]?.appliedAt, 5_000, 'applied once it works again')
   assert.equal(await currentOf(service, players[0]!.id, inviteEvent), 2)
@@ -233,17 +234,116 @@ test('two sweepers (two instances on one database) racing over 500 unapplied rep
     assert.ok(replies.every((reply) => reply.status === 500))
   }
   const reports = crashing.db.collection('progress_reports')
-  assert.equal(await reports.countDocuments({ appliedAt: null }), 500)
+  assert.equal(await reports.countDocuments(NOT_APPLIED), 500)
 
   const sweepers = [await start({ dbName: mongo.dbName, env: { SWEEPER_INTERVAL_MS: '20' } }), await start({ dbName: mongo.dbName, env: { SWEEPER_INTERVAL_MS: '20' } })]
-  await eventually(async () => (await reports.countDocuments({ appliedAt: null })) === 0, 60_000, 'every report applied')
+  await eventually(async () => (await reports.countDocuments(NOT_APPLIED)) === 0, 60_000, 'every report applied')
   for (const player of players) {
     assert.equal(await currentOf(sweepers[0]!, player.id, inviteEvent), expected.get(player.id), `invites of ${player.id}`)
     assert.equal(await currentOf(sweepers[1]!, player.id, attendanceEvent), 1)
   }
-  assert.equal(await crashing.db.collection('progress_contributions').countDocuments({ eventId: new ObjectId(inviteEvent) }), 450, 'one contribution per invite report')
+  // Each invite report added once, and listed once where it was added (until settled).
+  const listed = (await crashing.db.collection('progress').find({ eventId: new ObjectId(inviteEvent) }).toArray()).flatMap((doc) => doc.applied ?? [])
+  assert.equal(listed.length, 450)
+  assert.equal(new Set(listed.map((entry) => entry.id.toHexString())).size, 450)
   const metrics = await Promise.all(sweepers.map(async (sweeper) => (await fetch(`${sweeper.adminUrl}/metrics`)).text()))
   assert.ok(metrics.every((text) => /event_progress_reports_unapplied 0/.test(text)))
+})
+
+describe('settling the reports a progress document lists as added', () => {
+  test('an entry goes once the watermark passes it; a report applied but never marked holds the watermark back and is never counted twice', async () => {
+    const clock = adjustableClock()
+    let stuck: ObjectId | undefined
+    const service = await start({
+      clock,
+      env: { SWEEPER_INTERVAL_MS: '50' },
+      failurePoints: {
+        afterEffectsApplied: (id) => {
+          // Applied, then the marking never happens: a crash each time, on every instance.
+          if (stuck === undefined && stuckNext) [stuck, stuckNext] = [id, false]
+          if (stuck?.equals(id)) throw new Error('injected crash')
+        }
+      }
+    })
+    let stuckNext = false
+    const inviteEvent = await createEvent(service, [{ type: 'invite', count: 1_000 }])
+    const progress = service.db.collection('progress')
+    const docOf = async (player: Actor) => progress.findOne({ userId: player.id, eventId: new ObjectId(inviteEvent) })
+    const [settledPlayer, stuckPlayer] = [actor('USER'), actor('USER')]
+
+    assert.equal((await report(service, settledPlayer.id, { eventType: 'invite', count: 2 }, 'early')).status, 200)
+    clock.advance(1_000)
+    stuckNext = true
+    assert.equal((await report(service, stuckPlayer.id, { eventType: 'invite', count: 3 }, 'stuck')).status, 500)
+    const [stuckReport] = await reportsOf(service, stuckPlayer.id)
+    assert.equal(stuckReport?.appliedAt, false)
+    assert.equal(await service.db.collection('progress_reports').countDocuments({ _id: stuckReport!._id, appliedAt: null }), 0, "the previous version's sweeper (appliedAt: null) never takes a report of this one")
+    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 3)
+
+    clock.advance(SETTLE_AFTER_MS + 60_000)
+    assert.equal((await report(service, settledPlayer.id, { eventType: 'invite', count: 1 }, 'late')).status, 200)
+    // Retries and the sweeper keep applying the stuck report meanwhile: every attempt is refused.
+    const retries = await Promise.all(Array.from({ length: 10 }, () => report(service, stuckPlayer.id, { eventType: 'invite', count: 3 }, 'stuck')))
+    assert.ok(retries.every((reply) => reply.status === 500))
+    await eventually(async () => (await docOf(settledPlayer))?.settledBefore, 3_000, 'a settle')
+    const settled = await docOf(settledPlayer)
+    assert.deepEqual(settled?.applied.map((entry: { id: ObjectId }) => entry.id.toHexString()), [(await reportsOf(service, settledPlayer.id)).find((doc) => doc.key === 'late')!._id.toHexString()], 'the early report settled, the late one not yet')
+    assert.equal(settled?.settledBefore.getTime(), stuckReport!.createdAt.getTime(), 'the watermark waits for the oldest report not applied')
+    assert.equal((await docOf(stuckPlayer))?.applied.length, 1, 'the stuck report stays listed')
+    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 3)
+
+    // An attempt already under way for a report that settled meanwhile: refused by the watermark.
+    await service.db.collection('progress_reports').updateOne({ userId: settledPlayer.id, key: 'early' }, { $set: { appliedAt: false } })
+    await eventually(async () => (await reportsOf(service, settledPlayer.id)).every((doc) => doc.appliedAt instanceof Date), 3_000, 'the sweeper to finish it')
+    assert.equal(await currentOf(service, settledPlayer.id, inviteEvent), 3, 'early 2 + late 1, not again')
+
+    stuck = undefined
+    await eventually(async () => (await docOf(stuckPlayer))?.applied.length === 0, 3_000, 'the stuck report marked, then settled')
+    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 3)
+    assert.equal((await report(service, stuckPlayer.id, { eventType: 'invite', count: 4 }, 'after')).status, 200)
+    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 7, 'a new report counts after settling')
+  })
+})
+
+test('counter reports the previous version stored (contributions) and left unapplied are finished by its scheme, once; new ones add on top', async () => {
+  const service = await start({ env: { SWEEPER_INTERVAL_MS: '50' } })
+  const inviteEvent = new ObjectId(await createEvent(service, [{ type: 'invite', count: 100 }]))
+  const player = actor('USER')
+  const minuteAgo = new Date(Date.now() - 60_000)
+  const [applied, raised, recorded] = [new ObjectId(), new ObjectId(), new ObjectId()]
+  const contribution = (reportId: ObjectId, amount: number) => ({ _id: `${reportId.toHexString()}:${inviteEvent.toHexString()}:invite`, userId: player.id, eventId: inviteEvent, periodKey: 'all', key: 'invite', amount, at: minuteAgo })
+  const legacyReport = (_id: ObjectId, key: string, count: number, appliedAt: Date | null) => ({
+    _id,
+    reportedBy: gameServer.id,
+    userId: player.id,
+    key,
+    fingerprint: createHash('sha256').update(JSON.stringify(['invite', count, null, null])).digest('base64url'),
+    eventType: 'invite',
+    count,
+    value: null,
+    occurredAt: minuteAgo,
+    effects: [{ eventId: inviteEvent, periodKey: 'all', changes: [{ key: 'invite', add: count }] }],
+    appliedAt,
+    sweepLeaseUntil: null,
+    createdAt: minuteAgo,
+    v: 2
+  })
+  // What it left: 5 counted and marked; 4 counted (sum raised) but not marked; 3 recorded as a contribution, sum not raised yet.
+  await service.db.collection('progress_contributions').insertMany([contribution(applied, 5), contribution(raised, 4), contribution(recorded, 3)] as never[])
+  await service.db.collection('progress').insertOne({ userId: player.id, eventId: inviteEvent, periodKey: 'all', state: { invite: { sum: 9 } }, createdAt: minuteAgo, updatedAt: minuteAgo })
+  await service.db
+    .collection('progress_reports')
+    .insertMany([legacyReport(applied, 'old-5', 5, minuteAgo), legacyReport(raised, 'old-4', 4, null), legacyReport(recorded, 'old-3', 3, null)] as never[])
+
+  await eventually(async () => (await service.db.collection('progress_reports').countDocuments({ userId: player.id, ...NOT_APPLIED })) === 0, 3_000, 'the sweeper to finish them')
+  assert.equal(await currentOf(service, player.id, inviteEvent.toHexString()), 12, '5 + 4 + 3, each once')
+  const retry = await report(service, player.id, { eventType: 'invite', count: 3 }, 'old-3')
+  assert.equal(retry.body.duplicate, true, 'its fingerprint still recognises a retry')
+  assert.equal((await report(service, player.id, { eventType: 'invite', count: 2 }, 'new-2')).status, 200)
+  await sleep(200) // a few more sweeps
+  assert.equal(await currentOf(service, player.id, inviteEvent.toHexString()), 14, 'the new report adds on top')
+  const doc = await service.db.collection('progress').findOne({ userId: player.id, eventId: inviteEvent })
+  assert.deepEqual(doc?.state.invite, { sum: 12, added: 2 })
 })
 
 test('retention: reports past PROGRESS_REPORT_RETENTION_DAYS are deleted on the embedded database; a retry after it counts as new', async () => {

@@ -157,7 +157,7 @@ describe('Idempotency-Key', () => {
   test('a report applied but not marked applied (a crash in between) is not counted again by its retry', async () => {
     const player = actor('USER')
     await report(player.id, { eventType: 'invite', count: 2 }, 'half-done')
-    await service.db.collection('progress_reports').updateOne({ userId: player.id, key: 'half-done' }, { $set: { appliedAt: null } })
+    await service.db.collection('progress_reports').updateOne({ userId: player.id, key: 'half-done' }, { $set: { appliedAt: false } })
     const retried = await report(player.id, { eventType: 'invite', count: 2 }, 'half-done')
     assert.equal(retried.body.duplicate, true)
     assert.equal(await invitesOf(player.id), 2)

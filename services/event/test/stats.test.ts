@@ -82,7 +82,7 @@ describe('event stats', () => {
       participants: progress.length,
       conditions: [
         { index: 0, type: 'attendance', holding: progress.filter((doc) => new Set(doc.state.attendance?.days ?? []).size >= 2).length },
-        { index: 1, type: 'any', holding: progress.filter((doc) => (doc.state.invite?.sum ?? 0) >= 1 || doc.state['quest:q-1']?.done === true).length }
+        { index: 1, type: 'any', holding: progress.filter((doc) => (doc.state.invite?.sum ?? 0) + (doc.state.invite?.added ?? 0) >= 1 || doc.state['quest:q-1']?.done === true).length }
       ],
       bundles: rewards.map((reward) => {
         const mine = countBy(claims.filter((claim) => claim.rewardId.equals(reward._id)), (claim) => claim.status)

@@ -3,15 +3,17 @@ import type { ConditionOf, ConditionType } from '../schemas/conditions.js'
 /** What a user has accumulated toward one condition; each evaluator uses the fields it needs. */
 export interface ConditionState {
   days?: string[]
-  /** A counter as the first version kept it (`$inc`); frozen since, and added to `sum`. */
+  /** A counter as the first version kept it (`$inc`); frozen since, and added to the others. */
   total?: number
-  /** A counter: the sum of its contributions (`progress_contributions`), each report's counted once. */
+  /** A counter as reports of the previous version count it: the sum of their contributions (`progress_contributions`). */
   sum?: number
+  /** A counter as reports of this version count it: each report's amount `$inc`ed once (see the progress repository). */
+  added?: number
   done?: boolean
 }
 
 /** A counter's value, whichever version counted it. */
-export const counted = (state: ConditionState | undefined): number => (state?.total ?? 0) + (state?.sum ?? 0)
+export const counted = (state: ConditionState | undefined): number => (state?.total ?? 0) + (state?.sum ?? 0) + (state?.added ?? 0)
 /** A progress document's states, keyed by state key (see `stateKey`). */
 export type ProgressState = Record<string, ConditionState>
 

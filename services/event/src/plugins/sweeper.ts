@@ -14,7 +14,8 @@ export interface SweeperOptions {
 
 /**
  * Every `intervalMs`: retries the deliveries that are due (backoffs that have passed, claims
- * whose worker died mid-delivery); finishes progress reports stored but never applied; copies
+ * whose worker died mid-delivery); finishes progress reports stored but never applied; settles
+ * the applied reports listed in progress documents (see the progress repository's `settle`); copies
  * to the audit trail the transitions a crashed process made but did not record; and deletes
  * progress reports past the retention window (real MongoDB's TTL index does that too; the
  * embedded server ignores TTL). Each part runs whatever the others did. Ticks never overlap,
@@ -41,6 +42,11 @@ export const sweeperPlugin = fp<SweeperOptions>(
         'progress',
         () => finishUnappliedReports(app.ingest, app.clock, { leaseMs: graceMs, log: app.log }),
         (finished) => app.log.warn({ finished }, 'applied progress reports that were stored but not applied')
+      )
+      await part(
+        'settle',
+        () => app.repositories.progress.settle(app.clock()),
+        (settled) => app.log.debug({ settled }, 'settled the applied reports of progress documents')
       )
       await part(
         'audit',

@@ -5,7 +5,7 @@ import { badRequest, conflict } from '@app/platform'
 import { changesFor, reportProblem, type ProgressReport } from '../conditions/index.js'
 import { periodKeyOf } from '../conditions/periods.js'
 import { countedConditionsOf, type EventDoc, type EventRepository } from '../repositories/events.js'
-import { periodOfEffect, type ProgressRepository, type ReportDoc, type ReportEffect } from '../repositories/progress.js'
+import { isApplied, periodOfEffect, type ProgressRepository, type ReportApplication, type ReportDoc, type ReportEffect } from '../repositories/progress.js'
 import type { BatchReportResult, ProgressReportBody, ProgressReportReply } from '../schemas/progress.js'
 
 /** Clocks drift; anything further ahead than this is a bug or a forgery, not a report. */
@@ -65,12 +65,20 @@ const firstVersionFingerprintOf = ({ eventType, userId, count, value, occurredAt
  * With `marks`, the marking is left to them (a request's report: off its path, see `AppliedMarks`).
  */
 export async function applyReport(deps: IngestDeps, report: ReportDoc, now: Date, marks?: AppliedMarks): Promise<void> {
-  const effects: ReportEffect[] = await deps.progress.effectsNotAppliedByFirstVersion(report)
-  await deps.progress.applyEffects(report.userId, report._id, effects, now)
+  await deps.progress.applyEffects(await applicationOf(deps, report), now)
   await deps.failurePoints?.afterEffectsApplied?.(report._id)
   if (marks) marks.mark(report._id, now)
   else await deps.progress.markApplied(report._id, now)
 }
+
+/** What applying a stored report means, whichever version stored it. */
+const applicationOf = async (deps: IngestDeps, report: ReportDoc): Promise<ReportApplication> => ({
+  userId: report.userId,
+  reportId: report._id,
+  createdAt: report.createdAt,
+  increments: report.increments === true,
+  effects: await deps.progress.effectsNotAppliedByFirstVersion(report)
+})
 
 /** A report as the domain reads it, or why it could never count (→ 400, or `invalid` in a batch). */
 function readReport(input: ReportInput, now: Date): { report: ProgressReport } | { problem: string; field?: string; code: string } {
@@ -107,10 +115,11 @@ function reportDocOf(input: ReportInput, report: ProgressReport, effects: Report
     occurredAt: report.occurredAt,
     effects,
     // A report no event counts has nothing to apply: it is stored applied, in the same write.
-    appliedAt: effects.length === 0 ? now : null,
+    appliedAt: effects.length === 0 ? now : false,
     sweepLeaseUntil: null,
     createdAt: now,
-    v: 2
+    v: 2,
+    increments: true
   }
 }
 
@@ -138,7 +147,7 @@ export async function ingestReport(deps: IngestDeps, now: Date, input: ReportInp
     throw conflict('This Idempotency-Key was used for a different report', 'IDEMPOTENCY_KEY_REUSED')
   }
   if (!duplicate) await deps.failurePoints?.afterReportStored?.(recorded._id)
-  if (recorded.appliedAt === null) await applyReport(deps, recorded, now, deps.marks)
+  if (!isApplied(recorded)) await applyReport(deps, recorded, now, deps.marks)
   deps.onOutcome?.(outcomeOf(recorded, duplicate))
   return {
     reportId: recorded._id.toHexString(),
@@ -159,8 +168,7 @@ export type BatchItem = Omit<ReportInput, 'reportedBy' | 'idempotencyKey'> & { i
  * Ingests a batch (SPEC v2, "Progress — batch") under the single report's rules, in as few
  * round trips as the data allows: one read of the events counting any of the batch's types,
  * one unordered insert of every report (a duplicate key: a retry, read back in one query), one
- * insert and one aggregation for counter contributions (only if any), one bulk write of
- * progress, one write marking them applied. `items` are the results of the per-item schema
+ * bulk write of progress, one write marking them applied. `items` are the results of the per-item schema
  * check, in order: an item already found invalid is answered so in its place.
  */
 export async function ingestBatch(
@@ -221,15 +229,12 @@ async function ingestAccepted(
     }
     if (!duplicate) await deps.failurePoints?.afterReportStored?.(stored._id)
     // A retry of a report stored but not applied yet (a crash, or its first delivery still at work) applies it too: harmless twice.
-    if (stored.appliedAt === null) toApply.push(stored)
+    if (!isApplied(stored)) toApply.push(stored)
     const outcome = outcomeOf(stored, duplicate)
     results[index] = outcome === 'duplicate' ? { id, status: outcome, detail: 'received before: counted once, not again' } : { id, status: outcome }
   }
   if (toApply.length === 0) return
-  const applications = await Promise.all(
-    toApply.map(async (report) => ({ userId: report.userId, reportId: report._id, effects: await deps.progress.effectsNotAppliedByFirstVersion(report) }))
-  )
-  await deps.progress.applyEffectsOfMany(applications, now)
+  await deps.progress.applyEffectsOfMany(await Promise.all(toApply.map((report) => applicationOf(deps, report))), now)
   for (const report of toApply) await deps.failurePoints?.afterEffectsApplied?.(report._id)
   await deps.progress.markAppliedMany(toApply.map((report) => report._id), now)
 }

@@ -15,8 +15,23 @@ export interface ProgressDoc {
   state: ProgressState
   /** Written by the first version only (its last 50 applied reports); read for reports it left unapplied. */
   recentReports?: ObjectId[]
+  /**
+   * The reports whose counters were added here (`$inc`) and not settled yet, with their
+   * `createdAt`: applying one of them again is refused (see `applyAll`). Bounded by time, not
+   * history: `settle` removes the entries behind its watermark.
+   */
+  applied?: AppliedEntry[]
+  /** Every report created before this was settled: applying one again is refused (see `settle`). */
+  settledBefore?: Date
   createdAt: Date
   updatedAt: Date
+}
+
+/** A report whose counters were added to a progress document (`ProgressDoc.applied`). */
+export interface AppliedEntry {
+  id: ObjectId
+  /** The report's `createdAt`. */
+  at: Date
 }
 
 /** The changes one report makes to one event's progress, in the period containing the report. */
@@ -49,18 +64,33 @@ export interface ReportDoc {
   value: string | null
   occurredAt: Date
   effects: ReportEffect[]
-  /** Null until every effect has been applied. */
-  appliedAt: Date | null
+  /**
+   * When every effect had been applied. Not yet: `false` for reports of this version, `null` for
+   * reports stored before — so an instance of the previous version (its sweeper looks for `null`)
+   * never applies a report of this version by the previous scheme during a rolling upgrade.
+   */
+  appliedAt: Date | null | false
   /** A sweeper working on it owns it until then, so two instances do not both finish it. */
   sweepLeaseUntil?: Date | null
   createdAt: Date
-  /** 2: applied with the exactly-once scheme below; absent on reports of the first version. */
+  /** 2: applied with the exactly-once schemes below; absent on reports of the first version. */
   v?: 2
+  /**
+   * Its counters are added with a guarded `$inc` into `added` (reports stored by this version);
+   * absent: recorded as contributions and summed into `sum` (reports stored before).
+   */
+  increments?: true
 }
 
+/** Whether a stored report has been applied (and marked so). */
+export const isApplied = (report: Pick<ReportDoc, 'appliedAt'>): boolean => report.appliedAt instanceof Date
+
+/** The values `appliedAt` holds while a report is not applied (see `ReportDoc.appliedAt`). */
+const NOT_APPLIED = { $in: [null, false as const] }
+
 /**
- * One report's addition to one counter (invites, money spent) of one event: the counter is the
- * sum of its contributions. The `_id` names the (report, event, counter), so recording the same
+ * One report's addition to one counter (invites, money spent) of one event, as reports stored by
+ * the previous version count: the counter's `sum` is the sum of its contributions. The `_id` names the (report, event, counter), so recording the same
  * contribution twice is refused by the primary key — exactly once, however late the retry.
  */
 export interface ContributionDoc {
@@ -79,7 +109,9 @@ export const progressIndexes = (retentionDays: number): IndexPlan => ({
     { key: { userId: 1, eventId: 1, periodKey: 1 }, name: 'one_per_user_event_period', unique: true },
     { key: { eventId: 1, _id: -1 }, name: 'by_event' },
     // Event stats read one period's progress of one event.
-    { key: { eventId: 1, periodKey: 1 }, name: 'by_event_period' }
+    { key: { eventId: 1, periodKey: 1 }, name: 'by_event_period' },
+    // `settle` finds the documents listing reports behind its watermark; most list none.
+    { key: { 'applied.at': 1 }, name: 'applied_reports', sparse: true }
   ],
   progress_reports: [
     { key: { reportedBy: 1, userId: 1, key: 1 }, name: 'idempotency_scope', unique: true },
@@ -103,37 +135,104 @@ const contributionId = (reportId: ObjectId, eventId: ObjectId, key: string) => `
 const counterOf = (userId: string, eventId: ObjectId, periodKey: string, key: string) => `${userId}:${eventId.toHexString()}:${periodKey}:${key}`
 
 /**
- * The update for one event's progress: day and quest changes are sets (adding a day twice is
- * adding it once), counters are raised to the sum of their contributions (`$max`: a sum read
- * before a concurrent report's contribution can never lower what that report wrote). Every part
- * is idempotent, so applying a report again — any time, any number of times — changes nothing.
+ * How long an applied report's entry stays in `ProgressDoc.applied` at least. The watermark
+ * `settle` raises is at most this far behind its clock, so a report stored on an instance whose
+ * clock is behind by less — or whose insert stalled for less after it took its `createdAt` — is
+ * still newer than the watermark when it is applied.
  */
-function updateFor(userId: string, effect: ReportEffect, sums: ReadonlyMap<string, number>, now: Date): UpdateFilter<ProgressDoc> {
-  const $addToSet: Record<string, { $each: string[] }> = {}
-  const $max: Record<string, number> = {}
-  const $set: Record<string, unknown> = { updatedAt: now }
-  for (const change of effect.changes) {
-    if ('addDay' in change) ($addToSet[`state.${change.key}.days`] ??= { $each: [] }).$each.push(change.addDay)
-    else if ('add' in change) {
-      // Several reports of one batch may add to one counter: the sum read covers them all.
-      const sum = sums.get(counterOf(userId, effect.eventId, periodOfEffect(effect), change.key)) ?? change.add
-      $max[`state.${change.key}.sum`] = Math.max(sum, $max[`state.${change.key}.sum`] ?? 0)
-    }
-    else $set[`state.${change.key}.done`] = true
-  }
-  return {
-    $set,
-    $setOnInsert: { createdAt: now },
-    ...(Object.keys($addToSet).length > 0 ? { $addToSet } : {}),
-    ...(Object.keys($max).length > 0 ? { $max } : {})
-  } as UpdateFilter<ProgressDoc>
-}
+export const SETTLE_AFTER_MS = 10 * 60 * 1000
 
 /** One report's effects, to apply for one user. */
 export interface ReportApplication {
   userId: string
   reportId: ObjectId
+  /** The report's `createdAt` (see `settle`). */
+  createdAt: Date
+  /** Its counters are added with a guarded `$inc` (see `ReportDoc.increments`). */
+  increments: boolean
   effects: readonly ReportEffect[]
+}
+
+/** The changes of one report to one (user, event, period). */
+interface TargetPart {
+  application: ReportApplication
+  changes: StateChange[]
+}
+
+/** One progress document to update, with the parts of every report that change it. */
+interface Target {
+  userId: string
+  eventId: ObjectId
+  periodKey: string
+  parts: TargetPart[]
+  /** Whether this update found the document there already, by an earlier attempt's duplicate key. */
+  seenExisting: boolean
+}
+
+/** The parts whose counters this update adds with `$inc`: each report at most once per document. */
+const guardedParts = (target: Target) => target.parts.filter(({ application, changes }) => application.increments && changes.some((change) => 'add' in change))
+
+/**
+ * Which document to update. For reports that add to counters, the filter is the guard that makes
+ * the `$inc` exactly once: none of them is listed among the document's applied reports, and none
+ * is behind its settled watermark. A document that fails the guard does not match; the upsert then
+ * collides with it on the unique index, which is how `applyAll` learns that.
+ */
+function filterFor(target: Target): Filter<ProgressDoc> {
+  const filter: Filter<ProgressDoc> = { userId: target.userId, eventId: target.eventId, periodKey: target.periodKey }
+  const guarded = guardedParts(target)
+  if (guarded.length === 0) return filter
+  const oldest = new Date(Math.min(...guarded.map(({ application }) => application.createdAt.getTime())))
+  return { ...filter, 'applied.id': { $nin: guarded.map(({ application }) => application.reportId) }, settledBefore: { $not: { $gt: oldest } } }
+}
+
+/**
+ * The update for one progress document: day and quest changes are sets (adding a day twice is
+ * adding it once); a counter of a report of this version is `$inc`ed into `added`, guarded (see
+ * `filterFor`) and the report listed in `applied`; a counter of a report stored before is raised
+ * to the sum of its contributions (`$max` into `sum`: a sum read before a concurrent report's
+ * contribution can never lower what that report wrote). Applying a report again — any time, any
+ * number of times — therefore changes nothing.
+ */
+function updateFor(target: Target, sums: ReadonlyMap<string, number>, now: Date): UpdateFilter<ProgressDoc> {
+  const $addToSet: Record<string, { $each: string[] }> = {}
+  const $max: Record<string, number> = {}
+  const $inc: Record<string, number> = {}
+  const $set: Record<string, unknown> = { updatedAt: now }
+  for (const { application, changes } of target.parts) {
+    for (const change of changes) {
+      if ('addDay' in change) ($addToSet[`state.${change.key}.days`] ??= { $each: [] }).$each.push(change.addDay)
+      else if ('add' in change && application.increments) $inc[`state.${change.key}.added`] = ($inc[`state.${change.key}.added`] ?? 0) + change.add
+      else if ('add' in change) {
+        // Several reports of one batch may add to one counter: the sum read covers them all.
+        const sum = sums.get(counterOf(target.userId, target.eventId, target.periodKey, change.key)) ?? change.add
+        $max[`state.${change.key}.sum`] = Math.max(sum, $max[`state.${change.key}.sum`] ?? 0)
+      } else $set[`state.${change.key}.done`] = true
+    }
+  }
+  const guarded = guardedParts(target)
+  return {
+    $set,
+    $setOnInsert: { createdAt: now },
+    ...(Object.keys($addToSet).length > 0 ? { $addToSet } : {}),
+    ...(Object.keys($max).length > 0 ? { $max } : {}),
+    ...(Object.keys($inc).length > 0 ? { $inc } : {}),
+    ...(guarded.length > 0 ? { $push: { applied: { $each: guarded.map(({ application }) => ({ id: application.reportId, at: application.createdAt })) } } } : {})
+  } as UpdateFilter<ProgressDoc>
+}
+
+/**
+ * What to send again for an update that lost to the unique index: a first upsert racing another
+ * for a new document (send it again: it finds the document now), or the guard refusing a report
+ * that was applied already. One report's update that finds the document there and still does not
+ * match was refused: it is done. An update for several reports is split into one per report, so
+ * one applied before does not hold up the others.
+ */
+function afterDuplicateKey(target: Target): Target[] {
+  const guarded = guardedParts(target)
+  if (guarded.length === 0) return [{ ...target, seenExisting: true }]
+  if (target.parts.length > 1) return target.parts.map((part) => ({ ...target, parts: [part], seenExisting: true }))
+  return target.seenExisting ? [] : [{ ...target, seenExisting: true }]
 }
 
 /** Indexes of the operations a bulk write lost to a unique index; null for any other failure. */
@@ -150,9 +249,9 @@ export function createProgressRepository(db: Db) {
   const contributions = db.collection<ContributionDoc>('progress_contributions')
 
   /**
-   * Records each counter contribution of these reports once (ones recorded before — a retry, a
-   * racing duplicate — are skipped), then reads every counter they touch summed: one insert and
-   * one aggregation for any number of reports.
+   * Records each counter contribution of these reports (of the previous version) once — ones
+   * recorded before, by a retry or a racing duplicate, are skipped — then reads every counter they
+   * touch summed: one insert and one aggregation for any number of reports.
    */
   async function contribute(applications: readonly ReportApplication[], now: Date): Promise<Map<string, number>> {
     const docs: ContributionDoc[] = applications.flatMap(({ userId, reportId, effects }) =>
@@ -200,39 +299,59 @@ export function createProgressRepository(db: Db) {
 
   /**
    * Applies reports' effects to progress, exactly once per (report, event) however often it runs
-   * (see `updateFor`, `contribute`): the counters first, then one unordered bulk write with one
-   * update per (user, event, period) touched. Two first upserts for a new (user, event, period)
-   * racing hit the unique index; the losers are sent again and then find the document.
+   * (see `filterFor`, `updateFor`, `contribute`): one unordered bulk write with one update per
+   * (user, event, period) touched — after the contributions, for reports of the previous version.
+   * Updates that lost to the unique index are sent again as `afterDuplicateKey` says.
    */
   async function applyAll(applications: readonly ReportApplication[], now: Date): Promise<void> {
     if (applications.every((application) => application.effects.length === 0)) return
-    const sums = await contribute(applications, now)
-    const targets = new Map<string, { userId: string; effect: ReportEffect; changes: StateChange[] }>()
-    for (const { userId, effects } of applications) {
-      for (const effect of effects) {
-        const target = counterOf(userId, effect.eventId, periodOfEffect(effect), '')
-        const known = targets.get(target)
-        if (known) known.changes.push(...effect.changes)
-        else targets.set(target, { userId, effect, changes: [...effect.changes] })
+    const sums = await contribute(
+      applications.filter((application) => !application.increments),
+      now
+    )
+    const targets = new Map<string, Target>()
+    for (const application of applications) {
+      for (const effect of application.effects) {
+        const periodKey = periodOfEffect(effect)
+        const key = counterOf(application.userId, effect.eventId, periodKey, '')
+        const target = targets.get(key) ?? { userId: application.userId, eventId: effect.eventId, periodKey, parts: [], seenExisting: false }
+        target.parts.push({ application, changes: effect.changes })
+        targets.set(key, target)
       }
     }
-    let pending: AnyBulkWriteOperation<ProgressDoc>[] = [...targets.values()].map(({ userId, effect, changes }) => ({
-      updateOne: {
-        filter: { userId, eventId: effect.eventId, periodKey: periodOfEffect(effect) },
-        update: updateFor(userId, { ...effect, changes }, sums, now),
-        upsert: true
-      }
-    }))
-    for (let attempt = 1; ; attempt++) {
+    let pending = [...targets.values()]
+    for (let attempt = 1; pending.length > 0; attempt++) {
       try {
-        await progress.bulkWrite(pending, { ordered: false })
+        await progress.bulkWrite(
+          pending.map((target) => ({ updateOne: { filter: filterFor(target), update: updateFor(target, sums, now), upsert: true } })),
+          { ordered: false }
+        )
         return
       } catch (error) {
         const duplicates = duplicateKeyOperations(error)
-        if (duplicates === null || attempt === 3) throw error
-        pending = duplicates.map((index) => pending[index]!)
+        // Past a few rounds the index is refusing for another reason than a race or a guard.
+        if (duplicates === null || attempt === 4) throw error
+        pending = duplicates.flatMap((index) => afterDuplicateKey(pending[index]!))
       }
     }
+  }
+
+  /**
+   * Settles applied reports: removes the entries in `ProgressDoc.applied` behind a watermark and
+   * raises the document's `settledBefore` to it, in one write. The watermark is the `createdAt` of
+   * the oldest report not applied yet (it may be applied — listed — but not marked), and at least
+   * `SETTLE_AFTER_MS` back: every report created before it is applied and marked, so a retry or a
+   * sweeper never applies it again, and the watermark refuses any attempt that was already under
+   * way. Returns how many documents changed.
+   */
+  async function settle(now: Date): Promise<number> {
+    const [oldest] = await reports.find({ appliedAt: NOT_APPLIED }, { projection: { createdAt: 1 } }).sort({ createdAt: 1 }).limit(1).toArray()
+    const watermark = new Date(Math.min(now.getTime() - SETTLE_AFTER_MS, oldest?.createdAt.getTime() ?? Infinity))
+    const settled = await progress.updateMany(
+      { 'applied.at': { $lt: watermark } },
+      { $pull: { applied: { at: { $lt: watermark } } }, $max: { settledBefore: watermark } }
+    )
+    return settled.modifiedCount
   }
 
   return {
@@ -269,10 +388,12 @@ export function createProgressRepository(db: Db) {
     },
 
     /** Applies one report's effects (see `applyAll`). */
-    applyEffects: (userId: string, reportId: ObjectId, effects: readonly ReportEffect[], now: Date) => applyAll([{ userId, reportId, effects }], now),
+    applyEffects: (application: ReportApplication, now: Date) => applyAll([application], now),
 
-    /** Applies many reports' effects in one insert, one aggregation and one bulk write (see `applyAll`). */
+    /** Applies many reports' effects in one bulk write (see `applyAll`). */
     applyEffectsOfMany: applyAll,
+
+    settle,
 
     /**
      * The effects of a first-version report that the first version had applied to none of the
@@ -322,26 +443,26 @@ export function createProgressRepository(db: Db) {
     markAppliedMany: (reportIds: readonly ObjectId[], now: Date) =>
       reportIds.length === 0
         ? Promise.resolve()
-        : reports.updateMany({ _id: { $in: [...reportIds] }, appliedAt: null }, { $set: { appliedAt: now, sweepLeaseUntil: null } }).then(() => {}),
+        : reports.updateMany({ _id: { $in: [...reportIds] }, appliedAt: NOT_APPLIED }, { $set: { appliedAt: now, sweepLeaseUntil: null } }).then(() => {}),
 
     markApplied: (reportId: ObjectId, now: Date) =>
-      reports.updateOne({ _id: reportId, appliedAt: null }, { $set: { appliedAt: now, sweepLeaseUntil: null } }),
+      reports.updateOne({ _id: reportId, appliedAt: NOT_APPLIED }, { $set: { appliedAt: now, sweepLeaseUntil: null } }),
 
     /** Reports stored before `createdBefore` and not applied: a crash between the two writes. */
     unapplied: (createdBefore: Date, limit: number) =>
-      reports.find({ appliedAt: null, createdAt: { $lt: createdBefore } }, { projection: { _id: 1 } }).sort({ createdAt: 1 }).limit(limit).toArray(),
+      reports.find({ appliedAt: NOT_APPLIED, createdAt: { $lt: createdBefore } }, { projection: { _id: 1 } }).sort({ createdAt: 1 }).limit(limit).toArray(),
 
     /** Takes an unapplied report for `leaseMs` unless another sweeper holds it; null: applied meanwhile, or taken. */
     leaseUnapplied: (id: ObjectId, now: Date, leaseMs: number) =>
       reports.findOneAndUpdate(
-        { _id: id, appliedAt: null, $or: [{ sweepLeaseUntil: null }, { sweepLeaseUntil: { $lt: now } }] },
+        { _id: id, appliedAt: NOT_APPLIED, $or: [{ sweepLeaseUntil: null }, { sweepLeaseUntil: { $lt: now } }] },
         { $set: { sweepLeaseUntil: new Date(now.getTime() + leaseMs) } },
         { returnDocument: 'after' }
       ),
 
-    releaseUnapplied: (id: ObjectId) => reports.updateOne({ _id: id, appliedAt: null }, { $set: { sweepLeaseUntil: null } }),
+    releaseUnapplied: (id: ObjectId) => reports.updateOne({ _id: id, appliedAt: NOT_APPLIED }, { $set: { sweepLeaseUntil: null } }),
 
-    countUnapplied: () => reports.countDocuments({ appliedAt: null }),
+    countUnapplied: () => reports.countDocuments({ appliedAt: NOT_APPLIED }),
 
     /** Gives progress written before periods its period, the whole event; returns how many documents changed. */
     async setLegacyPeriods(): Promise<number> {
