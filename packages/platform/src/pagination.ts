@@ -25,11 +25,13 @@ export function decodeCursor(cursor: string): ObjectId {
 export async function findPage<T extends Document & { _id: ObjectId }>(
   collection: Collection<T>,
   filter: Filter<T>,
-  { limit = DEFAULT_LIMIT, cursor }: PageRequest
+  { limit = DEFAULT_LIMIT, cursor }: PageRequest,
+  /** Fields to leave out or keep (a find projection); the documents are typed as whole all the same. */
+  projection?: Document
 ): Promise<Page<WithId<T>>> {
   const seek = cursor === undefined ? filter : ({ $and: [filter, { _id: { $lt: decodeCursor(cursor) } }] } as Filter<T>)
   const docs = await collection
-    .find(seek)
+    .find(seek, projection ? { projection } : {})
     .sort({ _id: -1 })
     .limit(limit + 1)
     .toArray()

@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test'
 import { MongoClient, ObjectId } from 'mongodb'
 import { startTestMongo } from '@app/devkit/testkit'
 import { migrateToProgressPeriods } from '../src/migrations/progress-periods.js'
-import { SETTLE_AFTER_MS } from '../src/repositories/progress.js'
+import { createProgressRepository, SETTLE_AFTER_MS } from '../src/repositories/progress.js'
 import { actor, adjustableClock, createEventWith, eventBody, eventually, NOT_APPLIED, serviceStarter, sleep, stopTestMongo, type Actor, type TestService } from './helpers.js'
 
 after(stopTestMongo)
@@ -250,58 +250,115 @@ test('two sweepers (two instances on one database) racing over 500 unapplied rep
   assert.ok(metrics.every((text) => /event_progress_reports_unapplied 0/.test(text)))
 })
 
+/** The value of a counter (no labels) in an instance's /metrics. */
+async function metricOf(service: TestService, name: string): Promise<number> {
+  const text = await (await fetch(`${service.adminUrl}/metrics`)).text()
+  return Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? Number.NaN)
+}
+
 describe('settling the reports a progress document lists as added', () => {
-  test('an entry goes once the watermark passes it; a report applied but never marked holds the watermark back and is never counted twice', async () => {
+  test("each player's watermark waits for their oldest report not applied; a report applied but never marked stays listed and is never counted twice", async () => {
     const clock = adjustableClock()
     let stuck: ObjectId | undefined
+    let stuckNext = false
+    let strandNext = false
     const service = await start({
       clock,
       env: { SWEEPER_INTERVAL_MS: '50' },
       failurePoints: {
+        // Stored, then the request died before applying it.
+        afterReportStored: () => {
+          if (!strandNext) return
+          strandNext = false
+          throw new Error('injected crash')
+        },
+        // Applied, then the marking never happens: a crash each time, on every instance.
         afterEffectsApplied: (id) => {
-          // Applied, then the marking never happens: a crash each time, on every instance.
           if (stuck === undefined && stuckNext) [stuck, stuckNext] = [id, false]
           if (stuck?.equals(id)) throw new Error('injected crash')
         }
       }
     })
-    let stuckNext = false
     const inviteEvent = await createEvent(service, [{ type: 'invite', count: 1_000 }])
-    const progress = service.db.collection('progress')
-    const docOf = async (player: Actor) => progress.findOne({ userId: player.id, eventId: new ObjectId(inviteEvent) })
-    const [settledPlayer, stuckPlayer] = [actor('USER'), actor('USER')]
+    const docOf = async (player: Actor) => service.db.collection('progress').findOne({ userId: player.id, eventId: new ObjectId(inviteEvent) })
+    const reportDoc = async (player: Actor, key: string) => (await reportsOf(service, player.id)).find((doc) => doc.key === key)!
+    const [settledPlayer, stuckPlayer, strandedPlayer] = [actor('USER'), actor('USER'), actor('USER')]
 
-    assert.equal((await report(service, settledPlayer.id, { eventType: 'invite', count: 2 }, 'early')).status, 200)
+    for (const player of [settledPlayer, stuckPlayer, strandedPlayer]) assert.equal((await report(service, player.id, { eventType: 'invite', count: 2 }, 'early')).status, 200)
     clock.advance(1_000)
     stuckNext = true
     assert.equal((await report(service, stuckPlayer.id, { eventType: 'invite', count: 3 }, 'stuck')).status, 500)
-    const [stuckReport] = await reportsOf(service, stuckPlayer.id)
-    assert.equal(stuckReport?.appliedAt, false)
-    assert.equal(await service.db.collection('progress_reports').countDocuments({ _id: stuckReport!._id, appliedAt: null }), 0, "the previous version's sweeper (appliedAt: null) never takes a report of this one")
-    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 3)
+    const stuckReport = await reportDoc(stuckPlayer, 'stuck')
+    assert.equal(stuckReport.appliedAt, false)
+    assert.equal(await service.db.collection('progress_reports').countDocuments({ _id: stuckReport._id, appliedAt: null }), 0, "the previous version's sweeper (appliedAt: null) never takes a report of this one")
+    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 5)
+    strandNext = true
+    assert.equal((await report(service, strandedPlayer.id, { eventType: 'invite', count: 4 }, 'stranded')).status, 500)
+    const strandedReport = await reportDoc(strandedPlayer, 'stranded')
+    // Leased by a sweeper that went quiet: not applied until the lease is given up.
+    await service.db.collection('progress_reports').updateOne({ _id: strandedReport._id }, { $set: { sweepLeaseUntil: new Date(Date.now() + DAY) } })
 
     clock.advance(SETTLE_AFTER_MS + 60_000)
     assert.equal((await report(service, settledPlayer.id, { eventType: 'invite', count: 1 }, 'late')).status, 200)
     // Retries and the sweeper keep applying the stuck report meanwhile: every attempt is refused.
     const retries = await Promise.all(Array.from({ length: 10 }, () => report(service, stuckPlayer.id, { eventType: 'invite', count: 3 }, 'stuck')))
     assert.ok(retries.every((reply) => reply.status === 500))
-    await eventually(async () => (await docOf(settledPlayer))?.settledBefore, 3_000, 'a settle')
-    const settled = await docOf(settledPlayer)
-    assert.deepEqual(settled?.applied.map((entry: { id: ObjectId }) => entry.id.toHexString()), [(await reportsOf(service, settledPlayer.id)).find((doc) => doc.key === 'late')!._id.toHexString()], 'the early report settled, the late one not yet')
-    assert.equal(settled?.settledBefore.getTime(), stuckReport!.createdAt.getTime(), 'the watermark waits for the oldest report not applied')
-    assert.equal((await docOf(stuckPlayer))?.applied.length, 1, 'the stuck report stays listed')
-    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 3)
+    await eventually(async () => (await docOf(strandedPlayer))?.settledBefore && (await docOf(stuckPlayer))?.settledBefore && (await docOf(settledPlayer))?.settledBefore, 3_000, 'a settle')
 
-    // An attempt already under way for a report that settled meanwhile: refused by the watermark.
-    await service.db.collection('progress_reports').updateOne({ userId: settledPlayer.id, key: 'early' }, { $set: { appliedAt: false } })
-    await eventually(async () => (await reportsOf(service, settledPlayer.id)).every((doc) => doc.appliedAt instanceof Date), 3_000, 'the sweeper to finish it')
+    const settled = await docOf(settledPlayer)
+    assert.deepEqual(settled?.applied.map((entry: { id: ObjectId }) => entry.id.toHexString()), [(await reportDoc(settledPlayer, 'late'))._id.toHexString()], 'the early report settled, the late one not yet')
+    assert.ok(settled?.settledBefore > stuckReport.createdAt, "another player's stuck report does not hold this one back")
+    const stuckDoc = await docOf(stuckPlayer)
+    assert.deepEqual(stuckDoc?.applied.map((entry: { id: ObjectId }) => entry.id.toHexString()), [stuckReport._id.toHexString()], 'the stuck report stays listed')
+    assert.equal(stuckDoc?.settledBefore.getTime(), stuckReport.createdAt.getTime(), 'its own watermark waits for it')
+    assert.equal((await docOf(strandedPlayer))?.settledBefore.getTime(), strandedReport.createdAt.getTime(), 'so does the stranded one')
+    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 5)
+    assert.equal(await currentOf(service, strandedPlayer.id, inviteEvent), 2)
+
+    // The stranded report, exactly at its document's watermark, is applied when its lease goes.
+    await service.db.collection('progress_reports').updateOne({ _id: strandedReport._id }, { $set: { sweepLeaseUntil: null } })
+    await eventually(async () => (await reportDoc(strandedPlayer, 'stranded')).appliedAt instanceof Date, 3_000, 'the stranded report applied')
+    assert.equal(await currentOf(service, strandedPlayer.id, inviteEvent), 6)
+
+    // An attempt that read the early report as unapplied before it was applied, marked and
+    // settled, and only writes now (a stalled retry): refused by the watermark, not re-dated.
+    const early = await reportDoc(settledPlayer, 'early')
+    const stalled = { userId: settledPlayer.id, reportId: early._id, createdAt: early.createdAt, increments: true, effects: early.effects }
+    assert.equal(await createProgressRepository(service.db).applyEffects(stalled, clock()), 0, 'nothing re-dated')
     assert.equal(await currentOf(service, settledPlayer.id, inviteEvent), 3, 'early 2 + late 1, not again')
 
     stuck = undefined
     await eventually(async () => (await docOf(stuckPlayer))?.applied.length === 0, 3_000, 'the stuck report marked, then settled')
-    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 3)
+    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 5)
     assert.equal((await report(service, stuckPlayer.id, { eventType: 'invite', count: 4 }, 'after')).status, 200)
-    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 7, 'a new report counts after settling')
+    assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 9, 'a new report counts after settling')
+    assert.equal(await metricOf(service, 'event_progress_reports_redated_total'), 0, 'nothing needed re-dating')
+  })
+
+  test('an instance whose clock is behind the settling one: 5 minutes, inside the margin, counts as usual; 11 minutes, its reports are re-dated and counted once', async () => {
+    const mongo = await startTestMongo()
+    const settling = adjustableClock()
+    const settler = await start({ dbName: mongo.dbName, clock: settling, env: { SWEEPER_INTERVAL_MS: '50' } })
+    const inviteEvent = await createEvent(settler, [{ type: 'invite', count: 1_000 }])
+    const player = actor('USER')
+    assert.equal((await report(settler, player.id, { eventType: 'invite', count: 2 }, 'first')).status, 200)
+    settling.advance(SETTLE_AFTER_MS + 60_000)
+    await eventually(async () => (await settler.db.collection('progress').findOne({ userId: player.id }))?.settledBefore, 3_000, 'a settle')
+
+    const fiveBehind = await start({ dbName: mongo.dbName, clock: adjustableClock(settling().getTime() - 5 * 60_000), env: NO_SWEEPER })
+    assert.equal((await report(fiveBehind, player.id, { eventType: 'invite', count: 3 }, 'five')).status, 200)
+    assert.equal(await currentOf(settler, player.id, inviteEvent), 5)
+    assert.equal(await metricOf(fiveBehind, 'event_progress_reports_redated_total'), 0)
+
+    const elevenBehind = await start({ dbName: mongo.dbName, clock: adjustableClock(settling().getTime() - 11 * 60_000), env: NO_SWEEPER })
+    const late = await report(elevenBehind, player.id, { eventType: 'invite', count: 4 }, 'eleven')
+    assert.equal(late.status, 200, JSON.stringify(late.body))
+    assert.equal(await currentOf(settler, player.id, inviteEvent), 9, 'counted, not lost behind the watermark')
+    assert.equal(await metricOf(elevenBehind, 'event_progress_reports_redated_total'), 1)
+    const retry = await report(elevenBehind, player.id, { eventType: 'invite', count: 4 }, 'eleven')
+    assert.equal(retry.body.duplicate, true)
+    await sleep(200) // a few more sweeps and settles
+    assert.equal(await currentOf(settler, player.id, inviteEvent), 9, 'and once')
   })
 })
 

@@ -38,9 +38,36 @@ export const ingestPlugin = fp<{ failurePoints?: IngestFailurePoints | undefined
         })
       }
     })
-    app.decorate('ingest', { events, progress, failurePoints, marks, onOutcome: (outcome: ReportOutcome | 'invalid') => reports.inc({ outcome }) })
+    new Gauge({
+      name: 'event_progress_oldest_unapplied_age_seconds',
+      help: 'Age of the oldest report stored but not applied (0: none). A live request applies its own in milliseconds; sustained minutes: reports that keep failing',
+      registers: [app.metrics],
+      async collect() {
+        await readOrKeepLast(app.log, 'oldest unapplied report', async () => {
+          await marks.flush()
+          const oldest = await progress.oldestUnapplied()
+          this.set(oldest ? Math.max(0, (app.clock().getTime() - oldest.getTime()) / 1000) : 0)
+        })
+      }
+    })
+    const redated = new Counter({
+      name: 'event_progress_reports_redated_total',
+      help: "Reports a progress document's settled watermark had passed before they were applied (an instance's clock behind the others by minutes, or an insert stalled that long): re-dated and counted. Above 0: check the clocks",
+      registers: [app.metrics]
+    })
+    app.decorate('ingest', {
+      events,
+      progress,
+      failurePoints,
+      marks,
+      onOutcome: (outcome: ReportOutcome | 'invalid') => reports.inc({ outcome }),
+      onRedated: (count: number) => {
+        redated.inc(count)
+        app.log.warn({ count }, 'progress reports re-dated past a settled watermark: is the clock of the instance that stored them behind?')
+      }
+    })
     // Before the database closes (its hook was added earlier, so it runs later).
     app.addHook('onClose', async () => marks.flush())
   },
-  { name: 'ingest', dependencies: ['repositories', 'metrics'], fastify: '5.x' }
+  { name: 'ingest', dependencies: ['repositories', 'metrics', 'clock'], fastify: '5.x' }
 )

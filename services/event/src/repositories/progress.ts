@@ -82,6 +82,9 @@ export interface ReportDoc {
   increments?: true
 }
 
+/** Readers of progress never need the applied reports (only the guard does): they stay in the database. */
+const WITHOUT_APPLIED = { applied: 0 } as const
+
 /** Whether a stored report has been applied (and marked so). */
 export const isApplied = (report: Pick<ReportDoc, 'appliedAt'>): boolean => report.appliedAt instanceof Date
 
@@ -141,6 +144,9 @@ const counterOf = (userId: string, eventId: ObjectId, periodKey: string, key: st
  * still newer than the watermark when it is applied.
  */
 export const SETTLE_AFTER_MS = 10 * 60 * 1000
+
+/** Players with a report unapplied for longer than `SETTLE_AFTER_MS` that `settle` holds back one by one. */
+const STUCK_PLAYERS_MAX = 1_000
 
 /** One report's effects, to apply for one user. */
 export interface ReportApplication {
@@ -222,17 +228,16 @@ function updateFor(target: Target, sums: ReadonlyMap<string, number>, now: Date)
 }
 
 /**
- * What to send again for an update that lost to the unique index: a first upsert racing another
- * for a new document (send it again: it finds the document now), or the guard refusing a report
- * that was applied already. One report's update that finds the document there and still does not
- * match was refused: it is done. An update for several reports is split into one per report, so
- * one applied before does not hold up the others.
+ * What to do with an update that lost to the unique index: a first upsert racing another for a
+ * new document is sent again (it finds the document now); an update for several reports is split
+ * into one per report, so one applied before does not hold up the others; one report's update
+ * that found the document there and still did not match was refused by the guard — `refused`.
  */
-function afterDuplicateKey(target: Target): Target[] {
+function afterDuplicateKey(target: Target): { retry: Target[]; refused: Target[] } {
   const guarded = guardedParts(target)
-  if (guarded.length === 0) return [{ ...target, seenExisting: true }]
-  if (target.parts.length > 1) return target.parts.map((part) => ({ ...target, parts: [part], seenExisting: true }))
-  return target.seenExisting ? [] : [{ ...target, seenExisting: true }]
+  if (guarded.length === 0) return { retry: [{ ...target, seenExisting: true }], refused: [] }
+  if (target.parts.length > 1) return { retry: target.parts.map((part) => ({ ...target, parts: [part], seenExisting: true })), refused: [] }
+  return target.seenExisting ? { retry: [], refused: [target] } : { retry: [{ ...target, seenExisting: true }], refused: [] }
 }
 
 /** Indexes of the operations a bulk write lost to a unique index; null for any other failure. */
@@ -301,10 +306,11 @@ export function createProgressRepository(db: Db) {
    * Applies reports' effects to progress, exactly once per (report, event) however often it runs
    * (see `filterFor`, `updateFor`, `contribute`): one unordered bulk write with one update per
    * (user, event, period) touched — after the contributions, for reports of the previous version.
-   * Updates that lost to the unique index are sent again as `afterDuplicateKey` says.
+   * Updates that lost to the unique index are sent again as `afterDuplicateKey` says; what the
+   * guard refused goes to `redateRefused`. Returns how many reports had to be re-dated.
    */
-  async function applyAll(applications: readonly ReportApplication[], now: Date): Promise<void> {
-    if (applications.every((application) => application.effects.length === 0)) return
+  async function applyAll(applications: readonly ReportApplication[], now: Date): Promise<number> {
+    if (applications.every((application) => application.effects.length === 0)) return 0
     const sums = await contribute(
       applications.filter((application) => !application.increments),
       now
@@ -320,42 +326,95 @@ export function createProgressRepository(db: Db) {
       }
     }
     let pending = [...targets.values()]
+    const refused: Target[] = []
     for (let attempt = 1; pending.length > 0; attempt++) {
       try {
         await progress.bulkWrite(
           pending.map((target) => ({ updateOne: { filter: filterFor(target), update: updateFor(target, sums, now), upsert: true } })),
           { ordered: false }
         )
-        return
+        pending = []
       } catch (error) {
         const duplicates = duplicateKeyOperations(error)
         // Past a few rounds the index is refusing for another reason than a race or a guard.
         if (duplicates === null || attempt === 4) throw error
-        pending = duplicates.flatMap((index) => afterDuplicateKey(pending[index]!))
+        const next = duplicates.map((index) => afterDuplicateKey(pending[index]!))
+        pending = next.flatMap(({ retry }) => retry)
+        refused.push(...next.flatMap((outcome) => outcome.refused))
       }
     }
+    return refused.length === 0 ? 0 : redateRefused(refused, now)
   }
 
   /**
+   * A report the guard refused was applied to that document already — it is listed there —
+   * unless the document's watermark had passed a report never applied: stored by an instance
+   * whose clock is behind the settling one by more than `SETTLE_AFTER_MS`, or whose insert
+   * stalled that long after taking its `createdAt`. Such a report is re-dated to the watermark
+   * (it is unapplied, so no watermark passes it again) and applied to that document; losing it
+   * would be the alternative. Rare: a read per refusal. Returns how many were re-dated.
+   */
+  async function redateRefused(refused: readonly Target[], now: Date): Promise<number> {
+    let redated = 0
+    for (const target of refused) {
+      const { application } = target.parts[0]!
+      const keys = { userId: target.userId, eventId: target.eventId, periodKey: target.periodKey }
+      if (await progress.findOne({ ...keys, 'applied.id': application.reportId }, { projection: { _id: 1 } })) continue
+      const settledBefore = (await progress.findOne(keys, { projection: { settledBefore: 1 } }))?.settledBefore
+      if (!settledBefore || settledBefore <= application.createdAt) continue
+      const createdAt = new Date(Math.max(settledBefore.getTime(), now.getTime()))
+      const taken = await reports.updateOne({ _id: application.reportId, appliedAt: NOT_APPLIED }, { $set: { createdAt } })
+      // Marked applied meanwhile: another delivery of it finished it.
+      if (taken.matchedCount === 0) continue
+      redated += 1
+      const effects = application.effects.filter((effect) => effect.eventId.equals(target.eventId) && periodOfEffect(effect) === target.periodKey)
+      await applyAll([{ ...application, createdAt, effects }], now)
+    }
+    return redated
+  }
+
+  /** When the oldest report not applied yet was stored (null: none). */
+  const oldestUnapplied = async (): Promise<Date | null> =>
+    (await reports.find({ appliedAt: NOT_APPLIED }, { projection: { createdAt: 1 } }).sort({ createdAt: 1 }).limit(1).toArray())[0]?.createdAt ?? null
+
+  /**
    * Settles applied reports: removes the entries in `ProgressDoc.applied` behind a watermark and
-   * raises the document's `settledBefore` to it, in one write. The watermark is the `createdAt` of
-   * the oldest report not applied yet (it may be applied — listed — but not marked), and at least
-   * `SETTLE_AFTER_MS` back: every report created before it is applied and marked, so a retry or a
-   * sweeper never applies it again, and the watermark refuses any attempt that was already under
-   * way. Returns how many documents changed.
+   * raises the document's `settledBefore` to it, in one update. A player's watermark is the
+   * `createdAt` of their oldest report not applied yet (it may be applied — listed — but not
+   * marked), and at least `SETTLE_AFTER_MS` back: every report of theirs created before it is
+   * applied and marked, so no retry or sweeper applies it again, and an attempt already under
+   * way is refused by the watermark. A report that stays unapplied holds back its own player's
+   * documents only — unless more than `STUCK_PLAYERS_MAX` players have one (an outage's backlog):
+   * then the oldest of all holds back everyone until they are finished. Returns how many
+   * documents changed.
    */
   async function settle(now: Date): Promise<number> {
-    const [oldest] = await reports.find({ appliedAt: NOT_APPLIED }, { projection: { createdAt: 1 } }).sort({ createdAt: 1 }).limit(1).toArray()
-    const watermark = new Date(Math.min(now.getTime() - SETTLE_AFTER_MS, oldest?.createdAt.getTime() ?? Infinity))
-    const settled = await progress.updateMany(
-      { 'applied.at': { $lt: watermark } },
-      { $pull: { applied: { at: { $lt: watermark } } }, $max: { settledBefore: watermark } }
+    const margin = new Date(now.getTime() - SETTLE_AFTER_MS)
+    const stuck = await reports
+      .aggregate<{ _id: string; oldest: Date }>([
+        { $match: { appliedAt: NOT_APPLIED, createdAt: { $lt: margin } } },
+        { $group: { _id: '$userId', oldest: { $min: '$createdAt' } } },
+        { $limit: STUCK_PLAYERS_MAX + 1 }
+      ])
+      .toArray()
+    const pull = (watermark: Date) => ({ $pull: { applied: { at: { $lt: watermark } } }, $max: { settledBefore: watermark } }) as UpdateFilter<ProgressDoc>
+    if (stuck.length > STUCK_PLAYERS_MAX) {
+      const oldest = await oldestUnapplied()
+      const watermark = oldest && oldest < margin ? oldest : margin
+      return (await progress.updateMany({ 'applied.at': { $lt: watermark } }, pull(watermark))).modifiedCount
+    }
+    const settled = await progress.bulkWrite(
+      [
+        { updateMany: { filter: { 'applied.at': { $lt: margin }, userId: { $nin: stuck.map((player) => player._id) } }, update: pull(margin) } },
+        ...stuck.map((player) => ({ updateMany: { filter: { 'applied.at': { $lt: player.oldest }, userId: player._id }, update: pull(player.oldest) } }))
+      ],
+      { ordered: false }
     )
     return settled.modifiedCount
   }
 
   return {
-    find: (userId: string, eventId: ObjectId, periodKey: string) => progress.findOne({ userId, eventId, periodKey }),
+    find: (userId: string, eventId: ObjectId, periodKey: string) => progress.findOne({ userId, eventId, periodKey }, { projection: WITHOUT_APPLIED }),
 
     /** Every player's progress state in one period of an event (one document per player), streamed: the stats. */
     statesIn: (eventId: ObjectId, periodKey: string) =>
@@ -365,13 +424,13 @@ export function createProgressRepository(db: Db) {
 
     /** One player's progress in each of these (event, period) pairs, in one read. */
     findPeriods: (userId: string, periods: readonly { eventId: ObjectId; periodKey: string }[]) =>
-      periods.length === 0 ? Promise.resolve([]) : progress.find({ userId, $or: periods.map(({ eventId, periodKey }) => ({ eventId, periodKey })) }).toArray(),
+      periods.length === 0 ? Promise.resolve([]) : progress.find({ userId, $or: periods.map(({ eventId, periodKey }) => ({ eventId, periodKey })) }, { projection: WITHOUT_APPLIED }).toArray(),
 
     list({ userId, eventId }: { userId?: string | undefined; eventId?: ObjectId | undefined }, page: PageRequest) {
       const filter: Filter<ProgressDoc> = {}
       if (userId !== undefined) filter.userId = userId
       if (eventId !== undefined) filter.eventId = eventId
-      return findPage(progress, filter, page)
+      return findPage(progress, filter, page, WITHOUT_APPLIED)
     },
 
     /** Stores a new report; if its scope (reporter, user, key) holds one already, returns that one instead. */
@@ -463,6 +522,8 @@ export function createProgressRepository(db: Db) {
     releaseUnapplied: (id: ObjectId) => reports.updateOne({ _id: id, appliedAt: NOT_APPLIED }, { $set: { sweepLeaseUntil: null } }),
 
     countUnapplied: () => reports.countDocuments({ appliedAt: NOT_APPLIED }),
+
+    oldestUnapplied,
 
     /** Gives progress written before periods its period, the whole event; returns how many documents changed. */
     async setLegacyPeriods(): Promise<number> {
