@@ -257,7 +257,7 @@ async function metricOf(service: TestService, name: string): Promise<number> {
 }
 
 describe('settling the reports a progress document lists as added', () => {
-  test("each player's watermark waits for their oldest report not applied; a report applied but never marked stays listed and is never counted twice", async () => {
+  test('an entry goes once it is old and its report marked; a report applied but never marked stays listed, however old, and is never counted twice', async () => {
     const clock = adjustableClock()
     let stuck: ObjectId | undefined
     let stuckNext = false
@@ -281,6 +281,7 @@ describe('settling the reports a progress document lists as added', () => {
     })
     const inviteEvent = await createEvent(service, [{ type: 'invite', count: 1_000 }])
     const docOf = async (player: Actor) => service.db.collection('progress').findOne({ userId: player.id, eventId: new ObjectId(inviteEvent) })
+    const listedIn = async (player: Actor) => ((await docOf(player))?.applied ?? []).map((entry: { id: ObjectId }) => entry.id.toHexString())
     const reportDoc = async (player: Actor, key: string) => (await reportsOf(service, player.id)).find((doc) => doc.key === key)!
     const [settledPlayer, stuckPlayer, strandedPlayer] = [actor('USER'), actor('USER'), actor('USER')]
 
@@ -305,60 +306,72 @@ describe('settling the reports a progress document lists as added', () => {
     assert.ok(retries.every((reply) => reply.status === 500))
     await eventually(async () => (await docOf(strandedPlayer))?.settledBefore && (await docOf(stuckPlayer))?.settledBefore && (await docOf(settledPlayer))?.settledBefore, 3_000, 'a settle')
 
-    const settled = await docOf(settledPlayer)
-    assert.deepEqual(settled?.applied.map((entry: { id: ObjectId }) => entry.id.toHexString()), [(await reportDoc(settledPlayer, 'late'))._id.toHexString()], 'the early report settled, the late one not yet')
-    assert.ok(settled?.settledBefore > stuckReport.createdAt, "another player's stuck report does not hold this one back")
-    const stuckDoc = await docOf(stuckPlayer)
-    assert.deepEqual(stuckDoc?.applied.map((entry: { id: ObjectId }) => entry.id.toHexString()), [stuckReport._id.toHexString()], 'the stuck report stays listed')
-    assert.equal(stuckDoc?.settledBefore.getTime(), stuckReport.createdAt.getTime(), 'its own watermark waits for it')
-    assert.equal((await docOf(strandedPlayer))?.settledBefore.getTime(), strandedReport.createdAt.getTime(), 'so does the stranded one')
+    const early = await reportDoc(settledPlayer, 'early')
+    assert.deepEqual(await listedIn(settledPlayer), [(await reportDoc(settledPlayer, 'late'))._id.toHexString()], 'the early report settled, the late one not yet')
+    assert.equal((await docOf(settledPlayer))?.settledBefore.getTime(), early.createdAt.getTime() + 1, 'just past the newest entry settled')
+    assert.deepEqual(await listedIn(stuckPlayer), [stuckReport._id.toHexString()], 'the stuck report stays listed, older than the margin as it is')
+    assert.equal((await docOf(stuckPlayer))?.settledBefore.getTime(), (await reportDoc(stuckPlayer, 'early')).createdAt.getTime() + 1)
     assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 5)
     assert.equal(await currentOf(service, strandedPlayer.id, inviteEvent), 2)
 
-    // The stranded report, exactly at its document's watermark, is applied when its lease goes.
+    // The stranded report, never applied, is applied when its lease goes.
     await service.db.collection('progress_reports').updateOne({ _id: strandedReport._id }, { $set: { sweepLeaseUntil: null } })
     await eventually(async () => (await reportDoc(strandedPlayer, 'stranded')).appliedAt instanceof Date, 3_000, 'the stranded report applied')
     assert.equal(await currentOf(service, strandedPlayer.id, inviteEvent), 6)
 
     // An attempt that read the early report as unapplied before it was applied, marked and
-    // settled, and only writes now (a stalled retry): refused by the watermark, not re-dated.
-    const early = await reportDoc(settledPlayer, 'early')
+    // settled, and only writes now (a stalled retry): refused by the watermark, and nothing else.
     const stalled = { userId: settledPlayer.id, reportId: early._id, createdAt: early.createdAt, increments: true, effects: early.effects }
-    assert.equal(await createProgressRepository(service.db).applyEffects(stalled, clock()), 0, 'nothing re-dated')
+    assert.equal(await createProgressRepository(service.db).applyEffects(stalled, clock()), 0, 'not counted another way either')
     assert.equal(await currentOf(service, settledPlayer.id, inviteEvent), 3, 'early 2 + late 1, not again')
 
     stuck = undefined
-    await eventually(async () => (await docOf(stuckPlayer))?.applied.length === 0, 3_000, 'the stuck report marked, then settled')
+    await eventually(async () => (await listedIn(stuckPlayer)).length === 0, 3_000, 'the stuck report marked, then settled')
     assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 5)
     assert.equal((await report(service, stuckPlayer.id, { eventType: 'invite', count: 4 }, 'after')).status, 200)
     assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 9, 'a new report counts after settling')
-    assert.equal(await metricOf(service, 'event_progress_reports_redated_total'), 0, 'nothing needed re-dating')
+    assert.equal(await metricOf(service, 'event_progress_reports_behind_watermark_total'), 0, 'nothing arrived behind a watermark')
   })
 
-  test('an instance whose clock is behind the settling one: 5 minutes, inside the margin, counts as usual; 11 minutes, its reports are re-dated and counted once', async () => {
+  test('instances with clocks behind the settling one: 5 minutes counts as usual; 20 minutes, behind the watermark, counts once by contribution — across two events and a crash before its mark', async () => {
     const mongo = await startTestMongo()
     const settling = adjustableClock()
     const settler = await start({ dbName: mongo.dbName, clock: settling, env: { SWEEPER_INTERVAL_MS: '50' } })
-    const inviteEvent = await createEvent(settler, [{ type: 'invite', count: 1_000 }])
+    const settledEvent = await createEvent(settler, [{ type: 'invite', count: 1_000 }])
     const player = actor('USER')
     assert.equal((await report(settler, player.id, { eventType: 'invite', count: 2 }, 'first')).status, 200)
     settling.advance(SETTLE_AFTER_MS + 60_000)
     await eventually(async () => (await settler.db.collection('progress').findOne({ userId: player.id }))?.settledBefore, 3_000, 'a settle')
+    // A second event: its document for this player is new, with no watermark.
+    const newEvent = await createEvent(settler, [{ type: 'invite', count: 1_000 }])
 
     const fiveBehind = await start({ dbName: mongo.dbName, clock: adjustableClock(settling().getTime() - 5 * 60_000), env: NO_SWEEPER })
     assert.equal((await report(fiveBehind, player.id, { eventType: 'invite', count: 3 }, 'five')).status, 200)
-    assert.equal(await currentOf(settler, player.id, inviteEvent), 5)
-    assert.equal(await metricOf(fiveBehind, 'event_progress_reports_redated_total'), 0)
+    assert.deepEqual([await currentOf(settler, player.id, settledEvent), await currentOf(settler, player.id, newEvent)], [5, 3])
+    assert.equal(await metricOf(fiveBehind, 'event_progress_reports_behind_watermark_total'), 0)
 
-    const elevenBehind = await start({ dbName: mongo.dbName, clock: adjustableClock(settling().getTime() - 11 * 60_000), env: NO_SWEEPER })
-    const late = await report(elevenBehind, player.id, { eventType: 'invite', count: 4 }, 'eleven')
-    assert.equal(late.status, 200, JSON.stringify(late.body))
-    assert.equal(await currentOf(settler, player.id, inviteEvent), 9, 'counted, not lost behind the watermark')
-    assert.equal(await metricOf(elevenBehind, 'event_progress_reports_redated_total'), 1)
-    const retry = await report(elevenBehind, player.id, { eventType: 'invite', count: 4 }, 'eleven')
-    assert.equal(retry.body.duplicate, true)
-    await sleep(200) // a few more sweeps and settles
-    assert.equal(await currentOf(settler, player.id, inviteEvent), 9, 'and once')
+    // Twenty minutes behind, and it dies after applying its report, before marking it.
+    let crashOnce = true
+    const twentyBehind = await start({
+      dbName: mongo.dbName,
+      clock: adjustableClock(settling().getTime() - 20 * 60_000),
+      env: NO_SWEEPER,
+      failurePoints: {
+        afterEffectsApplied: () => {
+          if (!crashOnce) return
+          crashOnce = false
+          throw new Error('injected crash')
+        }
+      }
+    })
+    assert.equal((await report(twentyBehind, player.id, { eventType: 'invite', count: 4 }, 'twenty')).status, 500)
+    assert.deepEqual([await currentOf(settler, player.id, settledEvent), await currentOf(settler, player.id, newEvent)], [9, 7], 'counted in both, not lost behind the watermark')
+    assert.equal(await metricOf(twentyBehind, 'event_progress_reports_behind_watermark_total'), 1)
+    // The settler's sweeper finishes it (refused in both documents: listed in one, by contribution in the other); then a client retry.
+    await eventually(async () => (await settler.db.collection('progress_reports').findOne({ key: 'twenty' }))?.appliedAt instanceof Date, 3_000, 'marked by the sweeper')
+    assert.equal((await report(twentyBehind, player.id, { eventType: 'invite', count: 4 }, 'twenty')).body.duplicate, true)
+    await sleep(300) // more sweeps and settles
+    assert.deepEqual([await currentOf(settler, player.id, settledEvent), await currentOf(settler, player.id, newEvent)], [9, 7], 'and once')
   })
 })
 

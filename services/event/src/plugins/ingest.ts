@@ -50,9 +50,9 @@ export const ingestPlugin = fp<{ failurePoints?: IngestFailurePoints | undefined
         })
       }
     })
-    const redated = new Counter({
-      name: 'event_progress_reports_redated_total',
-      help: "Reports a progress document's settled watermark had passed before they were applied (an instance's clock behind the others by minutes, or an insert stalled that long): re-dated and counted. Above 0: check the clocks",
+    const behindWatermark = new Counter({
+      name: 'event_progress_reports_behind_watermark_total',
+      help: "Reports that reached a progress document behind its settled watermark without having been added there (the storing instance's clock minutes behind the others', or an insert stalled that long): counted once by contribution. Above 0: check the clocks",
       registers: [app.metrics]
     })
     app.decorate('ingest', {
@@ -61,9 +61,9 @@ export const ingestPlugin = fp<{ failurePoints?: IngestFailurePoints | undefined
       failurePoints,
       marks,
       onOutcome: (outcome: ReportOutcome | 'invalid') => reports.inc({ outcome }),
-      onRedated: (count: number) => {
-        redated.inc(count)
-        app.log.warn({ count }, 'progress reports re-dated past a settled watermark: is the clock of the instance that stored them behind?')
+      onBehindWatermark: (count: number) => {
+        behindWatermark.inc(count)
+        app.log.warn({ count }, 'progress reports arrived behind a settled watermark (counted by contribution): is the clock of an event-service host behind?')
       }
     })
     // Before the database closes (its hook was added earlier, so it runs later).

@@ -39,8 +39,8 @@ export interface IngestDeps {
   progress: ProgressRepository
   failurePoints?: IngestFailurePoints | undefined
   onOutcome?: ((outcome: ReportOutcome | 'invalid') => void) | undefined
-  /** Reports a settled watermark had passed before they were applied, re-dated and applied (see the progress repository's `redateRefused`). */
-  onRedated?: ((count: number) => void) | undefined
+  /** Reports that reached a progress document behind its settled watermark, counted by contribution (see the progress repository's `countBehindWatermark`). */
+  onBehindWatermark?: ((count: number) => void) | undefined
   /** Where a request's reports are marked applied (see `AppliedMarks`); none: at once, awaited. */
   marks?: AppliedMarks | undefined
 }
@@ -67,14 +67,14 @@ const firstVersionFingerprintOf = ({ eventType, userId, count, value, occurredAt
  * With `marks`, the marking is left to them (a request's report: off its path, see `AppliedMarks`).
  */
 export async function applyReport(deps: IngestDeps, report: ReportDoc, now: Date, marks?: AppliedMarks): Promise<void> {
-  noteRedated(deps, await deps.progress.applyEffects(await applicationOf(deps, report), now))
+  noteBehindWatermark(deps, await deps.progress.applyEffects(await applicationOf(deps, report), now))
   await deps.failurePoints?.afterEffectsApplied?.(report._id)
   if (marks) marks.mark(report._id, now)
   else await deps.progress.markApplied(report._id, now)
 }
 
-const noteRedated = (deps: IngestDeps, count: number) => {
-  if (count > 0) deps.onRedated?.(count)
+const noteBehindWatermark = (deps: IngestDeps, count: number) => {
+  if (count > 0) deps.onBehindWatermark?.(count)
 }
 
 /** What applying a stored report means, whichever version stored it. */
@@ -240,7 +240,7 @@ async function ingestAccepted(
     results[index] = outcome === 'duplicate' ? { id, status: outcome, detail: 'received before: counted once, not again' } : { id, status: outcome }
   }
   if (toApply.length === 0) return
-  noteRedated(deps, await deps.progress.applyEffectsOfMany(await Promise.all(toApply.map((report) => applicationOf(deps, report))), now))
+  noteBehindWatermark(deps, await deps.progress.applyEffectsOfMany(await Promise.all(toApply.map((report) => applicationOf(deps, report))), now))
   for (const report of toApply) await deps.failurePoints?.afterEffectsApplied?.(report._id)
   await deps.progress.markAppliedMany(toApply.map((report) => report._id), now)
 }

@@ -18,10 +18,10 @@ export interface ProgressDoc {
   /**
    * The reports whose counters were added here (`$inc`) and not settled yet, with their
    * `createdAt`: applying one of them again is refused (see `applyAll`). Bounded by time, not
-   * history: `settle` removes the entries behind its watermark.
+   * history: `settle` removes an entry once it is old and its report marked applied.
    */
   applied?: AppliedEntry[]
-  /** Every report created before this was settled: applying one again is refused (see `settle`). */
+  /** Just past the newest entry `settle` removed: a report created before it is refused the `$inc` (see `countBehindWatermark`). */
   settledBefore?: Date
   createdAt: Date
   updatedAt: Date
@@ -139,14 +139,12 @@ const counterOf = (userId: string, eventId: ObjectId, periodKey: string, key: st
 
 /**
  * How long an applied report's entry stays in `ProgressDoc.applied` at least. The watermark
- * `settle` raises is at most this far behind its clock, so a report stored on an instance whose
+ * `settle` raises is at least this far behind its clock, so a report stored on an instance whose
  * clock is behind by less — or whose insert stalled for less after it took its `createdAt` — is
- * still newer than the watermark when it is applied.
+ * still newer than the watermark when it is applied (older ones are counted all the same, see
+ * `countBehindWatermark`, at two more reads).
  */
 export const SETTLE_AFTER_MS = 10 * 60 * 1000
-
-/** Players with a report unapplied for longer than `SETTLE_AFTER_MS` that `settle` holds back one by one. */
-const STUCK_PLAYERS_MAX = 1_000
 
 /** One report's effects, to apply for one user. */
 export interface ReportApplication {
@@ -307,7 +305,7 @@ export function createProgressRepository(db: Db) {
    * (see `filterFor`, `updateFor`, `contribute`): one unordered bulk write with one update per
    * (user, event, period) touched — after the contributions, for reports of the previous version.
    * Updates that lost to the unique index are sent again as `afterDuplicateKey` says; what the
-   * guard refused goes to `redateRefused`. Returns how many reports had to be re-dated.
+   * guard refused goes to `countBehindWatermark`. Returns how many reports that took.
    */
   async function applyAll(applications: readonly ReportApplication[], now: Date): Promise<number> {
     if (applications.every((application) => application.effects.length === 0)) return 0
@@ -343,34 +341,33 @@ export function createProgressRepository(db: Db) {
         refused.push(...next.flatMap((outcome) => outcome.refused))
       }
     }
-    return refused.length === 0 ? 0 : redateRefused(refused, now)
+    return refused.length === 0 ? 0 : countBehindWatermark(refused, now)
   }
 
   /**
-   * A report the guard refused was applied to that document already — it is listed there —
-   * unless the document's watermark had passed a report never applied: stored by an instance
-   * whose clock is behind the settling one by more than `SETTLE_AFTER_MS`, or whose insert
-   * stalled that long after taking its `createdAt`. Such a report is re-dated to the watermark
-   * (it is unapplied, so no watermark passes it again) and applied to that document; losing it
-   * would be the alternative. Rare: a read per refusal. Returns how many were re-dated.
+   * A report the guard refused was added to that document already — it is listed there, or it
+   * has been marked applied (an entry is settled only after its report is marked) — unless it
+   * reached the document behind its watermark without ever being added there: stored by an
+   * instance whose clock is behind the settling one's by more than `SETTLE_AFTER_MS`, or whose
+   * insert stalled that long. Never listed and not marked means never added (marks only go one
+   * way, and the watermark, once past it, refuses every `$inc` of it), so such a report's
+   * counters for that document are counted the other exactly-once way: a contribution keyed by
+   * (report, event, counter) and the counter's `sum` raised to the contributions' sum. Checked in
+   * that order — listed, then marked — so an attempt that finds neither cannot race one that
+   * added it. Rare: two reads per refusal. Returns how many were counted so.
    */
-  async function redateRefused(refused: readonly Target[], now: Date): Promise<number> {
-    let redated = 0
+  async function countBehindWatermark(refused: readonly Target[], now: Date): Promise<number> {
+    let counted = 0
     for (const target of refused) {
       const { application } = target.parts[0]!
       const keys = { userId: target.userId, eventId: target.eventId, periodKey: target.periodKey }
       if (await progress.findOne({ ...keys, 'applied.id': application.reportId }, { projection: { _id: 1 } })) continue
-      const settledBefore = (await progress.findOne(keys, { projection: { settledBefore: 1 } }))?.settledBefore
-      if (!settledBefore || settledBefore <= application.createdAt) continue
-      const createdAt = new Date(Math.max(settledBefore.getTime(), now.getTime()))
-      const taken = await reports.updateOne({ _id: application.reportId, appliedAt: NOT_APPLIED }, { $set: { createdAt } })
-      // Marked applied meanwhile: another delivery of it finished it.
-      if (taken.matchedCount === 0) continue
-      redated += 1
+      if (!(await reports.findOne({ _id: application.reportId, appliedAt: NOT_APPLIED }, { projection: { _id: 1 } }))) continue
+      counted += 1
       const effects = application.effects.filter((effect) => effect.eventId.equals(target.eventId) && periodOfEffect(effect) === target.periodKey)
-      await applyAll([{ ...application, createdAt, effects }], now)
+      await applyAll([{ ...application, increments: false, effects }], now)
     }
-    return redated
+    return counted
   }
 
   /** When the oldest report not applied yet was stored (null: none). */
@@ -378,39 +375,48 @@ export function createProgressRepository(db: Db) {
     (await reports.find({ appliedAt: NOT_APPLIED }, { projection: { createdAt: 1 } }).sort({ createdAt: 1 }).limit(1).toArray())[0]?.createdAt ?? null
 
   /**
-   * Settles applied reports: removes the entries in `ProgressDoc.applied` behind a watermark and
-   * raises the document's `settledBefore` to it, in one update. A player's watermark is the
-   * `createdAt` of their oldest report not applied yet (it may be applied — listed — but not
-   * marked), and at least `SETTLE_AFTER_MS` back: every report of theirs created before it is
-   * applied and marked, so no retry or sweeper applies it again, and an attempt already under
-   * way is refused by the watermark. A report that stays unapplied holds back its own player's
-   * documents only — unless more than `STUCK_PLAYERS_MAX` players have one (an outage's backlog):
-   * then the oldest of all holds back everyone until they are finished. Returns how many
-   * documents changed.
+   * Settles applied reports: removes from `ProgressDoc.applied` the entries older than
+   * `SETTLE_AFTER_MS` whose reports are marked applied (or gone with the retention clean-up), and
+   * raises the document's `settledBefore` just past the newest of them, so an attempt that read
+   * one of them as unapplied before it was marked, and writes only now, is refused. An entry whose
+   * report is not marked stays, however old: that is what lets `countBehindWatermark` tell a
+   * report never added from one added. Works in pages of `pageSize` documents, at most
+   * `maxPages` a call (the sweeper calls it every tick); a document with nothing to settle (its
+   * old entries all wait for their reports) is passed over for the rest of the call. Returns how
+   * many documents changed.
    */
-  async function settle(now: Date): Promise<number> {
+  async function settle(now: Date, { pageSize = 500, maxPages = 20 } = {}): Promise<number> {
     const margin = new Date(now.getTime() - SETTLE_AFTER_MS)
-    const stuck = await reports
-      .aggregate<{ _id: string; oldest: Date }>([
-        { $match: { appliedAt: NOT_APPLIED, createdAt: { $lt: margin } } },
-        { $group: { _id: '$userId', oldest: { $min: '$createdAt' } } },
-        { $limit: STUCK_PLAYERS_MAX + 1 }
-      ])
-      .toArray()
-    const pull = (watermark: Date) => ({ $pull: { applied: { at: { $lt: watermark } } }, $max: { settledBefore: watermark } }) as UpdateFilter<ProgressDoc>
-    if (stuck.length > STUCK_PLAYERS_MAX) {
-      const oldest = await oldestUnapplied()
-      const watermark = oldest && oldest < margin ? oldest : margin
-      return (await progress.updateMany({ 'applied.at': { $lt: watermark } }, pull(watermark))).modifiedCount
+    const waitingDocs: ObjectId[] = []
+    let changed = 0
+    for (let page = 0; page < maxPages; page++) {
+      const docs = await progress
+        .find({ 'applied.at': { $lt: margin }, ...(waitingDocs.length > 0 ? { _id: { $nin: waitingDocs } } : {}) }, { projection: { applied: 1 } })
+        .limit(pageSize)
+        .toArray()
+      if (docs.length === 0) break
+      const candidates = docs.flatMap((doc) => (doc.applied ?? []).filter((entry) => entry.at < margin).map((entry) => entry.id))
+      const unmarked = await reports.find({ _id: { $in: candidates }, appliedAt: NOT_APPLIED }, { projection: { _id: 1 } }).toArray()
+      const waiting = new Set(unmarked.map((report) => report._id.toHexString()))
+      const operations: AnyBulkWriteOperation<ProgressDoc>[] = []
+      for (const doc of docs) {
+        const settled = (doc.applied ?? []).filter((entry) => entry.at < margin && !waiting.has(entry.id.toHexString()))
+        if (settled.length === 0) {
+          waitingDocs.push(doc._id)
+          continue
+        }
+        const newest = Math.max(...settled.map((entry) => entry.at.getTime()))
+        operations.push({
+          updateOne: {
+            filter: { _id: doc._id },
+            update: { $pull: { applied: { id: { $in: settled.map((entry) => entry.id) } } }, $max: { settledBefore: new Date(newest + 1) } } as UpdateFilter<ProgressDoc>
+          }
+        })
+      }
+      if (operations.length > 0) changed += (await progress.bulkWrite(operations, { ordered: false })).modifiedCount
+      if (docs.length < pageSize) break
     }
-    const settled = await progress.bulkWrite(
-      [
-        { updateMany: { filter: { 'applied.at': { $lt: margin }, userId: { $nin: stuck.map((player) => player._id) } }, update: pull(margin) } },
-        ...stuck.map((player) => ({ updateMany: { filter: { 'applied.at': { $lt: player.oldest }, userId: player._id }, update: pull(player.oldest) } }))
-      ],
-      { ordered: false }
-    )
-    return settled.modifiedCount
+    return changed
   }
 
   return {
