@@ -81,17 +81,20 @@ try {
   await load('warm-up gateway', target)
   const bareMax = await load('bare proxy (max)', references.bareProxy)
   const gatewayMax = await load('gateway (max)', target)
+  const serverFixed = await load('bare server (500/s)', references.bareServer, 500)
   const bareFixed = await load('bare proxy (500/s)', references.bareProxy, 500)
   const gatewayFixed = await load('gateway (500/s)', target, 500)
   const bareProbe = await load(`bare proxy (${CPU_PROBE_RATE}/s)`, references.bareProxy, CPU_PROBE_RATE)
   const gatewayProbe = await load(`gateway (${CPU_PROBE_RATE}/s)`, target, CPU_PROBE_RATE)
-  for (const run of [bareMax, gatewayMax, bareFixed, gatewayFixed, bareProbe, gatewayProbe]) {
-    const cpu = cpuMicrosPerRequest(run, run.title.startsWith('gateway') ? 'gateway' : 'bareProxy')
-    console.log(`${run.title.padEnd(20)} ${String(run.requestsPerSecond).padStart(8)} req/s  p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} (raw p99 ${run.rawLatencyMs.p99})  non-2xx ${run.non2xx}  CPU ${cpu} µs/req`)
+  for (const run of [bareMax, gatewayMax, serverFixed, bareFixed, gatewayFixed, bareProbe, gatewayProbe]) {
+    const cpu = run === serverFixed ? '-' : cpuMicrosPerRequest(run, run.title.startsWith('gateway') ? 'gateway' : 'bareProxy')
+    console.log(`${run.title.padEnd(20)} ${String(run.requestsPerSecond).padStart(8)} req/s  p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} (raw p50 ${run.rawLatencyMs.p50} p99 ${run.rawLatencyMs.p99})  non-2xx ${run.non2xx}  CPU ${cpu} µs/req`)
   }
   console.log(`CPU per request at ${CPU_PROBE_RATE} req/s, gateway / bare proxy: ${Math.round((cpuMicrosPerRequest(gatewayProbe, 'gateway') / cpuMicrosPerRequest(bareProbe, 'bareProxy')) * 100) / 100}`)
   console.log(`gateway / bare proxy chain: ${Math.round((gatewayMax.requestsPerSecond / bareMax.requestsPerSecond) * 1000) / 10} %`)
-  console.log(`added p99 at 500 req/s over the bare proxy: ${gatewayFixed.latencyMs.p99 - bareFixed.latencyMs.p99} ms (raw ${Math.round((gatewayFixed.rawLatencyMs.p99 - bareFixed.rawLatencyMs.p99) * 100) / 100} ms)`)
+  const addedP99 = (run: LoadFigures, base: LoadFigures) =>
+    `${run.latencyMs.p99 - base.latencyMs.p99} ms (raw ${Math.round((run.rawLatencyMs.p99 - base.rawLatencyMs.p99) * 100) / 100} ms)`
+  console.log(`added p99 at 500 req/s: gateway over the bare proxy ${addedP99(gatewayFixed, bareFixed)}; the bare proxy's hop itself, over the bare server ${addedP99(bareFixed, serverFixed)}`)
 } finally {
   const exited = new Promise((resolveExit) => gateway.once('exit', resolveExit))
   gateway.kill('SIGTERM')
