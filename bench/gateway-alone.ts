@@ -88,7 +88,7 @@ try {
   const gatewayProbe = await load(`gateway (${CPU_PROBE_RATE}/s)`, target, CPU_PROBE_RATE)
   for (const run of [bareMax, gatewayMax, serverFixed, bareFixed, gatewayFixed, bareProbe, gatewayProbe]) {
     const cpu = run === serverFixed ? '-' : cpuMicrosPerRequest(run, run.title.startsWith('gateway') ? 'gateway' : 'bareProxy')
-    console.log(`${run.title.padEnd(20)} ${String(run.requestsPerSecond).padStart(8)} req/s  p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} (raw p50 ${run.rawLatencyMs.p50} p99 ${run.rawLatencyMs.p99})  non-2xx ${run.non2xx}  CPU ${cpu} µs/req`)
+    console.log(`${run.title.padEnd(20)} ${String(run.requestsPerSecond).padStart(8)} req/s  p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} max ${run.latencyMs.max} (raw p50 ${run.rawLatencyMs.p50} p99 ${run.rawLatencyMs.p99})  non-2xx ${run.non2xx}  CPU ${cpu} µs/req`)
   }
   console.log(`CPU per request at ${CPU_PROBE_RATE} req/s, gateway / bare proxy: ${Math.round((cpuMicrosPerRequest(gatewayProbe, 'gateway') / cpuMicrosPerRequest(bareProbe, 'bareProxy')) * 100) / 100}`)
   console.log(`gateway / bare proxy chain: ${Math.round((gatewayMax.requestsPerSecond / bareMax.requestsPerSecond) * 1000) / 10} %`)
