@@ -16,7 +16,7 @@ import { REPO_ROOT } from '@app/platform'
 import { createTestTokenIssuer, listenOnFreePort } from '@app/devkit/testkit'
 import { freePort } from '@app/devkit'
 import { waitForHealth } from '@app/devkit/system'
-import { runLoad, useCpuProbe, type LoadFigures } from './lib/load.js'
+import { runLoad, type LoadFigures } from './lib/load.js'
 import { cpuSecondsOf } from './lib/system-under-test.js'
 import { startReferences } from './lib/references.js'
 import { summarizeProfile } from './lib/cpu-profile.js'
@@ -65,18 +65,25 @@ const gateway = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-pro
   }
 })
 const gatewayUrl = `http://127.0.0.1:${port}`
-useCpuProbe(() => ({ gateway: cpuSecondsOf(gateway.pid), bareProxy: cpuSecondsOf(references.pids.bareProxy) }))
+const pidOf = { gateway: gateway.pid, bareProxy: references.pids.bareProxy }
+/** Each run's CPU seconds of the proxying process, unrounded (the runner's tables round to 0.1 s: 7 µs/req here). */
+const cpuOfRun = new Map<LoadFigures, number>()
 /** CPU µs the proxying process (the gateway, or the bare proxy) spent per request in this run. */
-const cpuMicrosPerRequest = (run: LoadFigures, process: 'gateway' | 'bareProxy') =>
-  Math.round(((run.cpuSeconds[process] ?? Number.NaN) * 1e6) / run.requests)
+const cpuMicrosPerRequest = (run: LoadFigures) => Math.round(((cpuOfRun.get(run) ?? Number.NaN) * 1e6) / run.requests)
 try {
   await waitForHealth(gatewayUrl, gateway, 20_000)
   const headers = { authorization: `Bearer ${issuer.accessToken({ sub: '682c1aaa6fb6c7f00ae8ae33', roles: ['USER'] })}` }
   const target = `${gatewayUrl}/event-gateway/event`
   const check = await fetch(target, { headers })
   if (check.status !== 200) throw new Error(`the gateway answered ${check.status}: ${await check.text()}`)
-  const load = (title: string, url: string, rate?: number) =>
-    runLoad({ title, url, headers, connections, durationSeconds: seconds, ...(rate ? { ratePerSecond: rate } : {}) })
+  const load = async (title: string, url: string, rate?: number) => {
+    const proxying = url === target ? pidOf.gateway : url === references.bareProxy ? pidOf.bareProxy : undefined
+    const before = cpuSecondsOf(proxying)
+    const run = await runLoad({ title, url, headers, connections, durationSeconds: seconds, ...(rate ? { ratePerSecond: rate } : {}) })
+    const after = cpuSecondsOf(proxying)
+    if (before !== null && after !== null) cpuOfRun.set(run, after - before)
+    return run
+  }
   await load('warm-up bare proxy', references.bareProxy)
   await load('warm-up gateway', target)
   const bareMax = await load('bare proxy (max)', references.bareProxy)
@@ -87,10 +94,10 @@ try {
   const bareProbe = await load(`bare proxy (${CPU_PROBE_RATE}/s)`, references.bareProxy, CPU_PROBE_RATE)
   const gatewayProbe = await load(`gateway (${CPU_PROBE_RATE}/s)`, target, CPU_PROBE_RATE)
   for (const run of [bareMax, gatewayMax, serverFixed, bareFixed, gatewayFixed, bareProbe, gatewayProbe]) {
-    const cpu = run === serverFixed ? '-' : cpuMicrosPerRequest(run, run.title.startsWith('gateway') ? 'gateway' : 'bareProxy')
+    const cpu = run === serverFixed ? '-' : cpuMicrosPerRequest(run)
     console.log(`${run.title.padEnd(20)} ${String(run.requestsPerSecond).padStart(8)} req/s  p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} max ${run.latencyMs.max} (raw p50 ${run.rawLatencyMs.p50} p99 ${run.rawLatencyMs.p99})  non-2xx ${run.non2xx}  CPU ${cpu} µs/req`)
   }
-  console.log(`CPU per request at ${CPU_PROBE_RATE} req/s, gateway / bare proxy: ${Math.round((cpuMicrosPerRequest(gatewayProbe, 'gateway') / cpuMicrosPerRequest(bareProbe, 'bareProxy')) * 100) / 100}`)
+  console.log(`CPU per request at ${CPU_PROBE_RATE} req/s, gateway / bare proxy: ${Math.round((cpuMicrosPerRequest(gatewayProbe) / cpuMicrosPerRequest(bareProbe)) * 100) / 100}`)
   console.log(`gateway / bare proxy chain: ${Math.round((gatewayMax.requestsPerSecond / bareMax.requestsPerSecond) * 1000) / 10} %`)
   const addedP99 = (run: LoadFigures, base: LoadFigures) =>
     `${run.latencyMs.p99 - base.latencyMs.p99} ms (raw ${Math.round((run.rawLatencyMs.p99 - base.rawLatencyMs.p99) * 100) / 100} ms)`
