@@ -98,11 +98,17 @@ export const breakersPlugin = fp<BreakersOptions>(
       labelNames: ['upstream'],
       registers: [app.metrics]
     })
+    // Read at scrape time: setting it twice per exchange hashed its labels twice per request.
     const inFlight = new Gauge({
       name: 'gateway_upstream_outstanding',
       help: 'Exchanges in flight per upstream instance',
       labelNames,
-      registers: [app.metrics]
+      registers: [app.metrics],
+      collect() {
+        for (const pool of Object.values(pools)) {
+          for (const instance of pool.instances) this.set({ upstream: pool.name, instance: instance.url }, instance.outstanding())
+        }
+      }
     })
 
     const pools = {} as Record<UpstreamName, UpstreamPool>
@@ -128,7 +134,6 @@ export const breakersPlugin = fp<BreakersOptions>(
         const log = app.log.child(labels)
         stateGauge.set(labels, STATE_VALUE.closed)
         opened.inc(labels, 0)
-        inFlight.set(labels, 0)
 
         breaker.on('open', () => {
           openedAt = Date.now()
@@ -151,12 +156,10 @@ export const breakersPlugin = fp<BreakersOptions>(
           url,
           run: async (attempt) => {
             outstanding += 1
-            inFlight.set(labels, outstanding)
             try {
               await breaker.fire(attempt)
             } finally {
               outstanding -= 1
-              inFlight.set(labels, outstanding)
             }
           },
           state: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed'),
