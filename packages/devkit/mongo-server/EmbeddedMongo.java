@@ -1,8 +1,17 @@
 import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
+import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
+import de.bwaldvogel.mongo.bson.Document;
 
 import java.util.List;
 
@@ -40,7 +49,7 @@ public final class EmbeddedMongo {
         if (port <= 0 || port > 65535) fail("--port N is required");
 
         MongoBackend backend = switch (backendName) {
-            case "memory" -> new MemoryBackend();
+            case "memory" -> new IndexedMemoryBackend();
             case "h2" -> {
                 if (file == null) fail("--file PATH is required for --backend h2");
                 yield new H2Backend(file);
@@ -73,6 +82,53 @@ public final class EmbeddedMongo {
         }, "embedded-mongo-stdin");
         stdinWatch.setDaemon(true);
         stdinWatch.start();
+    }
+
+    /**
+     * The memory backend, with one gap of its query planner closed: it looks a query up in a unique
+     * index only when the query's fields are exactly the index's, so `{userId, eventId, periodKey,
+     * 'applied.id': {$nin: [...]}}` — a guarded update — scans the whole collection although the
+     * first three fields name at most one document. Here such a query is looked up by those fields
+     * and the documents found are then matched against the whole query, as a real server would
+     * (same results: the index gives a superset, the matcher decides).
+     */
+    static final class IndexedMemoryBackend extends MemoryBackend {
+        @Override
+        public MemoryDatabase openOrCreateDatabase(String databaseName) {
+            return new IndexedMemoryDatabase(databaseName, getCursorRegistry());
+        }
+    }
+
+    static final class IndexedMemoryDatabase extends MemoryDatabase {
+        IndexedMemoryDatabase(String databaseName, CursorRegistry cursorRegistry) {
+            super(databaseName, cursorRegistry);
+        }
+
+        @Override
+        protected MemoryCollection openOrCreateCollection(String collectionName, CollectionOptions options) {
+            return new IndexedMemoryCollection(this, collectionName, options, cursorRegistry);
+        }
+    }
+
+    static final class IndexedMemoryCollection extends MemoryCollection {
+        IndexedMemoryCollection(MongoDatabase database, String collectionName, CollectionOptions options, CursorRegistry cursorRegistry) {
+            super(database, collectionName, options, cursorRegistry);
+        }
+
+        @Override
+        protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit, int batchSize, Document fieldSelector) {
+            for (Index<Integer> index : getIndexes()) {
+                List<String> keys = index.getKeys().stream().map(IndexKey::getKey).toList();
+                // Exactly the index's fields: the stock planner handles it. Fewer: no lookup possible.
+                if (keys.size() == query.size() || !query.keySet().containsAll(keys)) continue;
+                Document byIndex = new Document();
+                for (String key : keys) byIndex.put(key, query.get(key));
+                if (index.canHandle(byIndex)) {
+                    return matchDocuments(query, index.getPositions(byIndex), orderBy, numberToSkip, limit, batchSize, fieldSelector);
+                }
+            }
+            return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        }
     }
 
     private static RuntimeException fail(String msg) {

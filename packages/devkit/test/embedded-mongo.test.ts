@@ -85,6 +85,40 @@ test('memory backend speaks enough MongoDB over the wire for the driver', { time
   }
 });
 
+test('memory backend: a query naming a unique index\'s fields and more is looked up by the index and matched whole (same answers as a scan)', { timeout: 60_000 }, async () => {
+  const mongo = await startEmbeddedMongo({ backend: 'memory' });
+  const client = await connect(mongo.url);
+  try {
+    const progress = client.db('embedded_test').collection<{ userId: string; eventId: number; n: number; applied?: string[]; settledBefore?: number }>('guarded');
+    await progress.createIndex({ userId: 1, eventId: 1 }, { unique: true });
+    await progress.insertMany([
+      { userId: 'a', eventId: 1, n: 0, applied: ['r1'] },
+      { userId: 'a', eventId: 2, n: 0, settledBefore: 10 },
+      { userId: 'b', eventId: 1, n: 0 }
+    ]);
+    const guard = (id: string, at: number) => ({ applied: { $nin: [id] }, settledBefore: { $not: { $gt: at } } });
+    // The guarded update of the progress repository: matches only while the guard holds.
+    assert.equal((await progress.updateOne({ userId: 'a', eventId: 1, ...guard('r2', 5) }, { $inc: { n: 1 }, $push: { applied: 'r2' } })).modifiedCount, 1);
+    assert.equal((await progress.updateOne({ userId: 'a', eventId: 1, ...guard('r2', 5) }, { $inc: { n: 1 } })).modifiedCount, 0, 'listed: refused');
+    assert.equal((await progress.updateOne({ userId: 'a', eventId: 2, ...guard('r3', 5) }, { $inc: { n: 1 } })).modifiedCount, 0, 'behind the watermark: refused');
+    assert.equal((await progress.updateOne({ userId: 'a', eventId: 2, ...guard('r3', 10) }, { $inc: { n: 1 } })).modifiedCount, 1, 'at the watermark: taken');
+    // Refused with upsert: the insert collides with the unique index, as on a real server.
+    await assert.rejects(
+      progress.updateOne({ userId: 'a', eventId: 1, ...guard('r2', 5) }, { $inc: { n: 1 } }, { upsert: true }),
+      (e: unknown) => e instanceof MongoServerError && e.code === 11000
+    );
+    // Finds with more than the index's fields, including $or and $in beside them.
+    assert.deepEqual((await progress.find({ userId: 'a', eventId: 1, n: 1 }).toArray()).map((doc) => doc.eventId), [1]);
+    assert.deepEqual(await progress.find({ userId: 'a', eventId: 1, n: 7 }).toArray(), []);
+    assert.deepEqual((await progress.find({ userId: 'b', eventId: 1, $or: [{ n: 0 }, { n: 9 }] }).toArray()).map((doc) => doc.userId), ['b']);
+    assert.deepEqual((await progress.find({ userId: 'a', eventId: { $in: [1, 2] }, n: 1 }).sort({ eventId: 1 }).toArray()).map((doc) => doc.eventId), [1, 2]);
+    assert.deepEqual((await progress.find({ _id: { $exists: true }, userId: 'a', n: 1 }).sort({ eventId: 1 }).toArray()).map((doc) => doc.eventId), [1, 2]);
+  } finally {
+    await client.close();
+    await mongo.stop();
+  }
+});
+
 test('h2 backend persists across restarts', { timeout: 60_000 }, async () => {
   const file = join(tmp, 'nested', 'dir', 'mongo.mv'); // parent dirs are created
   const first = await startEmbeddedMongo({ backend: 'h2', file });
