@@ -73,7 +73,9 @@ export const batchIngestion: Scenario = async (context) => {
     headers: { authorization: `Bearer ${sut.tokens.service}`, 'content-type': 'application/json' },
     body: sentBodies[0] ?? '{"reports":[]}'
   })
-  const resent = resend.ok ? ((await resend.json()) as { results: { status: string }[] }).results : []
+  const resendBody = await resend.text()
+  const resent = resend.ok ? (JSON.parse(resendBody) as { results: { status: string }[] }).results : []
+  const resendProblem = resend.ok ? '' : resendBody.slice(0, 200)
   const resentDuplicates = resent.filter((result) => result.status === 'duplicate').length
   const storedAfterResend = (await reports.countDocuments()) - before
 
@@ -109,7 +111,7 @@ export const batchIngestion: Scenario = async (context) => {
       {
         name: 'every answered report stored once and applied; a resent batch all duplicate',
         target: `${answered.reports}–${answered.reports + connections * BATCH_SIZE} stored, 0 unapplied, ${BATCH_SIZE} duplicates on resend`,
-        actual: `${stored} stored, ${unapplied} unapplied, ${answered.duplicate} duplicate / ${answered.invalid} invalid answers, ${resentDuplicates} duplicates on resend, ${load.non2xx} non-2xx`,
+        actual: `${stored} stored, ${unapplied} unapplied, ${answered.duplicate} duplicate / ${answered.invalid} invalid answers, ${resentDuplicates} duplicates on resend (HTTP ${resend.status}${resend.ok ? '' : `: ${resendProblem}`}), ${load.non2xx} non-2xx`,
         met: exactlyOnce && load.non2xx === 0
       }
     ]

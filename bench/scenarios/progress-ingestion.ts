@@ -26,13 +26,22 @@ const reportFor = (type: (typeof CONDITIONS)[number]['type'], userId: string) =>
   }
 }
 
-/** Reports still unapplied once those in flight have had up to 10 s to finish (0 when all are applied). */
+/**
+ * Reports still unapplied once those in flight have had up to 10 s to finish (0 when all are
+ * applied). Settled means none unapplied *and* the number stored unchanged for 300 ms: a request
+ * still running when the load stopped may not have inserted its reports yet.
+ */
 export async function unappliedAfterSettling(reports: Collection): Promise<number> {
   const deadline = Date.now() + 10_000
-  let unapplied = await reports.countDocuments({ appliedAt: { $in: [null, false] } })
-  while (unapplied > 0 && Date.now() < deadline) {
+  const unappliedNow = () => reports.countDocuments({ appliedAt: { $in: [null, false] } })
+  let unapplied = await unappliedNow()
+  let stored = await reports.estimatedDocumentCount()
+  let stableSince = Date.now()
+  while (Date.now() < deadline && (unapplied > 0 || Date.now() - stableSince < 300)) {
     await new Promise((resolveWait) => setTimeout(resolveWait, 50))
-    unapplied = await reports.countDocuments({ appliedAt: { $in: [null, false] } })
+    unapplied = await unappliedNow()
+    const now = await reports.estimatedDocumentCount()
+    if (now !== stored) [stored, stableSince] = [now, Date.now()]
   }
   return unapplied
 }

@@ -142,9 +142,10 @@ const counterOf = (userId: string, eventId: ObjectId, periodKey: string, key: st
  * `settle` raises is at least this far behind its clock, so a report stored on an instance whose
  * clock is behind by less — or whose insert stalled for less after it took its `createdAt` — is
  * still newer than the watermark when it is applied (older ones are counted all the same, see
- * `countBehindWatermark`, at two more reads).
+ * `countBehindWatermark`, at two more reads). A minute is far beyond what synchronized clocks
+ * drift, and keeps the list short: every update of the document carries it.
  */
-export const SETTLE_AFTER_MS = 10 * 60 * 1000
+export const SETTLE_AFTER_MS = 60 * 1000
 
 /** One report's effects, to apply for one user. */
 export interface ReportApplication {
