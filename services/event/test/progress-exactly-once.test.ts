@@ -326,7 +326,9 @@ describe('settling the reports a progress document lists as added', () => {
     assert.equal(await currentOf(service, settledPlayer.id, inviteEvent), 3, 'early 2 + late 1, not again')
 
     stuck = undefined
-    await eventually(async () => (await listedIn(stuckPlayer)).length === 0, 3_000, 'the stuck report marked, then settled')
+    await eventually(async () => (await reportDoc(stuckPlayer, 'stuck')).appliedAt instanceof Date, 3_000, 'the stuck report marked')
+    clock.advance(31_000) // the sweeper settles every half minute
+    await eventually(async () => (await listedIn(stuckPlayer)).length === 0, 3_000, 'then settled')
     assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 5)
     assert.equal((await report(service, stuckPlayer.id, { eventType: 'invite', count: 4 }, 'after')).status, 200)
     assert.equal(await currentOf(service, stuckPlayer.id, inviteEvent), 9, 'a new report counts after settling')

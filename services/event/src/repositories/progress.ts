@@ -382,9 +382,9 @@ export function createProgressRepository(db: Db) {
    * one of them as unapplied before it was marked, and writes only now, is refused. An entry whose
    * report is not marked stays, however old: that is what lets `countBehindWatermark` tell a
    * report never added from one added. Works in pages of `pageSize` documents, at most
-   * `maxPages` a call (the sweeper calls it every tick), newest entries first; a document with
-   * nothing to settle (its old entries all wait for their reports) is passed over for the rest
-   * of the call. Returns how many documents changed.
+   * `maxPages` a call; a document with nothing to settle (its old entries all wait for their
+   * reports) is passed over for the rest of the call, so waiting documents hold back the others
+   * only past `pageSize × maxPages` of them. Returns how many documents changed.
    */
   async function settle(now: Date, { pageSize = 500, maxPages = 20 } = {}): Promise<number> {
     const margin = new Date(now.getTime() - SETTLE_AFTER_MS)
@@ -393,9 +393,6 @@ export function createProgressRepository(db: Db) {
     for (let page = 0; page < maxPages; page++) {
       const docs = await progress
         .find({ 'applied.at': { $lt: margin }, ...(waitingDocs.length > 0 ? { _id: { $nin: waitingDocs } } : {}) }, { projection: { applied: 1 } })
-        // Newest entries first (the index's order, backwards): entries just past the margin are
-        // settled first, and documents waiting on long-unmarked reports — the oldest — come last.
-        .sort({ 'applied.at': -1 })
         .limit(pageSize)
         .toArray()
       if (docs.length === 0) break
