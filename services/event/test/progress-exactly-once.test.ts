@@ -342,6 +342,8 @@ describe('settling the reports a progress document lists as added', () => {
     const settledEvent = await createEvent(settler, [{ type: 'invite', count: 1_000 }])
     const player = actor('USER')
     assert.equal((await report(settler, player.id, { eventType: 'invite', count: 2 }, 'first')).status, 200)
+    // Marked a few milliseconds after the reply: a settle before that would pass it over.
+    await eventually(async () => (await settler.db.collection('progress_reports').findOne({ key: 'first' }))?.appliedAt instanceof Date, 2_000, 'its mark')
     settling.advance(SETTLE_AFTER_MS + 60_000)
     await eventually(async () => (await settler.db.collection('progress').findOne({ userId: player.id }))?.settledBefore, 3_000, 'a settle')
     // A second event: its document for this player is new, with no watermark.
