@@ -52,7 +52,7 @@ export const ingestPlugin = fp<{ failurePoints?: IngestFailurePoints | undefined
     })
     const behindWatermark = new Counter({
       name: 'event_progress_reports_behind_watermark_total',
-      help: "Reports that reached a progress document behind its settled watermark without having been added there (the storing instance's clock minutes behind the others', or an insert stalled that long): counted once by contribution. Above 0: check the clocks",
+      help: "Reports that reached a progress document behind its settled watermark without having been added there (the storing instance's clock more than a minute behind the others', or an insert stalled that long): counted once by contribution. Above 0: check the clocks",
       registers: [app.metrics]
     })
     app.decorate('ingest', {
